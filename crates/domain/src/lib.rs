@@ -1,0 +1,21 @@
+//! Sổ Thôn's shared core: one definition of every type and rule that the phone
+//! (wasm32) and the server (native) both use.
+//!
+//! * [`period`] — report periods (month, quarter, half-year, year);
+//! * [`catalogue`] — the versioned indicator catalogue derived from section II of
+//!   the Phong Quang action plan, loaded from `data/catalogue.json`;
+//! * [`record`] — what a village sends (periodic reports, …) and its validation;
+//! * [`protocol`] — the sync wire protocol (push/pull), versioned;
+//! * [`format`] — Vietnamese number and date formatting (Asia/Ho_Chi_Minh).
+//!
+//! Nothing here does I/O, so everything is tested with plain `#[test]`s.
+
+pub mod catalogue;
+pub mod format;
+pub mod period;
+pub mod protocol;
+pub mod record;
+
+pub use catalogue::{Catalogue, Indicator, Kind};
+pub use period::{Period, PeriodKind};
+pub use record::{FieldError, Report, Value};

@@ -1,0 +1,329 @@
+//! The sync wire protocol, version 1. One round trip (`POST /api/v1/sync`)
+//! pushes the phone's outbox and pulls what changed for it.
+//!
+//! Exactly-once delivery rests on three rules the server keeps in one
+//! transaction per mutation:
+//!
+//! 1. every mutation has a client-made id, `"{device}:{seq}"`; the server
+//!    records the id with the mutation's result, and a mutation it has seen is
+//!    answered with the stored result, never applied again;
+//! 2. a mutation carries the whole record, not a delta, so applying the latest
+//!    of a device's edits gives the same record whatever happened to the
+//!    earlier ones;
+//! 3. per record, the server remembers the highest `seq` it applied from each
+//!    device; a late, reordered older edit is answered `superseded`.
+//!
+//! A mutation based on a revision that another device has since replaced is a
+//! conflict: it is kept beside the record and shown to people, never dropped
+//! and never silently applied over the other edit.
+
+use crate::record::{FieldError, Report};
+use serde::{Deserialize, Serialize};
+
+/// Wire protocol version; the server refuses versions it does not speak.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// Most mutations in one push; the phone sends its outbox in chunks.
+pub const MAX_PUSH: usize = 50;
+
+/// What a mutation writes: the whole record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "lowercase")]
+pub enum Body {
+    Report(Report),
+}
+
+impl Body {
+    /// The record id this body belongs to.
+    pub fn record_id(&self) -> String {
+        match self {
+            Body::Report(r) => r.id(),
+        }
+    }
+
+    /// The village the record belongs to.
+    pub fn village(&self) -> &str {
+        match self {
+            Body::Report(r) => &r.village,
+        }
+    }
+
+    /// Incidents jump the queue; reports go in the order they were saved.
+    pub fn priority(&self) -> u8 {
+        match self {
+            Body::Report(_) => 1,
+        }
+    }
+}
+
+/// One change made on a phone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mutation {
+    /// `"{device}:{seq}"`, unique forever.
+    pub id: String,
+    /// The device's sequence number for this mutation (increasing).
+    pub seq: u64,
+    /// The record it writes.
+    pub record: String,
+    /// The record revision the edit was based on (0: a new record).
+    pub base: u32,
+    /// Device clock when the edit was saved, ms since the epoch (may be wrong).
+    pub at: i64,
+    pub body: Body,
+}
+
+impl Mutation {
+    /// The id a device gives its `seq`-th mutation.
+    pub fn make_id(device: &str, seq: u64) -> String {
+        format!("{device}:{seq}")
+    }
+
+    /// The device that made the mutation (the part of `id` before `:`). It can
+    /// differ from the device that pushes it: a backup file imported on another
+    /// phone keeps its mutations' ids, so replays stay harmless.
+    pub fn origin(&self) -> &str {
+        self.id.rsplit_once(':').map(|(d, _)| d).unwrap_or("")
+    }
+
+    /// Structural checks that do not need the catalogue or the database.
+    pub fn check_shape(&self) -> Vec<FieldError> {
+        let mut errs = Vec::new();
+        if !valid_device_id(self.origin()) || self.id != Self::make_id(self.origin(), self.seq) {
+            errs.push(FieldError::new("id", "invalid", "Mã thay đổi không hợp lệ"));
+        }
+        if self.record != self.body.record_id() {
+            errs.push(FieldError::new("record", "invalid", "Mã bản ghi không khớp với nội dung"));
+        }
+        errs
+    }
+}
+
+/// A device id: 8–64 characters of `[A-Za-z0-9_-]`.
+pub fn valid_device_id(d: &str) -> bool {
+    (8..=64).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// `POST /api/v1/sync` body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    /// Protocol version ([`PROTOCOL_VERSION`]).
+    pub v: u32,
+    pub device: String,
+    /// Device clock when the request was sent, ms; the server measures the
+    /// phone's clock skew from it.
+    pub now: i64,
+    #[serde(default)]
+    pub push: Vec<Mutation>,
+    /// Pull changes at or after this server cursor; `None` pulls nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<i64>,
+}
+
+/// What the server did with one mutation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Stored; `rev` is the record's new revision.
+    Applied,
+    /// A newer edit from the same device was already applied; nothing to do.
+    Superseded,
+    /// Based on a revision another device replaced: kept, flagged for a person.
+    Conflict,
+}
+
+/// The server's answer for one mutation. Replaying the mutation returns the
+/// same result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MutationResult {
+    pub id: String,
+    pub record: String,
+    pub status: Status,
+    /// The record's revision after this mutation.
+    pub rev: u32,
+    /// Short code a person can quote ("PQ-7K3M9X").
+    pub receipt: String,
+    /// Server time the mutation was first received, ms.
+    pub received: i64,
+}
+
+/// Where a record stands on the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordState {
+    Received,
+    Conflict,
+    Returned,
+    Approved,
+}
+
+/// Something that changed on the server for this user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub record: String,
+    pub rev: u32,
+    pub state: RecordState,
+    pub receipt: String,
+    /// Review comment from the commune office, if any.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub comment: String,
+    /// Server time of the change, ms.
+    pub at: i64,
+    pub body: Body,
+}
+
+/// `POST /api/v1/sync` answer. Sent only after the transaction committed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    pub v: u32,
+    /// Server clock, ms.
+    pub now: i64,
+    pub results: Vec<MutationResult>,
+    #[serde(default)]
+    pub changes: Vec<Change>,
+    /// Pass back as `cursor` next time.
+    pub cursor: i64,
+}
+
+/// Account roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Trưởng thôn: bound to one village.
+    VillageHead,
+    /// Tổ công nghệ số cộng đồng: bound to one village.
+    DigitalTeam,
+    /// Văn phòng HĐND và UBND xã: every village of the commune.
+    Officer,
+    /// Commune administrator.
+    Admin,
+}
+
+impl Role {
+    pub fn village_scoped(self) -> bool {
+        matches!(self, Role::VillageHead | Role::DigitalTeam)
+    }
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Role::VillageHead => "Trưởng thôn",
+            Role::DigitalTeam => "Tổ công nghệ số cộng đồng",
+            Role::Officer => "Cán bộ văn phòng xã",
+            Role::Admin => "Quản trị xã",
+        }
+    }
+}
+
+/// `POST /api/v1/login` body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+/// A village of the commune.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Village {
+    pub id: String,
+    pub name: String,
+    /// Demo data, not a real village.
+    #[serde(default)]
+    pub sample: bool,
+}
+
+/// The logged-in account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub username: String,
+    pub name: String,
+    pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub village: Option<String>,
+    pub commune: String,
+}
+
+/// `POST /api/v1/login` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    /// Bearer token; the server keeps only its hash.
+    pub token: String,
+    pub user: User,
+    /// Villages this account may see.
+    pub villages: Vec<Village>,
+    /// Server time the token expires, ms.
+    pub expires: i64,
+}
+
+/// Every API error has this JSON shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiError {
+    /// Machine-readable: `bad_json`, `unauthorized`, `forbidden`, `invalid`, …
+    pub error: String,
+    /// For people, in Vietnamese.
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+}
+
+/// A short, readable receipt for a record revision: "PQ-" and six characters
+/// of Crockford base32 (no I, L, O, U), derived from the record and revision so
+/// that a replayed push gets the same receipt.
+pub fn receipt_code(record: &str, rev: u32) -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    // FNV-1a, 64 bit: stable across platforms and releases.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in record.bytes().chain(rev.to_le_bytes()) {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    let mut out = String::from("PQ-");
+    for i in 0..6 {
+        out.push(ALPHABET[((h >> (i * 5)) & 31) as usize] as char);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::period::Period;
+
+    fn mutation() -> Mutation {
+        let r = Report::new("pq-t01", Period::parse("2026-11").unwrap(), 1);
+        Mutation { id: "dev12345:7".into(), seq: 7, record: r.id(), base: 0, at: 1, body: Body::Report(r) }
+    }
+
+    #[test]
+    fn mutation_shape() {
+        let m = mutation();
+        assert!(m.check_shape().is_empty());
+        assert_eq!(m.origin(), "dev12345");
+        let mut bad_id = m.clone();
+        bad_id.id = "dev12345:8".into();
+        assert_eq!(bad_id.check_shape()[0].field, "id");
+        bad_id.id = "x:7".into();
+        assert_eq!(bad_id.check_shape()[0].field, "id");
+        let mut m2 = m.clone();
+        m2.record = "r.pq-t02.2026-11".into();
+        assert_eq!(m2.check_shape()[0].field, "record");
+    }
+
+    #[test]
+    fn body_is_tagged() {
+        let json = serde_json::to_string(&mutation().body).unwrap();
+        assert!(json.starts_with(r#"{"t":"report","village":"pq-t01""#), "{json}");
+    }
+
+    #[test]
+    fn device_ids() {
+        assert!(valid_device_id("a1b2c3d4e5"));
+        assert!(!valid_device_id("short"));
+        assert!(!valid_device_id("has space in it"));
+    }
+
+    #[test]
+    fn receipts_are_stable_and_distinct() {
+        let a = receipt_code("r.pq-t01.2026-11", 1);
+        assert_eq!(a, receipt_code("r.pq-t01.2026-11", 1));
+        assert_ne!(a, receipt_code("r.pq-t01.2026-11", 2));
+        assert_eq!(a.len(), 9);
+        assert!(a.starts_with("PQ-"));
+    }
+}

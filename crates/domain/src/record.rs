@@ -1,0 +1,180 @@
+//! What a village sends: periodic reports (and, through the same protocol,
+//! incidents and activity logs). Records are validated by the same code on the
+//! phone before saving and on the server before storing.
+
+use crate::catalogue::Catalogue;
+use crate::period::Period;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One indicator value as typed (numbers, yes/no, a choice key or text).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Value {
+    Bool(bool),
+    Num(f64),
+    Text(String),
+}
+
+impl Value {
+    pub fn as_num(&self) -> Option<f64> {
+        match self {
+            Value::Num(x) => Some(*x),
+            _ => None,
+        }
+    }
+}
+
+/// A problem with one field, for the UI (Vietnamese `message`) and for the API
+/// (the same JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// The field's key (an indicator key, or a record field like `period`).
+    pub field: String,
+    /// Machine-readable reason: `required`, `min`, `max`, `le`, `integer`,
+    /// `type`, `choice`, `too_long`, `unknown`, `computed`, `invalid`.
+    pub code: String,
+    /// The message shown to a village head, in Vietnamese.
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other: Option<String>,
+}
+
+impl FieldError {
+    pub fn new(field: &str, code: &str, message: &str) -> Self {
+        Self { field: field.into(), code: code.into(), message: message.into(), limit: None, other: None }
+    }
+
+    /// An error about a numeric limit: "`prefix` `limit`".
+    pub fn limit(field: &str, code: &str, limit: f64, prefix: &str) -> Self {
+        let mut e = Self::new(field, code, &format!("{prefix} {}", crate::format::number_vi(limit, 2)));
+        e.limit = Some(limit);
+        e
+    }
+
+    /// The same message in English.
+    pub fn message_en(&self) -> String {
+        let n = self.limit.map(|x| crate::format::number_en(x, 2)).unwrap_or_default();
+        match self.code.as_str() {
+            "required" => "Required".into(),
+            "min" => format!("Must not be less than {n}"),
+            "max" => format!("Must not be more than {n}"),
+            "le" => format!("Must not be more than “{}” ({n})", self.other.as_deref().unwrap_or("")),
+            "integer" => "Must be a whole number".into(),
+            "type" => "Wrong type of value".into(),
+            "choice" => "Not one of the choices".into(),
+            "too_long" => format!("Too long (at most {n} characters)"),
+            "unknown" => "Not in the catalogue".into(),
+            "computed" => "Computed, not typed".into(),
+            _ => self.message.clone(),
+        }
+    }
+}
+
+/// The periodic report of one village for one period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Village id.
+    pub village: String,
+    pub period: Period,
+    /// Catalogue version the report was made with.
+    pub cv: u32,
+    #[serde(default)]
+    pub values: BTreeMap<String, Value>,
+    /// Difficulties (khó khăn, vướng mắc).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub difficulties: String,
+    /// Proposals (kiến nghị, đề xuất).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub proposals: String,
+}
+
+impl Report {
+    pub fn new(village: &str, period: Period, cv: u32) -> Self {
+        Self {
+            village: village.into(),
+            period,
+            cv,
+            values: BTreeMap::new(),
+            difficulties: String::new(),
+            proposals: String::new(),
+        }
+    }
+
+    /// One report per village and period, whichever phone makes it: the record
+    /// id is derived, so two phones editing the same report meet on one record.
+    pub fn record_id(village: &str, period: &Period) -> String {
+        format!("r.{village}.{period}")
+    }
+
+    pub fn id(&self) -> String {
+        Self::record_id(&self.village, &self.period)
+    }
+
+    /// Every problem with the report; empty means it can be sent.
+    pub fn validate(&self, cat: &Catalogue) -> Vec<FieldError> {
+        let mut errs = cat.validate(self.period.kind(), &self.values);
+        for (field, text) in [("difficulties", &self.difficulties), ("proposals", &self.proposals)] {
+            if text.chars().count() > crate::catalogue::MAX_TEXT {
+                errs.push(FieldError::limit(
+                    field,
+                    "too_long",
+                    crate::catalogue::MAX_TEXT as f64,
+                    "Quá dài, tối đa số ký tự là",
+                ));
+            }
+        }
+        if self.cv == 0 || self.cv > cat.version {
+            errs.push(FieldError::new("cv", "invalid", "Phiên bản danh mục không hợp lệ"));
+        }
+        errs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::current;
+
+    #[test]
+    fn record_id_is_per_village_and_period() {
+        let p = Period::parse("2026-11").unwrap();
+        assert_eq!(Report::record_id("pq-t01", &p), "r.pq-t01.2026-11");
+    }
+
+    #[test]
+    fn compact_json_round_trip() {
+        let mut r = Report::new("pq-t01", Period::parse("2026-11").unwrap(), 1);
+        r.values.insert("pop".into(), Value::Num(512.0));
+        r.values.insert("bhyt".into(), Value::Num(500.0));
+        let json = serde_json::to_string(&r).unwrap();
+        assert_eq!(
+            json,
+            r#"{"village":"pq-t01","period":"2026-11","cv":1,"values":{"bhyt":500.0,"pop":512.0}}"#
+        );
+        assert_eq!(serde_json::from_str::<Report>(&json).unwrap(), r);
+    }
+
+    #[test]
+    fn report_validation_covers_text_and_version() {
+        let cat = current();
+        let mut r = Report::new("pq-t01", Period::parse("2026-11").unwrap(), cat.version);
+        r.values.insert("pop".into(), Value::Num(512.0));
+        r.values.insert("bhyt".into(), Value::Num(500.0));
+        assert!(r.validate(cat).is_empty(), "{:?}", r.validate(cat));
+        r.proposals = "x".repeat(crate::catalogue::MAX_TEXT + 1);
+        r.cv = cat.version + 1;
+        let codes: Vec<_> = r.validate(cat).into_iter().map(|e| (e.field, e.code)).collect();
+        assert!(codes.contains(&("proposals".into(), "too_long".into())));
+        assert!(codes.contains(&("cv".into(), "invalid".into())));
+    }
+
+    #[test]
+    fn english_messages_exist_for_every_code() {
+        let e = FieldError::limit("pop", "max", 1000.0, "Không được lớn hơn");
+        assert_eq!(e.message, "Không được lớn hơn 1.000");
+        assert_eq!(e.message_en(), "Must not be more than 1,000");
+    }
+}
