@@ -1,0 +1,254 @@
+//! The engine against a scripted transport: what is stored, what is sent,
+//! and what happens when the server or the storage fails.
+
+use sothon_domain::protocol::{
+    receipt_code, ApiError, Body, MutationResult, RecordState, Status, SyncRequest, SyncResponse, PROTOCOL_VERSION,
+};
+use sothon_domain::{FieldError, Period, Report, Value};
+use sothon_sync::{backoff_ms, Engine, LocalState, MemStore, Store, StoreError, SyncError, Transport, TransportError};
+use std::cell::RefCell;
+use std::future::Future;
+use std::task::{Context, Poll, Waker};
+
+/// The fakes answer at once, so one poll finishes any future here.
+fn block_on<F: Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(v) => v,
+        Poll::Pending => panic!("fake transport never pends"),
+    }
+}
+
+fn report(pop: f64) -> Body {
+    let mut r = Report::new("pq-t01", Period::parse("2026-11").unwrap(), 1);
+    r.values.insert("pop".into(), Value::Num(pop));
+    r.values.insert("bhyt".into(), Value::Num(pop - 10.0));
+    Body::Report(r)
+}
+
+fn engine(store: MemStore) -> Engine<MemStore> {
+    Engine::open(store, || "phone-aaaa".to_string()).unwrap()
+}
+
+/// A transport that acknowledges everything as the server would.
+struct AckAll {
+    seen: RefCell<Vec<SyncRequest>>,
+}
+
+impl Transport for AckAll {
+    async fn sync(&self, req: &SyncRequest) -> Result<SyncResponse, TransportError> {
+        self.seen.borrow_mut().push(req.clone());
+        let results = req
+            .push
+            .iter()
+            .map(|m| MutationResult {
+                id: m.id.clone(),
+                record: m.record.clone(),
+                status: Status::Applied,
+                rev: m.base + 1,
+                receipt: receipt_code(&m.record, m.base + 1),
+                received: 5_000,
+            })
+            .collect();
+        Ok(SyncResponse { v: PROTOCOL_VERSION, now: 5_000, results, changes: vec![], cursor: 5_000 })
+    }
+}
+
+struct Down;
+impl Transport for Down {
+    async fn sync(&self, _: &SyncRequest) -> Result<SyncResponse, TransportError> {
+        Err(TransportError::Unreachable("offline".into()))
+    }
+}
+
+#[test]
+fn submit_queues_and_ack_receives() {
+    let e = engine(MemStore::new());
+    let rec = e.submit(report(500.0), 1_000).unwrap();
+    assert_eq!(rec.state, LocalState::Queued);
+    assert_eq!(e.outbox().len(), 1);
+    let t = AckAll { seen: RefCell::new(vec![]) };
+    let sum = block_on(e.sync(&t, || 2_000)).unwrap();
+    assert_eq!(sum.acked, 1);
+    assert!(e.outbox().is_empty());
+    let rec = e.record(&rec.id).unwrap();
+    assert_eq!(rec.state, LocalState::Received);
+    assert_eq!(rec.rev, 1);
+    assert_eq!(rec.receipt, receipt_code(&rec.id, 1));
+    assert_eq!(e.skew(), Some(3_000), "server 5000 - phone 2000");
+    // The next edit is based on the received revision.
+    e.submit(report(501.0), 3_000).unwrap();
+    assert_eq!(e.outbox()[0].base, 1);
+}
+
+#[test]
+fn unreachable_server_keeps_everything() {
+    let e = engine(MemStore::new());
+    e.submit(report(500.0), 1_000).unwrap();
+    let before = e.store().dump();
+    let err = block_on(e.sync(&Down, || 2_000)).unwrap_err();
+    assert!(matches!(err, SyncError::Transport(TransportError::Unreachable(_))));
+    assert_eq!(e.store().dump(), before, "a failed sync writes nothing");
+}
+
+#[test]
+fn later_edit_replaces_queued_one_with_a_new_id() {
+    let e = engine(MemStore::new());
+    e.submit(report(500.0), 1_000).unwrap();
+    let first = e.outbox()[0].id.clone();
+    e.submit(report(600.0), 2_000).unwrap();
+    let out = e.outbox();
+    assert_eq!(out.len(), 1, "one queued mutation per record");
+    assert_ne!(out[0].id, first, "a new edit never reuses an id the server may have seen");
+    assert_eq!(out[0].body, report(600.0));
+}
+
+#[test]
+fn sequence_numbers_survive_reopening() {
+    let store = MemStore::new();
+    let e = engine(store.clone());
+    e.submit(report(500.0), 1_000).unwrap();
+    let e2 = engine(store);
+    e2.submit(report(501.0), 2_000).unwrap();
+    assert_eq!(e2.outbox()[0].seq, 2);
+    assert_eq!(e2.device(), "phone-aaaa");
+}
+
+#[test]
+fn full_storage_is_reported_and_nothing_saved_is_lost() {
+    // Room for the device id and one queued report, not two copies more.
+    let store = MemStore::with_quota(1_400);
+    let e = engine(store.clone());
+    e.submit(report(500.0), 1_000).unwrap();
+    let before = store.dump();
+    let mut big = Report::new("pq-t01", Period::parse("2026-12").unwrap(), 1);
+    big.proposals = "đề xuất ".repeat(60);
+    let err = e.submit(Body::Report(big), 2_000).unwrap_err();
+    assert_eq!(err, StoreError::Full);
+    let after = store.dump();
+    for (k, v) in &before {
+        if k != "st.seq" {
+            assert_eq!(after.get(k), Some(v), "{k} kept");
+        }
+    }
+    assert_eq!(e.outbox().len(), 1, "the earlier report is still queued");
+}
+
+#[test]
+fn applying_the_same_answer_twice_is_harmless() {
+    let e = engine(MemStore::new());
+    e.submit(report(500.0), 1_000).unwrap();
+    let req = e.request(2_000, 50);
+    let resp = block_on(AckAll { seen: RefCell::new(vec![]) }.sync(&req)).unwrap();
+    e.apply_response(2_000, &resp).unwrap();
+    let once = e.store().dump();
+    e.apply_response(2_000, &resp).unwrap();
+    assert_eq!(e.store().dump(), once);
+}
+
+#[test]
+fn server_refusal_sends_the_record_back_to_draft_not_away() {
+    struct Refuse;
+    impl Transport for Refuse {
+        async fn sync(&self, req: &SyncRequest) -> Result<SyncResponse, TransportError> {
+            if req.push.is_empty() {
+                return Ok(SyncResponse { v: 1, now: 3, results: vec![], changes: vec![], cursor: 3 });
+            }
+            Err(TransportError::Rejected {
+                status: 422,
+                error: ApiError {
+                    error: "invalid".into(),
+                    message: "Dữ liệu không hợp lệ".into(),
+                    fields: vec![FieldError::new("push.0.bhyt", "le", "Không được lớn hơn dân số")],
+                },
+            })
+        }
+    }
+    let e = engine(MemStore::new());
+    let rec = e.submit(report(500.0), 1_000).unwrap();
+    let sum = block_on(e.sync(&Refuse, || 2_000)).unwrap();
+    assert_eq!(sum.refused, 1);
+    assert!(e.outbox().is_empty(), "the queue is not stuck behind it");
+    let rec = e.record(&rec.id).unwrap();
+    assert_eq!(rec.state, LocalState::Draft);
+    assert_eq!(rec.body, report(500.0), "content kept");
+    assert_eq!(rec.errors[0].field, "bhyt");
+}
+
+#[test]
+fn pulled_review_decision_reaches_the_record() {
+    struct Returned;
+    impl Transport for Returned {
+        async fn sync(&self, req: &SyncRequest) -> Result<SyncResponse, TransportError> {
+            let m = &req.push[0];
+            Ok(SyncResponse {
+                v: 1,
+                now: 9,
+                results: vec![MutationResult {
+                    id: m.id.clone(),
+                    record: m.record.clone(),
+                    status: Status::Applied,
+                    rev: 1,
+                    receipt: "PQ-1".into(),
+                    received: 9,
+                }],
+                changes: vec![sothon_domain::protocol::Change {
+                    record: m.record.clone(),
+                    rev: 2,
+                    state: RecordState::Returned,
+                    receipt: "PQ-2".into(),
+                    comment: "Kiểm tra lại số thẻ BHYT".into(),
+                    at: 10,
+                    body: m.body.clone(),
+                }],
+                cursor: 10,
+            })
+        }
+    }
+    let e = engine(MemStore::new());
+    let rec = e.submit(report(500.0), 1_000).unwrap();
+    block_on(e.sync(&Returned, || 2_000)).unwrap();
+    let rec = e.record(&rec.id).unwrap();
+    assert_eq!(rec.state, LocalState::Returned);
+    assert_eq!(rec.rev, 2);
+    assert_eq!(rec.comment, "Kiểm tra lại số thẻ BHYT");
+    assert_eq!(e.cursor(), 10);
+}
+
+#[test]
+fn backup_moves_unsent_work_to_another_phone_once() {
+    let a = engine(MemStore::new());
+    a.submit(report(500.0), 1_000).unwrap();
+    let mut draft = Report::new("pq-t01", Period::parse("2026-10").unwrap(), 1);
+    draft.difficulties = "Đường trơn".into();
+    a.save_draft(Body::Report(draft), 1_500).unwrap();
+    let file = a.export_backup(2_000);
+
+    let b = Engine::open(MemStore::new(), || "phone-bbbb".to_string()).unwrap();
+    assert_eq!(b.import_backup(&file).unwrap(), 1);
+    assert_eq!(b.import_backup(&file).unwrap(), 0, "importing twice queues nothing twice");
+    let out = b.outbox();
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].id, "phone-aaaa:1", "the mutation keeps its id, so the server dedups it");
+    assert_eq!(b.records().len(), 2, "the draft came along");
+    assert!(b.import_backup("{\"kind\":\"x\"}").is_err());
+}
+
+#[test]
+fn backoff_grows_with_jitter_and_a_cap() {
+    assert!((1_000..=2_000).contains(&backoff_ms(0, 0.5)));
+    assert!(backoff_ms(3, 0.0) >= 8_000);
+    assert!(backoff_ms(30, 0.99) <= 300_000);
+    assert!(backoff_ms(30, 0.0) >= 150_000);
+    assert_ne!(backoff_ms(4, 0.1), backoff_ms(4, 0.9));
+}
+
+#[test]
+fn oldest_unsent_tracks_the_queue() {
+    let e = engine(MemStore::new());
+    assert_eq!(e.oldest_unsent(), None);
+    e.submit(report(500.0), 1_000).unwrap();
+    assert_eq!(e.oldest_unsent(), Some(1_000));
+    block_on(e.sync(&AckAll { seen: RefCell::new(vec![]) }, || 2_000)).unwrap();
+    assert_eq!(e.oldest_unsent(), None);
+}
