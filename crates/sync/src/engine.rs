@@ -228,9 +228,8 @@ impl<S: Store> Engine<S> {
             Some(mut r) => {
                 r.body = body;
                 r.saved = now;
-                if r.pending.is_none() {
-                    r.state = LocalState::Draft;
-                }
+                // Queued or not, the phone now holds edits the server lacks.
+                r.state = LocalState::Draft;
                 r
             }
             None => LocalRecord {
@@ -362,10 +361,13 @@ impl<S: Store> Engine<S> {
             }
             if ours {
                 rec.pending = None;
-                rec.state = match r.status {
-                    Status::Conflict => LocalState::Conflict,
-                    Status::Applied | Status::Superseded => LocalState::Received,
-                };
+                // Edits made while this one was queued stay a draft.
+                if rec.state != LocalState::Draft {
+                    rec.state = match r.status {
+                        Status::Conflict => LocalState::Conflict,
+                        Status::Applied | Status::Superseded => LocalState::Received,
+                    };
+                }
             }
             self.put_record(&rec)?;
         }

@@ -252,3 +252,18 @@ fn oldest_unsent_tracks_the_queue() {
     block_on(e.sync(&AckAll { seen: RefCell::new(vec![]) }, || 2_000)).unwrap();
     assert_eq!(e.oldest_unsent(), None);
 }
+
+#[test]
+fn editing_while_queued_stays_a_draft_after_the_ack() {
+    let e = engine(MemStore::new());
+    let rec = e.submit(report(500.0), 1_000).unwrap();
+    let req = e.request(1_500, 50);
+    e.save_draft(report(700.0), 1_600).unwrap();
+    let resp = block_on(AckAll { seen: RefCell::new(vec![]) }.sync(&req)).unwrap();
+    e.apply_response(1_500, &resp).unwrap();
+    let rec = e.record(&rec.id).unwrap();
+    assert_eq!(rec.state, LocalState::Draft, "the newer edit is not on the server");
+    assert_eq!(rec.body, report(700.0));
+    assert_eq!(rec.rev, 1);
+    assert!(rec.unsent());
+}

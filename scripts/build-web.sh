@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds the PWA into dist/: cargo (release, size-tuned) → wasm-bindgen →
+# wasm-opt -Oz → content-hashed, precompressed assets (scripts/postbuild.mjs).
+# A plain script rather than Trunk: three pinned tools, nothing downloaded at
+# build time, and the hashing/precompression the server relies on in one place.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STAGE=dist/.stage
+mkdir -p "$STAGE"
+cargo build --release --target wasm32-unknown-unknown -p sothon --bin sothon
+wasm-bindgen --target web --no-typescript --out-dir "$STAGE" --out-name sothon \
+  target/wasm32-unknown-unknown/release/sothon.wasm
+# The features Rust's wasm32 target emits by default; all are in every
+# browser the app supports.
+node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  "$STAGE/sothon_bg.wasm" -o "$STAGE/sothon_bg.opt.wasm"
+node scripts/postbuild.mjs "$STAGE" dist

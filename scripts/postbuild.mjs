@@ -1,0 +1,76 @@
+// Assembles dist/ from the optimised wasm-bindgen output: content-hashed
+// assets, index.html pointing at them, a service worker whose cache name is
+// derived from the build's content, and .br/.gz copies of every text asset
+// (compressed once here, never per request). Prints the first-load sizes.
+//
+//   node scripts/postbuild.mjs <stage dir> <dist dir>
+import { createHash } from "node:crypto";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+
+const [stage = "dist/.stage", dist = "dist"] = process.argv.slice(2);
+const hash = (buf) => createHash("sha256").update(buf).digest("hex").slice(0, 12);
+
+for (const f of readdirSync(dist)) if (f !== ".stage") rmSync(join(dist, f), { recursive: true, force: true });
+mkdirSync(join(dist, "assets"), { recursive: true });
+mkdirSync(join(dist, "icons"), { recursive: true });
+
+const js = readFileSync(join(stage, "sothon.js"));
+const wasm = readFileSync(join(stage, "sothon_bg.opt.wasm"));
+const css = readFileSync("style/main.css");
+const names = {
+  JS: `sothon-${hash(js)}.js`,
+  WASM: `sothon-${hash(wasm)}_bg.wasm`,
+  CSS: `app-${hash(css)}.css`,
+};
+writeFileSync(join(dist, "assets", names.JS), js);
+writeFileSync(join(dist, "assets", names.WASM), wasm);
+writeFileSync(join(dist, "assets", names.CSS), css);
+
+let html = readFileSync("index.html", "utf8");
+for (const [k, v] of Object.entries(names)) html = html.replaceAll(`{{${k}}}`, v);
+if (html.includes("{{")) throw new Error("index.html has an unfilled placeholder");
+writeFileSync(join(dist, "index.html"), html);
+
+copyFileSync("public/manifest.webmanifest", join(dist, "manifest.webmanifest"));
+const icons = readdirSync("public/icons");
+for (const f of icons) copyFileSync(join("public/icons", f), join(dist, "icons", f));
+
+const shell = ["/", "/index.html", "/manifest.webmanifest", ...Object.values(names).map((n) => `/assets/${n}`), ...icons.map((f) => `/icons/${f}`)];
+const manifest = readFileSync("public/manifest.webmanifest");
+const build = hash(Buffer.concat([Buffer.from(html), manifest, ...icons.map((f) => readFileSync(join("public/icons", f)))]));
+const sw = readFileSync("public/sw.js", "utf8").replace("__BUILD__", build).replace("__SHELL__", JSON.stringify(shell));
+writeFileSync(join(dist, "sw.js"), sw);
+writeFileSync(join(dist, "build.json"), JSON.stringify({ build, assets: names }) + "\n");
+
+// Precompress every text asset; PNGs are compressed already.
+const walk = (d) => readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? (f === ".stage" ? [] : walk(join(d, f))) : [join(d, f)]));
+const sizes = {};
+for (const f of walk(dist)) {
+  if (!/\.(html|js|wasm|css|webmanifest|json)$/.test(f)) continue;
+  const raw = readFileSync(f);
+  const br = brotliCompressSync(raw, {
+    params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length },
+  });
+  const gz = gzipSync(raw, { level: 9 });
+  writeFileSync(f + ".br", br);
+  writeFileSync(f + ".gz", gz);
+  sizes[f.slice(dist.length + 1)] = { raw: raw.length, gzip: gz.length, br: br.length };
+}
+
+// What the browser downloads on first load (the service worker then fetches
+// the icons in the background).
+const first = ["index.html", `assets/${names.JS}`, `assets/${names.WASM}`, `assets/${names.CSS}`, "manifest.webmanifest", "sw.js"];
+const kb = (n) => (n / 1024).toFixed(1).padStart(8);
+let report = `first load of ${dist}/ (build ${build})\n${"file".padEnd(44)}${"raw KB".padStart(8)}${"gzip KB".padStart(9)}${"br KB".padStart(8)}\n`;
+const total = { raw: 0, gzip: 0, br: 0 };
+for (const f of first) {
+  const s = sizes[f];
+  report += `${f.padEnd(44)}${kb(s.raw)} ${kb(s.gzip)}${kb(s.br)}\n`;
+  for (const k of Object.keys(total)) total[k] += s[k];
+}
+report += `${"total".padEnd(44)}${kb(total.raw)} ${kb(total.gzip)}${kb(total.br)}\n`;
+writeFileSync(join(dist, "size-report.txt"), report);
+writeFileSync(join(dist, "size.json"), JSON.stringify({ files: sizes, first_load: total }, null, 1) + "\n");
+process.stdout.write(report);

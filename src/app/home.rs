@@ -1,0 +1,272 @@
+//! Home: "what do I owe?" — this period's report and its due date, what is
+//! not sent yet, every record's state, and the storage safety tools.
+
+use super::login::LangSwitch;
+use super::{engine, sync, Ctx, SyncStatus, View};
+use crate::i18n::{state_label, Lang};
+use crate::platform::{browser, storage};
+use leptos::prelude::*;
+use sothon_domain::format::{date_vi, datetime_en, datetime_vi, number_vi, vn_date};
+use sothon_domain::protocol::Body;
+use sothon_domain::{Period, PeriodKind, Report};
+use sothon_sync::{LocalRecord, LocalState};
+
+/// Unsent records older than this earn a warning.
+const OLD_UNSENT_MS: i64 = 3 * 24 * 3600 * 1000;
+
+/// The phone clock corrected by the skew the server measured last time.
+pub fn trusted_now() -> i64 {
+    browser::now_ms() + engine().ok().and_then(|e| e.skew()).unwrap_or(0)
+}
+
+fn when(lang: Lang, ms: i64) -> String {
+    match lang {
+        Lang::Vi => datetime_vi(ms),
+        Lang::En => datetime_en(ms),
+    }
+}
+
+fn state_class(s: LocalState) -> &'static str {
+    match s {
+        LocalState::Draft => "badge draft",
+        LocalState::Queued => "badge queued",
+        LocalState::Received => "badge received",
+        LocalState::Conflict | LocalState::Returned => "badge attention",
+        LocalState::Approved => "badge approved",
+    }
+}
+
+#[component]
+pub fn Home() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let session = move || ctx.session.get();
+    let village_id = move || session().and_then(|s| s.user.village.clone()).unwrap_or_default();
+    let village_name = move || {
+        session()
+            .and_then(|s| {
+                let v = s.user.village.clone()?;
+                s.villages.iter().find(|x| x.id == v).map(|x| x.name.clone())
+            })
+            .unwrap_or_default()
+    };
+    let records = Memo::new(move |_| {
+        ctx.tick.track();
+        let mut r = engine().map(|e| e.records()).unwrap_or_default();
+        r.sort_by(|a, b| b.saved.cmp(&a.saved));
+        r
+    });
+    let unsent = move || records.with(|r| r.iter().filter(|r| r.unsent()).count());
+    let current = Memo::new(move |_| Period::containing(PeriodKind::Month, vn_date(trusted_now())));
+    let choice = RwSignal::new(String::new());
+
+    view! {
+        <main class="page home">
+            <header class="bar">
+                <div>
+                    <h1>{move || ctx.t().app}</h1>
+                    <p class="sub" data-testid="who">
+                        {move || village_name()} " · " {move || session().map(|s| s.user.name).unwrap_or_default()}
+                    </p>
+                </div>
+                <LangSwitch/>
+            </header>
+            <SyncBar unsent=Signal::derive(unsent)/>
+            <Notice/>
+            <section class="card current" aria-labelledby="current-title">
+                <h2 id="current-title">{move || ctx.t().current_report}</h2>
+                {move || {
+                    let p = current.get();
+                    let lang = ctx.lang.get();
+                    let id = Report::record_id(&village_id(), &p);
+                    let rec = records.with(|r| r.iter().find(|x| x.id == id).cloned());
+                    view! {
+                        <p class="period">{match lang { Lang::Vi => p.label_vi(), Lang::En => p.label_en() }}</p>
+                        <p>{ctx.t().due} ": " <strong>{date_vi(p.default_due())}</strong></p>
+                        <p data-testid="current-state">{rec.map(|r| view! { <span class=state_class(r.state)>{state_label(lang, r.state)}</span> })}</p>
+                        <button class="primary" data-testid="open-report"
+                            on:click=move |_| ctx.view.set(View::Report(p.to_string()))>
+                            {ctx.t().open_report}
+                        </button>
+                    }
+                }}
+                <label for="other-period" class="small">{move || ctx.t().other_period}</label>
+                <div class="row">
+                    <select id="other-period" prop:value=choice on:change=move |e| choice.set(event_target_value(&e))>
+                        <option value="">"—"</option>
+                        {move || {
+                            let mut p = current.get();
+                            (0..6).map(|_| { p = p.prev(); let v = p.to_string(); let l = match ctx.lang.get() { Lang::Vi => p.label_vi(), Lang::En => p.label_en() }; view! { <option value=v>{l}</option> } }).collect_view()
+                        }}
+                    </select>
+                    <button on:click=move |_| { let c = choice.get(); if !c.is_empty() { ctx.view.set(View::Report(c)); } }>
+                        {move || ctx.t().open_report}
+                    </button>
+                </div>
+            </section>
+            <section class="card" aria-labelledby="records-title">
+                <h2 id="records-title">{move || ctx.t().records}</h2>
+                <ul class="records" data-testid="records">
+                    {move || {
+                        let list = records.get();
+                        if list.is_empty() {
+                            return view! { <li class="muted">{ctx.t().no_records}</li> }.into_any();
+                        }
+                        list.into_iter().map(|r| view! { <RecordRow rec=r/> }).collect_view().into_any()
+                    }}
+                </ul>
+            </section>
+            <StoragePanel unsent=Signal::derive(unsent)/>
+        </main>
+    }
+}
+
+/// One record on the phone with its state and receipt.
+#[component]
+fn RecordRow(rec: LocalRecord) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let lang = ctx.lang.get_untracked();
+    let title = match &rec.body {
+        Body::Report(r) => format!(
+            "{} {}",
+            ctx.t().report_of,
+            match lang {
+                Lang::Vi => r.period.label_vi(),
+                Lang::En => r.period.label_en(),
+            }
+        ),
+    };
+    let period = match &rec.body {
+        Body::Report(r) => r.period.to_string(),
+    };
+    let syncing = move || ctx.sync.get() == SyncStatus::Syncing && rec.pending.is_some();
+    let state = rec.state;
+    view! {
+        <li data-testid="record" data-record=rec.id.clone() data-state=format!("{state:?}").to_lowercase()>
+            <button class="rowlink" on:click=move |_| ctx.view.set(View::Report(period.clone()))>
+                <span class="title">{title}</span>
+                <span class=state_class(state) data-testid="record-state">
+                    {move || if syncing() { ctx.t().syncing } else { state_label(lang, state) }}
+                </span>
+                {(!rec.receipt.is_empty()).then(|| view! {
+                    <span class="receipt" data-testid="receipt">{ctx.t().receipt} ": " <b>{rec.receipt.clone()}</b></span>
+                })}
+                {(!rec.comment.is_empty()).then(|| view! {
+                    <span class="comment">{ctx.t().comment} ": " {rec.comment.clone()}</span>
+                })}
+            </button>
+        </li>
+    }
+}
+
+/// Connection state, unsent count and "Gửi ngay".
+#[component]
+fn SyncBar(unsent: Signal<usize>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let status = move || {
+        let t = ctx.t();
+        let lang = ctx.lang.get();
+        match ctx.sync.get() {
+            SyncStatus::Unknown => String::new(),
+            SyncStatus::Syncing => t.syncing.to_string(),
+            SyncStatus::Online(at) => format!("{} · {} {}", t.online, t.last_sync, when(lang, at)),
+            SyncStatus::Offline { retry_at } => {
+                let secs = ((retry_at - browser::now_ms()) / 1000).max(0);
+                format!("{} · {} {} s", t.offline, t.retry_in, number_vi(secs as f64, 0))
+            }
+            SyncStatus::NeedLogin => t.login_again.to_string(),
+            SyncStatus::Failed(m) => m,
+        }
+    };
+    let online = move || matches!(ctx.sync.get(), SyncStatus::Online(_));
+    view! {
+        <section class="syncbar" class:online=online aria-live="polite">
+            <p data-testid="sync-status">{status}</p>
+            <p>
+                <span data-testid="unsent-count">{move || unsent.get()}</span> " " {move || ctx.t().unsent}
+            </p>
+            {move || (ctx.sync.get() == SyncStatus::NeedLogin).then(|| view! {
+                <button class="primary" data-testid="relogin" on:click=move |_| {
+                    // Keep the outbox: only the token goes.
+                    ctx.session.update(|s| if let Some(s) = s { s.token.clear(); });
+                    ctx.set_session(None);
+                }>{ctx.t().login}</button>
+            })}
+            <button class="primary" data-testid="send-now" on:click=move |_| sync::sync_now(ctx)>
+                {move || ctx.t().send_now}
+            </button>
+        </section>
+    }
+}
+
+/// The last message for the person (saved, storage full…).
+#[component]
+pub fn Notice() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    view! {
+        {move || ctx.notice.get().map(|n| view! {
+            <p class="notice" role="status" data-testid="notice">{n}</p>
+        })}
+    }
+}
+
+/// Storage use, persistence, old-unsent warning, backup and logout.
+#[component]
+fn StoragePanel(unsent: Signal<usize>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let persisted = RwSignal::new(None::<bool>);
+    let estimate = RwSignal::new(None::<(f64, f64)>);
+    let exported = RwSignal::new(false);
+    leptos::task::spawn_local(async move {
+        persisted.set(Some(browser::request_persistence().await));
+        estimate.set(browser::storage_estimate().await);
+    });
+    let used = move || {
+        ctx.tick.track();
+        storage::used_units()
+    };
+    let old_unsent = move || {
+        ctx.tick.track();
+        engine().ok().and_then(|e| e.oldest_unsent()).is_some_and(|t| browser::now_ms() - t > OLD_UNSENT_MS)
+    };
+    let export = move |_| {
+        if let Ok(e) = engine() {
+            let now = browser::now_ms();
+            let name = format!("so-thon-sao-luu-{}.json", vn_date(now).format("%Y%m%d"));
+            if browser::download(&name, &e.export_backup(now)).is_ok() {
+                exported.set(true);
+            }
+        }
+    };
+    let logout = move |_| {
+        if unsent.get_untracked() > 0 && !exported.get_untracked() {
+            ctx.notice.set(Some(ctx.t().logout_blocked.into()));
+            return;
+        }
+        // Clear the previous user's records, but never the device id or the
+        // sequence counter: a reused mutation id would be dropped as a duplicate.
+        let s = crate::platform::storage::LocalStore;
+        for k in sothon_sync::Store::keys(&s, "st.r.").into_iter().chain(sothon_sync::Store::keys(&s, "st.o.")) {
+            sothon_sync::Store::remove(&s, &k);
+        }
+        sothon_sync::Store::remove(&s, "st.cur");
+        ctx.set_session(None);
+        ctx.touch();
+    };
+    view! {
+        <section class="card storage" aria-labelledby="storage-title">
+            <h2 id="storage-title">{move || ctx.t().storage_used}</h2>
+            {move || old_unsent().then(|| view! { <p class="warn" role="alert" data-testid="old-unsent">{ctx.t().old_unsent}</p> })}
+            <p data-testid="storage-used">
+                {move || format!("{} KB", number_vi(used() as f64 * 2.0 / 1024.0, 1))}
+                {move || estimate.get().map(|(u, q)| format!(" · {} / {} MB", number_vi(u / 1048576.0, 1), number_vi(q / 1048576.0, 0)))}
+            </p>
+            <p class="small" data-testid="persisted">
+                {move || match persisted.get() { Some(true) => ctx.t().persisted, Some(false) => ctx.t().not_persisted, None => "" }}
+            </p>
+            <div class="row">
+                <button data-testid="backup" on:click=export>{move || ctx.t().backup}</button>
+                <button data-testid="logout" on:click=logout>{move || ctx.t().logout}</button>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,116 @@
+//! The root component, shared context and navigation between views.
+
+mod home;
+mod login;
+mod report;
+pub mod sync;
+
+use crate::i18n::{Lang, Txt};
+use crate::platform::{browser, storage::LocalStore};
+use leptos::prelude::*;
+use sothon_domain::protocol::Session;
+use sothon_sync::{Engine, Store};
+
+const K_SESSION: &str = "st.session";
+const K_LANG: &str = "st.lang";
+
+/// Which screen is shown.
+#[derive(Debug, Clone, PartialEq)]
+pub enum View {
+    Home,
+    /// The periodic report form for a period (`2026-11`).
+    Report(String),
+}
+
+/// What the sync controller is doing, for the status line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SyncStatus {
+    /// Not tried yet in this page load.
+    Unknown,
+    Syncing,
+    /// Last round trip succeeded at this phone time (ms).
+    Online(i64),
+    /// The server could not be reached; next try at this phone time (ms).
+    Offline { retry_at: i64 },
+    /// The token was refused: log in again (the outbox is kept).
+    NeedLogin,
+    /// The server refused the request for another reason.
+    Failed(String),
+}
+
+/// Shared app state, provided as context. Every field is a cheap handle.
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    pub lang: RwSignal<Lang>,
+    pub session: RwSignal<Option<Session>>,
+    pub view: RwSignal<View>,
+    /// Bumped whenever records on the phone change, so lists re-read storage.
+    pub tick: RwSignal<u32>,
+    pub sync: RwSignal<SyncStatus>,
+    /// A message for the person (saved, store full…), shown until replaced.
+    pub notice: RwSignal<Option<String>>,
+}
+
+impl Ctx {
+    pub fn t(&self) -> &'static Txt {
+        self.lang.get().t()
+    }
+
+    /// Records changed on the phone.
+    pub fn touch(&self) {
+        self.tick.update(|t| *t = t.wrapping_add(1));
+    }
+
+    pub fn set_session(&self, s: Option<Session>) {
+        match &s {
+            Some(s) => {
+                let _ = LocalStore.set(K_SESSION, &serde_json::to_string(s).unwrap_or_default());
+            }
+            None => LocalStore.remove(K_SESSION),
+        }
+        self.session.set(s);
+    }
+}
+
+/// The sync engine over localStorage (cheap to open: it reads one key). Fails
+/// only when storage refuses even the device id (disabled or full).
+pub fn engine() -> Result<Engine<LocalStore>, sothon_sync::StoreError> {
+    Engine::open(LocalStore, browser::new_device_id)
+}
+
+/// The app.
+#[component]
+pub fn App() -> impl IntoView {
+    let stored: Option<Session> = LocalStore.get(K_SESSION).and_then(|s| serde_json::from_str(&s).ok());
+    let lang = Lang::parse(&LocalStore.get(K_LANG).unwrap_or_default());
+    let ctx = Ctx {
+        lang: RwSignal::new(lang),
+        session: RwSignal::new(stored),
+        view: RwSignal::new(View::Home),
+        tick: RwSignal::new(0),
+        sync: RwSignal::new(SyncStatus::Unknown),
+        notice: RwSignal::new(None),
+    };
+    provide_context(ctx);
+    // Effects only bridge to the outside: the document language and storage.
+    Effect::new(move |_| {
+        let l = ctx.lang.get();
+        let _ = LocalStore.set(K_LANG, l.code());
+        if let Some(el) = document().document_element() {
+            let _ = el.set_attribute("lang", l.code());
+        }
+    });
+    sync::start(ctx);
+
+    view! {
+        <Show
+            when=move || ctx.session.with(Option::is_some)
+            fallback=|| view! { <login::Login/> }
+        >
+            {move || match ctx.view.get() {
+                View::Home => view! { <home::Home/> }.into_any(),
+                View::Report(p) => view! { <report::ReportForm period=p/> }.into_any(),
+            }}
+        </Show>
+    }
+}

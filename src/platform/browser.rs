@@ -1,0 +1,70 @@
+//! Clocks, ids, connectivity events and the storage manager.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+/// The phone's clock, ms since the epoch (may be wrong; the server measures
+/// the skew).
+pub fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+/// A new random device id (16 characters of `[0-9a-z]`).
+pub fn new_device_id() -> String {
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut bytes = [0u8; 16];
+    let crypto = web_sys::window().and_then(|w| w.crypto().ok());
+    let filled = crypto.map(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok()).unwrap_or(false);
+    if !filled {
+        for b in bytes.iter_mut() {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    bytes.iter().map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char).collect()
+}
+
+/// A random number in [0, 1) for backoff jitter.
+pub fn random() -> f64 {
+    js_sys::Math::random()
+}
+
+/// Storage estimate: (used bytes, quota bytes) for the whole origin.
+pub async fn storage_estimate() -> Option<(f64, f64)> {
+    let storage = web_sys::window()?.navigator().storage();
+    let est = JsFuture::from(storage.estimate().ok()?).await.ok()?;
+    let usage = js_sys::Reflect::get(&est, &"usage".into()).ok()?.as_f64()?;
+    let quota = js_sys::Reflect::get(&est, &"quota".into()).ok()?.as_f64()?;
+    Some((usage, quota))
+}
+
+/// Asks the browser to keep this site's storage under pressure. Returns
+/// whether it is (or already was) persisted.
+pub async fn request_persistence() -> bool {
+    let Some(w) = web_sys::window() else { return false };
+    let storage = w.navigator().storage();
+    if let Ok(p) = storage.persisted() {
+        if JsFuture::from(p).await.ok().and_then(|v| v.as_bool()) == Some(true) {
+            return true;
+        }
+    }
+    match storage.persist() {
+        Ok(p) => JsFuture::from(p).await.ok().and_then(|v| v.as_bool()).unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
+/// Offers `text` as a file download named `name`.
+pub fn download(name: &str, text: &str) -> Result<(), JsValue> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("application/json");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement = doc.create_element("a")?.dyn_into()?;
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    web_sys::Url::revoke_object_url(&url)?;
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! `fetch` for the API, and the sync [`Transport`] over it.
+
+use serde::{de::DeserializeOwned, Serialize};
+use sothon_domain::protocol::{ApiError, SyncRequest, SyncResponse};
+use sothon_sync::{Transport, TransportError};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// An API call's failure.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HttpError {
+    /// No answer (offline, server down, proxy error page).
+    Unreachable(String),
+    /// An answer with an error status and the server's JSON error.
+    Status(u16, ApiError),
+}
+
+impl From<HttpError> for TransportError {
+    fn from(e: HttpError) -> Self {
+        match e {
+            HttpError::Unreachable(s) => TransportError::Unreachable(s),
+            HttpError::Status(401, _) => TransportError::Unauthorized,
+            HttpError::Status(status, error) => TransportError::Rejected { status, error },
+        }
+    }
+}
+
+/// Sends `body` as JSON to `path` and parses the JSON answer. Never goes
+/// through a cache: API requests are the app's own business, not the
+/// service worker's.
+pub async fn call<B: Serialize, R: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    body: Option<&B>,
+    token: Option<&str>,
+) -> Result<R, HttpError> {
+    let unreachable = |e: wasm_bindgen::JsValue| HttpError::Unreachable(format!("{e:?}"));
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    init.set_cache(web_sys::RequestCache::NoStore);
+    let headers = web_sys::Headers::new().map_err(unreachable)?;
+    headers.set("Accept", "application/json").map_err(unreachable)?;
+    if let Some(t) = token {
+        headers.set("Authorization", &format!("Bearer {t}")).map_err(unreachable)?;
+    }
+    if let Some(b) = body {
+        headers.set("Content-Type", "application/json").map_err(unreachable)?;
+        let json = serde_json::to_string(b).map_err(|e| HttpError::Unreachable(e.to_string()))?;
+        init.set_body(&json.into());
+    }
+    init.set_headers(&headers);
+    let window = web_sys::window().ok_or_else(|| HttpError::Unreachable("no window".into()))?;
+    let resp = JsFuture::from(window.fetch_with_str_and_init(path, &init)).await.map_err(unreachable)?;
+    let resp: web_sys::Response = resp.dyn_into().map_err(unreachable)?;
+    let status = resp.status();
+    let text = JsFuture::from(resp.text().map_err(unreachable)?).await.map_err(unreachable)?;
+    let text = text.as_string().unwrap_or_default();
+    if (200..300).contains(&status) {
+        return serde_json::from_str(&text).map_err(|e| HttpError::Unreachable(format!("bad answer: {e}")));
+    }
+    // A gateway or captive-portal page is not our server: treat as unreachable.
+    match serde_json::from_str::<ApiError>(&text) {
+        Ok(err) => Err(HttpError::Status(status, err)),
+        Err(_) => Err(HttpError::Unreachable(format!("HTTP {status}"))),
+    }
+}
+
+/// The sync transport: `POST /api/v1/sync` with the session's token.
+pub struct FetchTransport {
+    pub token: String,
+}
+
+impl Transport for FetchTransport {
+    async fn sync(&self, req: &SyncRequest) -> Result<SyncResponse, TransportError> {
+        Ok(call("POST", "/api/v1/sync", Some(req), Some(&self.token)).await?)
+    }
+}

@@ -1,0 +1,61 @@
+//! localStorage through gloo-storage, as a [`sothon_sync::Store`].
+//!
+//! Values are stored raw (no second JSON encoding) to keep records compact:
+//! Chromium counts localStorage at two bytes a character, 10 MiB per origin.
+
+use gloo_storage::{LocalStorage, Storage};
+use sothon_sync::{Store, StoreError};
+use wasm_bindgen::JsCast;
+
+/// The browser's localStorage.
+#[derive(Clone, Copy, Default)]
+pub struct LocalStore;
+
+impl LocalStore {
+    fn raw() -> web_sys::Storage {
+        LocalStorage::raw()
+    }
+}
+
+/// `QuotaExceededError` (and the legacy Firefox name) means full; anything
+/// else is reported as unavailable.
+fn classify(err: wasm_bindgen::JsValue) -> StoreError {
+    match err.dyn_ref::<web_sys::DomException>() {
+        Some(e) if e.name() == "QuotaExceededError" || e.name() == "NS_ERROR_DOM_QUOTA_REACHED" => StoreError::Full,
+        Some(e) => StoreError::Unavailable(e.message()),
+        None => StoreError::Unavailable(format!("{err:?}")),
+    }
+}
+
+impl Store for LocalStore {
+    fn get(&self, key: &str) -> Option<String> {
+        Self::raw().get_item(key).ok().flatten()
+    }
+
+    fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        Self::raw().set_item(key, value).map_err(classify)
+    }
+
+    fn remove(&self, key: &str) {
+        let _ = Self::raw().remove_item(key);
+    }
+
+    fn keys(&self, prefix: &str) -> Vec<String> {
+        let raw = Self::raw();
+        let n = raw.length().unwrap_or(0);
+        let mut keys: Vec<String> =
+            (0..n).filter_map(|i| raw.key(i).ok().flatten()).filter(|k| k.starts_with(prefix)).collect();
+        keys.sort();
+        keys
+    }
+}
+
+/// Characters stored by this app (keys and values), the unit Chromium's
+/// quota counts in (UTF-16 code units).
+pub fn used_units() -> usize {
+    let s = LocalStore;
+    s.keys("st.")
+        .iter()
+        .map(|k| k.encode_utf16().count() + s.get(k).map(|v| v.encode_utf16().count()).unwrap_or(0))
+        .sum()
+}
