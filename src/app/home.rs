@@ -6,7 +6,7 @@ use super::{engine, sync, Ctx, SyncStatus, View};
 use crate::i18n::{state_label, Lang};
 use crate::platform::{browser, storage};
 use leptos::prelude::*;
-use sothon_domain::format::{date_vi, datetime_en, datetime_vi, number_vi, vn_date};
+use sothon_domain::format::{date_compact, date_vi, datetime_en, datetime_vi, number_vi, vn_date};
 use sothon_domain::protocol::Body;
 use sothon_domain::{Period, PeriodKind, Report};
 use sothon_sync::{LocalRecord, LocalState};
@@ -52,7 +52,7 @@ pub fn Home() -> impl IntoView {
     let records = Memo::new(move |_| {
         ctx.tick.track();
         let mut r = engine().map(|e| e.records()).unwrap_or_default();
-        r.sort_by(|a, b| b.saved.cmp(&a.saved));
+        r.sort_by_key(|r| std::cmp::Reverse(r.saved));
         r
     });
     let unsent = move || records.with(|r| r.iter().filter(|r| r.unsent()).count());
@@ -231,7 +231,7 @@ fn StoragePanel(unsent: Signal<usize>) -> impl IntoView {
     let export = move |_| {
         if let Ok(e) = engine() {
             let now = browser::now_ms();
-            let name = format!("so-thon-sao-luu-{}.json", vn_date(now).format("%Y%m%d"));
+            let name = format!("so-thon-sao-luu-{}.json", date_compact(vn_date(now)));
             if browser::download(&name, &e.export_backup(now)).is_ok() {
                 exported.set(true);
             }

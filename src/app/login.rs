@@ -21,7 +21,8 @@ pub fn Login() -> impl IntoView {
         }
         busy.set(true);
         error.set(None);
-        let req = LoginRequest { username: username.get_untracked().trim().to_string(), password: password.get_untracked() };
+        let req =
+            LoginRequest { username: username.get_untracked().trim().to_string(), password: password.get_untracked() };
         leptos::task::spawn_local(async move {
             let res: Result<Session, HttpError> = call("POST", "/api/v1/login", Some(&req), None).await;
             busy.set(false);

@@ -31,7 +31,9 @@ pub enum SyncStatus {
     /// Last round trip succeeded at this phone time (ms).
     Online(i64),
     /// The server could not be reached; next try at this phone time (ms).
-    Offline { retry_at: i64 },
+    Offline {
+        retry_at: i64,
+    },
     /// The token was refused: log in again (the outbox is kept).
     NeedLogin,
     /// The server refused the request for another reason.

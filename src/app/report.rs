@@ -74,9 +74,11 @@ pub fn ReportForm(period: String) -> impl IntoView {
     // Start from the phone's copy; else prefill slowly changing figures from
     // the previous period's report.
     let (raw0, diff0, prop0) = match existing.as_ref().map(|r| &r.body) {
-        Some(Body::Report(r)) => {
-            (r.values.iter().map(|(k, v)| (k.clone(), value_to_raw(v))).collect(), r.difficulties.clone(), r.proposals.clone())
-        }
+        Some(Body::Report(r)) => (
+            r.values.iter().map(|(k, v)| (k.clone(), value_to_raw(v))).collect(),
+            r.difficulties.clone(),
+            r.proposals.clone(),
+        ),
         None => {
             let prev = eng.as_ref().and_then(|e| e.record(&Report::record_id(&village, &period.prev())));
             let raw: Raw = match prev.map(|r| r.body) {
@@ -230,9 +232,7 @@ fn Field(
         let key = key.clone();
         Memo::new(move |_| errors.with(|es| es.iter().find(|e| e.field == key).cloned()))
     };
-    let error_text = move || {
-        error.get().map(|e| if ctx.lang.get() == Lang::Vi { e.message } else { e.message_en() })
-    };
+    let error_text = move || error.get().map(|e| if ctx.lang.get() == Lang::Vi { e.message } else { e.message_en() });
     let help = move || if ctx.lang.get() == Lang::Vi { ind.help_vi.clone() } else { ind.help_en.clone() };
 
     if ind.kind == Kind::Rate {

@@ -216,7 +216,7 @@ impl Catalogue {
                     return Err(format!("{}: min > max", i.key));
                 }
             }
-            if (i.kind == Kind::Choice) != !i.choices.is_empty() {
+            if (i.kind == Kind::Choice) == i.choices.is_empty() {
                 return Err(format!("{}: choices belong to choice indicators only", i.key));
             }
             if i.kind == Kind::Rate && (i.num.is_none() || i.den.is_none() || i.agg != Agg::Ratio) {
@@ -226,10 +226,7 @@ impl Catalogue {
                 return Err(format!("{}: num/den belong to rates", i.key));
             }
         }
-        let numeric = |k: &str| {
-            self.indicator(k)
-                .is_some_and(|o| matches!(o.kind, Kind::Count | Kind::Decimal))
-        };
+        let numeric = |k: &str| self.indicator(k).is_some_and(|o| matches!(o.kind, Kind::Count | Kind::Decimal));
         for i in &self.indicators {
             for (what, other) in [("le", &i.le), ("num", &i.num), ("den", &i.den)] {
                 if let Some(o) = other {
@@ -324,7 +321,11 @@ impl Catalogue {
                     if let Some(y) = values.get(other).and_then(Value::as_num) {
                         if x > y {
                             let o = self.indicator(other).map(|o| o.vi.as_str()).unwrap_or(other);
-                            let mut e = FieldError::new(k, "le", &format!("Không được lớn hơn “{o}” ({})", crate::format::number_vi(y, 2)));
+                            let mut e = FieldError::new(
+                                k,
+                                "le",
+                                &format!("Không được lớn hơn “{o}” ({})", crate::format::number_vi(y, 2)),
+                            );
                             e.other = Some(other.clone());
                             e.limit = Some(y);
                             return Some(e);
@@ -334,9 +335,8 @@ impl Catalogue {
                 None
             }
             (Kind::Bool, Value::Bool(_)) => None,
-            (Kind::Choice, Value::Text(s)) => {
-                (!ind.choices.iter().any(|c| &c.key == s)).then(|| FieldError::new(k, "choice", "Lựa chọn không hợp lệ"))
-            }
+            (Kind::Choice, Value::Text(s)) => (!ind.choices.iter().any(|c| &c.key == s))
+                .then(|| FieldError::new(k, "choice", "Lựa chọn không hợp lệ")),
             (Kind::Text, Value::Text(s)) => (s.chars().count() > MAX_TEXT)
                 .then(|| FieldError::limit(k, "too_long", MAX_TEXT as f64, "Quá dài, tối đa số ký tự là")),
             _ => Some(FieldError::new(k, "type", "Sai kiểu dữ liệu")),
@@ -448,5 +448,363 @@ mod tests {
         assert!(far_from_previous(100.0, 33.0));
         assert!(!far_from_previous(100.0, 300.0));
         assert!(!far_from_previous(0.0, 50.0));
+    }
+
+    // ---- The catalogue's content (version 2, derived from section II of the plan) ----
+
+    /// The fourteen indicators of version 1: their keys and meaning stay.
+    const V1_KEYS: [&str; 14] = [
+        "dvc_helped",
+        "ds_sessions",
+        "child35",
+        "child35_school",
+        "preschool_rate",
+        "dvc_users",
+        "road_km",
+        "pop",
+        "bhyt",
+        "bhyt_rate",
+        "landslide_pts",
+        "security_cases",
+        "foreign_res",
+        "legal_sessions",
+    ];
+
+    /// Size budget of the embedded file (it ships in the WASM bundle).
+    const MAX_JSON_BYTES: usize = 35 * 1024;
+
+    fn group_number(key: &str) -> u32 {
+        key.strip_prefix('g').and_then(|n| n.parse().ok()).expect("group key gN")
+    }
+
+    #[test]
+    fn catalogue_size_and_groups() {
+        let c = current();
+        assert!(c.version >= 2);
+        let n = c.indicators.iter().filter(|i| !i.retired).count();
+        assert!((60..=90).contains(&n), "{n} indicators");
+        for g in &c.groups {
+            let k = c.indicators.iter().filter(|i| i.group == g.key && !i.retired).count();
+            assert!(k >= 3, "group {} has only {k} indicators", g.key);
+            assert!(!g.vi.trim().is_empty() && !g.en.trim().is_empty(), "group {} labels", g.key);
+        }
+        assert!(CATALOGUE_JSON.len() <= MAX_JSON_BYTES, "catalogue.json is {} bytes", CATALOGUE_JSON.len());
+        // Compact: one indicator a line, so no line is an indicator fragment.
+        for line in CATALOGUE_JSON.lines().filter(|l| l.contains("\"group\":\"g")) {
+            assert!(line.starts_with("{\"key\":") && line.trim_end_matches(',').ends_with('}'), "{line}");
+        }
+    }
+
+    #[test]
+    fn version_1_keys_are_kept_with_their_rules() {
+        let c = current();
+        for k in V1_KEYS {
+            let i = c.indicator(k).unwrap_or_else(|| panic!("{k} is gone"));
+            assert!(!i.retired, "{k} retired");
+        }
+        let i = |k| c.indicator(k).unwrap();
+        assert!(i("pop").required && i("bhyt").required);
+        assert_eq!(i("pop").max, Some(1_000_000.0));
+        assert!(i("pop").prefill && i("child35").prefill);
+        assert_eq!(i("bhyt").le.as_deref(), Some("pop"));
+        assert_eq!(i("child35_school").le.as_deref(), Some("child35"));
+        for (rate, num, den) in [("bhyt_rate", "bhyt", "pop"), ("preschool_rate", "child35_school", "child35")] {
+            assert_eq!((i(rate).num.as_deref(), i(rate).den.as_deref()), (Some(num), Some(den)), "{rate}");
+        }
+        assert_eq!(i("road_km").kind, Kind::Decimal);
+        for k in V1_KEYS.iter().filter(|k| !k.ends_with("_rate") && **k != "road_km") {
+            assert_eq!(i(k).kind, Kind::Count, "{k}");
+        }
+        let t = i("bhyt_rate").target.as_ref().unwrap();
+        assert_eq!((t.op.as_str(), t.value, t.source.as_str()), ("ge", 100.0, "KH II.6"));
+    }
+
+    #[test]
+    fn only_a_few_core_figures_are_required() {
+        let c = current();
+        let req: Vec<_> = c.indicators.iter().filter(|i| i.required).map(|i| i.key.as_str()).collect();
+        assert!(req.contains(&"pop") && req.contains(&"bhyt"), "{req:?}");
+        assert!(req.len() <= 5, "a monthly phone form: {req:?}");
+        for i in c.indicators.iter().filter(|i| i.required) {
+            assert_eq!(i.periods, PeriodKind::ALL.to_vec(), "{} required but not always asked", i.key);
+            assert!(i.is_input(), "{}", i.key);
+        }
+        // A month report with just the required figures is complete.
+        let e = c.validate(PeriodKind::Month, &vals(&[("pop", Value::Num(500.0)), ("bhyt", Value::Num(480.0))]));
+        assert!(e.is_empty(), "{e:?}");
+    }
+
+    #[test]
+    fn every_indicator_is_labelled_in_both_languages() {
+        for i in &current().indicators {
+            assert!(!i.vi.trim().is_empty() && !i.en.trim().is_empty(), "{} labels", i.key);
+            assert_eq!(i.help_vi.is_empty(), i.help_en.is_empty(), "{}: help in one language only", i.key);
+            assert!(
+                i.key.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_'),
+                "{}: key",
+                i.key
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_have_units_and_plausible_bounds() {
+        let c = current();
+        // Symbols read the same in both languages; words need an English unit.
+        let symbols = ["%", "km", "ha", "m²"];
+        for i in &c.indicators {
+            match i.kind {
+                Kind::Count | Kind::Decimal => {
+                    assert!(!i.unit.is_empty(), "{}: unit", i.key);
+                    assert!(symbols.contains(&i.unit.as_str()) || !i.unit_en.is_empty(), "{}: unit_en", i.key);
+                    let max = i.max.unwrap_or_else(|| panic!("{}: no max", i.key));
+                    assert!(max > 0.0, "{}", i.key);
+                    assert!(i.choices.is_empty(), "{}", i.key);
+                }
+                Kind::Bool | Kind::Text | Kind::Choice => {
+                    assert!(i.unit.is_empty() && i.min.is_none() && i.max.is_none() && i.le.is_none(), "{}", i.key)
+                }
+                Kind::Rate => {}
+            }
+        }
+        // A village has a few thousand people at most: only the population
+        // (and the insured, bounded by it) keep the old loose bound.
+        for i in c.indicators.iter().filter(|i| i.unit == "người" && !["pop", "bhyt"].contains(&i.key.as_str())) {
+            assert!(i.max.unwrap() <= 10_000.0, "{}: max {:?} is not plausible for a village", i.key, i.max);
+        }
+        for i in c.indicators.iter().filter(|i| i.unit == "hộ") {
+            assert!(i.max.unwrap() <= 5_000.0, "{}: max {:?}", i.key, i.max);
+        }
+    }
+
+    #[test]
+    fn rates_are_percentages_of_two_counts() {
+        let c = current();
+        let rates: Vec<_> = c.indicators.iter().filter(|i| i.kind == Kind::Rate).collect();
+        assert!(rates.len() >= 5);
+        for r in rates {
+            assert_eq!(r.unit, "%", "{}", r.key);
+            assert_eq!(r.agg, Agg::Ratio, "{}", r.key);
+            assert!(!r.required && !r.prefill && r.le.is_none() && r.max.is_none(), "{}: rates are never typed", r.key);
+            let num = c.indicator(r.num.as_deref().unwrap()).unwrap();
+            let den = c.indicator(r.den.as_deref().unwrap()).unwrap();
+            // The numerator is a part of the denominator, so the rate stays ≤ 100 %.
+            assert_eq!(num.le.as_deref(), Some(den.key.as_str()), "{}: {} ≤ {}", r.key, num.key, den.key);
+        }
+        for (rate, num, den) in [
+            ("poor_rate", "poor_hh", "hh"),
+            ("near_poor_rate", "near_poor_hh", "hh"),
+            ("waste_col_rate", "hh_waste_col", "hh"),
+            ("waste_sort_rate", "hh_waste_sort", "hh"),
+            ("mediation_rate", "mediation_ok", "mediation_cases"),
+        ] {
+            let i = c.indicator(rate).unwrap_or_else(|| panic!("{rate}"));
+            assert_eq!((i.num.as_deref(), i.den.as_deref()), (Some(num), Some(den)), "{rate}");
+        }
+        let v = vals(&[("hh", Value::Num(200.0)), ("poor_hh", Value::Num(15.0))]);
+        assert_eq!(c.rate(c.indicator("poor_rate").unwrap(), &v), Some(7.5));
+    }
+
+    #[test]
+    fn rules_name_numeric_indicators_asked_in_the_same_periods() {
+        let c = current();
+        for i in &c.indicators {
+            for o in [&i.le, &i.num, &i.den].into_iter().flatten() {
+                let o = c.indicator(o).unwrap_or_else(|| panic!("{} names {o}", i.key));
+                assert!(matches!(o.kind, Kind::Count | Kind::Decimal), "{} → {}", i.key, o.key);
+                assert!(!o.retired, "{} → retired {}", i.key, o.key);
+                for p in &i.periods {
+                    assert!(o.periods.contains(p), "{} asked in {p:?}, {} not", i.key, o.key);
+                }
+                if i.le.as_deref() == Some(o.key.as_str()) {
+                    assert_eq!(i.kind, o.kind, "{} ≤ {}: same kind of number", i.key, o.key);
+                }
+            }
+        }
+    }
+
+    /// (indicator, not more than) — the subset rules of version 2.
+    const SUBSETS: [(&str, &str); 32] = [
+        ("bhyt", "pop"),
+        ("hh", "pop"),
+        ("child35_school", "child35"),
+        ("poor_hh", "hh"),
+        ("near_poor_hh", "hh"),
+        ("relapse_hh", "poor_hh"),
+        ("escaped_hh", "hh"),
+        ("temp_house_hh", "hh"),
+        ("cultural_hh", "hh"),
+        ("danger_hh", "hh"),
+        ("relocated_hh", "danger_hh"),
+        ("hh_waste_col", "hh"),
+        ("hh_waste_sort", "hh"),
+        ("hh_fibre", "hh"),
+        ("hh_no_power", "hh"),
+        ("hh_tech", "hh"),
+        ("hh_online_sales", "hh"),
+        ("crop_conv_hh", "hh"),
+        ("ds_dvc_sessions", "ds_sessions"),
+        ("ds_cashless_sessions", "ds_sessions"),
+        ("ds_ecommerce_sessions", "ds_sessions"),
+        ("ds_skills_sessions", "ds_sessions"),
+        ("ds_cyber_sessions", "ds_sessions"),
+        ("coop_ecommerce", "coop_models"),
+        ("crime_cases", "security_cases"),
+        ("drug_cases", "security_cases"),
+        ("vice_cases", "security_cases"),
+        ("security_solved", "security_cases"),
+        ("drug_users", "pop"),
+        ("ocop_outside", "ocop_products"),
+        ("mediation_ok", "mediation_cases"),
+        ("petitions_done", "petitions"),
+    ];
+
+    #[test]
+    fn subset_rules_are_enforced() {
+        let c = current();
+        for (k, other) in SUBSETS {
+            let i = c.indicator(k).unwrap_or_else(|| panic!("{k}"));
+            assert_eq!(i.le.as_deref(), Some(other), "{k}");
+            // Validate in a period that asks for it: more than the whole is refused…
+            let p = i.periods[0];
+            let bad = vals(&[(other, Value::Num(10.0)), (k, Value::Num(11.0))]);
+            let e = c.validate(p, &bad);
+            let e = e.iter().find(|e| e.field == k).unwrap_or_else(|| panic!("{k} > {other} accepted"));
+            assert_eq!((e.code.as_str(), e.other.as_deref()), ("le", Some(other)), "{k}");
+            // …equal is fine.
+            let ok = vals(&[(other, Value::Num(10.0)), (k, Value::Num(10.0))]);
+            assert!(c.validate(p, &ok).iter().all(|e| e.field != k), "{k} = {other} refused");
+        }
+        let ruled = c.indicators.iter().filter(|i| i.le.is_some()).count();
+        assert_eq!(ruled, SUBSETS.len(), "a new le rule: add it to SUBSETS");
+    }
+
+    #[test]
+    fn named_rules_of_the_plan() {
+        let c = current();
+        // Poor households ≤ households.
+        let e = c.validate(PeriodKind::Month, &vals(&[("hh", Value::Num(100.0)), ("poor_hh", Value::Num(101.0))]));
+        assert!(e.iter().any(|e| e.field == "poor_hh" && e.code == "le"));
+        // Children attending ≤ children aged 3–5.
+        let e = c.validate(
+            PeriodKind::Quarter,
+            &vals(&[("child35", Value::Num(30.0)), ("child35_school", Value::Num(31.0))]),
+        );
+        assert!(e.iter().any(|e| e.field == "child35_school" && e.code == "le"));
+        // Relocated ≤ households in danger zones ≤ households.
+        let e = c.validate(
+            PeriodKind::Month,
+            &vals(&[("hh", Value::Num(100.0)), ("danger_hh", Value::Num(4.0)), ("relocated_hh", Value::Num(5.0))]),
+        );
+        assert!(e.iter().any(|e| e.field == "relocated_hh" && e.other.as_deref() == Some("danger_hh")));
+        // Relapsed households are poor households now (year-end review).
+        let e = c.validate(PeriodKind::Year, &vals(&[("poor_hh", Value::Num(3.0)), ("relapse_hh", Value::Num(4.0))]));
+        assert!(e.iter().any(|e| e.field == "relapse_hh" && e.code == "le"));
+        // A rule with one side missing cannot be checked and is not.
+        let e = c.validate(PeriodKind::Month, &vals(&[("relocated_hh", Value::Num(5.0))]));
+        assert!(e.iter().all(|e| e.field != "relocated_hh"));
+    }
+
+    #[test]
+    fn choices_are_well_formed() {
+        let c = current();
+        let choice: Vec<_> = c.indicators.iter().filter(|i| i.kind == Kind::Choice).collect();
+        assert!(choice.len() >= 2);
+        for i in choice {
+            assert!(i.choices.len() >= 2, "{}", i.key);
+            let keys: std::collections::BTreeSet<_> = i.choices.iter().map(|ch| ch.key.as_str()).collect();
+            assert_eq!(keys.len(), i.choices.len(), "{}: duplicate choice key", i.key);
+            for ch in &i.choices {
+                assert!(!ch.key.is_empty() && !ch.vi.trim().is_empty() && !ch.en.trim().is_empty(), "{}", i.key);
+            }
+            assert_eq!(i.agg, Agg::List, "{}", i.key);
+        }
+        let e = c.validate(PeriodKind::Month, &vals(&[("mobile_signal", Value::Text("tot".into()))]));
+        assert!(e.iter().all(|e| e.field != "mobile_signal"));
+        let e = c.validate(PeriodKind::Month, &vals(&[("mobile_signal", Value::Text("great".into()))]));
+        assert!(e.iter().any(|e| e.field == "mobile_signal" && e.code == "choice"));
+    }
+
+    #[test]
+    fn aggregation_rules_fit_the_kind() {
+        let c = current();
+        for i in &c.indicators {
+            let ok = match i.kind {
+                Kind::Count | Kind::Decimal => matches!(i.agg, Agg::Sum | Agg::Latest),
+                Kind::Rate => i.agg == Agg::Ratio,
+                Kind::Bool => matches!(i.agg, Agg::Any | Agg::All),
+                Kind::Choice | Kind::Text => i.agg == Agg::List,
+            };
+            assert!(ok, "{}: {:?} with {:?}", i.key, i.kind, i.agg);
+        }
+        for k in ["bool", "choice", "text"] {
+            let n = c.indicators.iter().filter(|i| format!("{:?}", i.kind).to_lowercase() == k).count();
+            assert!(n >= 2, "{n} {k} indicators");
+        }
+        // Slowly changing figures are prefilled and asked in every report.
+        for k in ["pop", "hh", "poor_hh", "near_poor_hh", "child35", "fibre", "mobile_signal", "cult_house"] {
+            let i = c.indicator(k).unwrap();
+            assert!(i.prefill && i.periods == PeriodKind::ALL.to_vec(), "{k}");
+        }
+        // Yearly-only items.
+        for k in ["cultural_hh", "ocop_products", "escaped_hh", "relapse_hh"] {
+            assert_eq!(c.indicator(k).unwrap().periods, vec![PeriodKind::Year], "{k}");
+        }
+    }
+
+    #[test]
+    fn targets_come_from_the_plan() {
+        let c = current();
+        for i in c.indicators.iter().filter(|i| i.target.is_some()) {
+            let t = i.target.as_ref().unwrap();
+            // The plan section is the indicator's own task group: KH II.n for gn.
+            assert_eq!(t.source, format!("KH II.{}", group_number(&i.group)), "{}", i.key);
+            assert!(["ge", "le", "eq"].contains(&t.op.as_str()), "{}", i.key);
+            assert!(matches!(i.kind, Kind::Count | Kind::Decimal | Kind::Rate | Kind::Bool), "{}", i.key);
+            if i.kind == Kind::Bool {
+                assert_eq!((t.op.as_str(), t.value), ("eq", 1.0), "{}: yes is 1", i.key);
+            }
+            if i.kind == Kind::Rate {
+                assert!((0.0..=100.0).contains(&t.value), "{}", i.key);
+            }
+        }
+        let targets: Vec<_> = c
+            .indicators
+            .iter()
+            .filter_map(|i| i.target.as_ref().map(|t| (i.key.as_str(), t.op.as_str(), t.value)))
+            .collect();
+        assert_eq!(
+            targets,
+            [
+                ("dropout_econ", "le", 0.0),    // II.3 no pupil drops out for economic hardship
+                ("mobile_good_all", "eq", 1.0), // II.5 every village: good mobile signal…
+                ("fibre", "eq", 1.0),           // II.5 …and fibre internet
+                ("bhyt_rate", "ge", 100.0),     // II.6 health insurance coverage 100 %
+                ("relapse_hh", "le", 0.0),      // II.6 no household falls back into poverty
+            ]
+        );
+        let fibre = c.indicator("fibre").unwrap();
+        assert_eq!(fibre.agg, Agg::All, "every village");
+        assert!(fibre.target.as_ref().unwrap().met(1.0) && !fibre.target.as_ref().unwrap().met(0.0));
+    }
+
+    #[test]
+    fn digital_team_activity_keys() {
+        // Fed later from the digital team's activity log.
+        let c = current();
+        for k in [
+            "ds_sessions",
+            "ds_people",
+            "ds_dvc_sessions",
+            "ds_cashless_sessions",
+            "ds_skills_sessions",
+            "ds_cyber_sessions",
+            "ds_ecommerce_sessions",
+            "dvc_helped",
+        ] {
+            let i = c.indicator(k).unwrap_or_else(|| panic!("{k}"));
+            assert!(["g1", "g2", "g4"].contains(&i.group.as_str()), "{k}");
+            assert_eq!((i.kind, i.agg, i.periods.len()), (Kind::Count, Agg::Sum, 4), "{k}");
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! always in Asia/Ho_Chi_Minh (UTC+7 all year: Vietnam keeps no summer time,
 //! so a fixed offset is exact and needs no time-zone database in the bundle).
 
-use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Timelike, Utc};
 
 /// Asia/Ho_Chi_Minh.
 pub fn vn_offset() -> FixedOffset {
@@ -20,19 +20,29 @@ pub fn vn_date(ms: i64) -> NaiveDate {
     to_vn(ms).date_naive()
 }
 
+// Written out by hand rather than with chrono's strftime `format`, whose
+// parser and formatter add tens of kilobytes to the phone's download.
+
 /// `30/11/2026`.
 pub fn date_vi(d: NaiveDate) -> String {
-    d.format("%d/%m/%Y").to_string()
+    format!("{:02}/{:02}/{}", d.day(), d.month(), d.year())
+}
+
+/// `20261130`, for file names.
+pub fn date_compact(d: NaiveDate) -> String {
+    format!("{}{:02}{:02}", d.year(), d.month(), d.day())
 }
 
 /// `30/11/2026 14:05` in Asia/Ho_Chi_Minh.
 pub fn datetime_vi(ms: i64) -> String {
-    to_vn(ms).format("%d/%m/%Y %H:%M").to_string()
+    let t = to_vn(ms);
+    format!("{} {:02}:{:02}", date_vi(t.date_naive()), t.hour(), t.minute())
 }
 
 /// `2026-11-30 14:05` in Asia/Ho_Chi_Minh (the English UI).
 pub fn datetime_en(ms: i64) -> String {
-    to_vn(ms).format("%Y-%m-%d %H:%M").to_string()
+    let t = to_vn(ms);
+    format!("{}-{:02}-{:02} {:02}:{:02}", t.year(), t.month(), t.day(), t.hour(), t.minute())
 }
 
 /// Formats a number the Vietnamese way: `.` groups thousands, `,` marks
@@ -50,25 +60,35 @@ fn number_with(x: f64, decimals: usize, group: char, point: char) -> String {
     if !x.is_finite() {
         return "—".into();
     }
-    let s = format!("{:.*}", decimals, x.abs());
-    let (int, frac) = match s.split_once('.') {
-        Some((i, f)) => (i.to_string(), f.trim_end_matches('0').to_string()),
-        None => (s, String::new()),
-    };
+    // Integer arithmetic instead of `{:.*}`: float formatting would pull
+    // core's flt2dec (Grisu and Dragon) into the WASM bundle.
+    let decimals = decimals.min(9);
+    let scale = 10u128.pow(decimals as u32);
+    let scaled = (x.abs() * scale as f64).round();
+    if scaled >= 1e30 {
+        return "—".into();
+    }
+    let scaled = scaled as u128;
+    let (int, mut frac) = (scaled / scale, scaled % scale);
     let mut out = String::new();
-    let neg = x < 0.0 && (int.chars().any(|c| c != '0') || !frac.is_empty());
-    if neg {
+    if x < 0.0 && scaled > 0 {
         out.push('-');
     }
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
+    let digits = int.to_string();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
             out.push(group);
         }
         out.push(c);
     }
-    if !frac.is_empty() {
+    if frac > 0 {
+        let mut width = decimals;
+        while frac % 10 == 0 {
+            frac /= 10;
+            width -= 1;
+        }
         out.push(point);
-        out.push_str(&frac);
+        out.push_str(&format!("{frac:0width$}"));
     }
     out
 }
@@ -96,7 +116,20 @@ pub fn parse_number(input: &str) -> Option<f64> {
     if normalized.chars().any(|c| !(c.is_ascii_digit() || c == '.' || c == '-')) {
         return None;
     }
-    normalized.parse::<f64>().ok().filter(|x| x.is_finite())
+    // serde_json's number parser is in the bundle already; str::parse::<f64>
+    // would add core's dec2flt beside it.
+    let normalized = normalized.strip_suffix('.').unwrap_or(&normalized);
+    if normalized.starts_with('.')
+        || normalized.contains("-.")
+        || normalized.matches('-').count() > usize::from(normalized.starts_with('-'))
+    {
+        return None;
+    }
+    let trimmed = normalized.trim_start_matches('-');
+    let trimmed = trimmed.trim_start_matches('0');
+    let lead = if trimmed.is_empty() || trimmed.starts_with('.') { "0" } else { "" };
+    let sign = if normalized.starts_with('-') { "-" } else { "" };
+    serde_json::from_str::<f64>(&format!("{sign}{lead}{trimmed}")).ok().filter(|x| x.is_finite())
 }
 
 #[cfg(test)]
@@ -113,6 +146,11 @@ mod tests {
         assert_eq!(number_vi(98.60, 1), "98,6");
         assert_eq!(number_en(1234.5, 1), "1,234.5");
         assert_eq!(number_vi(f64::NAN, 1), "—");
+        assert_eq!(number_vi(0.004, 2), "0");
+        assert_eq!(number_vi(-0.004, 2), "0");
+        assert_eq!(number_vi(2.05, 2), "2,05");
+        assert_eq!(number_vi(97.65625, 1), "97,7");
+        assert_eq!(number_vi(1e6, 6), "1.000.000");
     }
 
     #[test]
@@ -126,6 +164,13 @@ mod tests {
         assert_eq!(parse_number("abc"), None);
         assert_eq!(parse_number(""), None);
         assert_eq!(parse_number("1e5"), None);
+        assert_eq!(parse_number("007"), Some(7.0));
+        assert_eq!(parse_number("0,5"), Some(0.5));
+        assert_eq!(parse_number("-3"), Some(-3.0));
+        assert_eq!(parse_number("3-"), None);
+        assert_eq!(parse_number(",5"), None);
+        assert_eq!(parse_number("5,"), Some(5.0));
+        assert_eq!(parse_number("0"), Some(0.0));
     }
 
     #[test]

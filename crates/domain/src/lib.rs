@@ -10,6 +10,7 @@
 //!
 //! Nothing here does I/O, so everything is tested with plain `#[test]`s.
 
+pub mod aggregate;
 pub mod catalogue;
 pub mod format;
 pub mod period;

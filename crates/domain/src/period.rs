@@ -156,8 +156,18 @@ impl Period {
     /// "November 2026", "Q4 2026", "H2 2026", "Year 2026".
     pub fn label_en(&self) -> String {
         const MONTHS: [&str; 12] = [
-            "January", "February", "March", "April", "May", "June", "July", "August",
-            "September", "October", "November", "December",
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
         ];
         match self.kind {
             PeriodKind::Month => format!("{} {}", MONTHS[self.n as usize - 1], self.year),

@@ -150,10 +150,7 @@ mod tests {
         r.values.insert("pop".into(), Value::Num(512.0));
         r.values.insert("bhyt".into(), Value::Num(500.0));
         let json = serde_json::to_string(&r).unwrap();
-        assert_eq!(
-            json,
-            r#"{"village":"pq-t01","period":"2026-11","cv":1,"values":{"bhyt":500.0,"pop":512.0}}"#
-        );
+        assert_eq!(json, r#"{"village":"pq-t01","period":"2026-11","cv":1,"values":{"bhyt":500.0,"pop":512.0}}"#);
         assert_eq!(serde_json::from_str::<Report>(&json).unwrap(), r);
     }
 

@@ -1,1 +1,151 @@
+//! The Sổ Thôn server: one binary with an embedded SQLite database that takes
+//! the phones' reports and serves the PWA.
+//!
+//! A guided tour:
+//!
+//! * [`build`] connects the database, runs `migrations/`, seeds the sample
+//!   commune and binds the socket; [`Server::run`] serves until Ctrl-C.
+//! * [`router`] is the whole HTTP surface: each module of [`routes`] owns its
+//!   own `router()`, merged there.
+//! * [`error`] is the one error type of the boundary (status codes and the
+//!   JSON error shape), with the `ApiJson` extractor that keeps even malformed
+//!   bodies answered in JSON.
+//! * [`auth`] is passwords (Argon2id), bearer tokens (only hashes stored),
+//!   the `AuthUser` extractor and login throttling.
+//! * [`db`] is every SQL statement; [`db::sync`] applies pushed mutations
+//!   exactly once, following the rules at the top of
+//!   `sothon_domain::protocol`.
 
+pub mod auth;
+pub mod db;
+pub mod error;
+pub mod routes;
+
+use anyhow::Context;
+use sqlx::SqlitePool;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use db::accounts::{add_user, NewUser};
+pub use db::demo::{DemoAccount, DEMO_ACCOUNTS, DEMO_COMMUNE, DEMO_PASSWORD};
+pub use routes::router;
+
+/// How to run the server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port (tests).
+    pub bind: SocketAddr,
+    /// SQLite database: a file path (created with its parent folder if
+    /// missing) or a `sqlite:` URL.
+    pub database_url: String,
+    /// The built PWA (`dist/`), served for every path outside `/api`; `None`
+    /// serves the API only.
+    pub web_dir: Option<PathBuf>,
+    /// Seed the sample commune (villages and accounts) into an empty database.
+    pub demo: bool,
+    /// How long a login lasts.
+    pub token_ttl_days: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: "data/sothon.db".into(),
+            web_dir: None,
+            demo: true,
+            token_ttl_days: 30,
+        }
+    }
+}
+
+/// What every handler gets through `State`.
+#[derive(Clone)]
+pub struct AppState {
+    /// The migrated database.
+    pub db: SqlitePool,
+    /// The configuration the server was built with.
+    pub config: Arc<Config>,
+    /// Failed logins per username and per client address (in memory: it only
+    /// has to slow down guessing, and a restart forgetting it is harmless).
+    pub throttle: Arc<auth::Throttle>,
+}
+
+impl AppState {
+    /// State for `config` over an already migrated database.
+    pub fn new(db: SqlitePool, config: Config) -> Self {
+        Self { db, config: Arc::new(config), throttle: Arc::new(auth::Throttle::default()) }
+    }
+}
+
+/// A bound, ready server.
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    addr: SocketAddr,
+    state: AppState,
+    demo: bool,
+}
+
+/// Connects and migrates the database, seeds the sample commune when asked
+/// and the database has no commune yet, and binds the socket.
+pub async fn build(config: Config) -> anyhow::Result<Server> {
+    let db = db::connect(&config.database_url).await?;
+    if config.demo {
+        db::demo::seed_if_empty(&db).await.context("seeding the sample commune")?;
+    }
+    let demo = db::demo::present(&db).await?;
+    let listener =
+        tokio::net::TcpListener::bind(config.bind).await.with_context(|| format!("binding {}", config.bind))?;
+    let addr = listener.local_addr()?;
+    Ok(Server { listener, addr, state: AppState::new(db, config), demo })
+}
+
+impl Server {
+    /// The address actually bound (the real port when the config said 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The database pool (tests look at the rows directly).
+    pub fn db(&self) -> SqlitePool {
+        self.state.db.clone()
+    }
+
+    /// The sample accounts, when the database holds the sample commune.
+    pub fn demo_accounts(&self) -> Option<&'static [DemoAccount]> {
+        self.demo.then_some(DEMO_ACCOUNTS)
+    }
+
+    /// Serves until Ctrl-C (or SIGTERM), then lets open requests finish.
+    pub async fn run(self) -> anyhow::Result<()> {
+        let db = self.state.db.clone();
+        let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+        // Checkpoints the WAL so the database is one tidy file again.
+        db.close().await;
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,1 +1,205 @@
-fn main() {}
+//! `sothon-server`: parses the command line and calls the library.
+
+use anyhow::{bail, Context};
+use sothon_server::db::accounts::{self, parse_role};
+use sothon_server::db::demo::village_name;
+use sothon_server::{Config, NewUser};
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+Sổ Thôn server
+
+Usage:
+  sothon-server [serve] [--port N] [--bind ADDR] [--db PATH] [--web DIR] [--no-demo]
+  sothon-server user add --username U --password P --name NAME
+                         --role village_head|digital_team|officer|admin
+                         [--village ID] [--commune ID] [--db PATH]
+  sothon-server commune add --id ID --name NAME [--db PATH]
+  sothon-server village add --id ID --name NAME [--commune ID] [--db PATH]
+
+Options (environment variable, default):
+  --port N      port to listen on, 0 for any free one (SOTHON_PORT, 8080)
+  --bind ADDR   address to listen on (SOTHON_BIND, 127.0.0.1)
+  --db PATH     SQLite database file, created if missing (SOTHON_DB, data/sothon.db)
+  --web DIR     the built PWA to serve (SOTHON_WEB, dist; skipped if missing)
+  --no-demo     do not seed the sample commune into an empty database
+
+RUST_LOG=warn|info|debug sets the log level (default info).
+";
+
+/// `--name value` pairs and bare flags, in any order.
+struct Args {
+    words: Vec<String>,
+    opts: Vec<(String, Option<String>)>,
+}
+
+impl Args {
+    fn parse(raw: impl Iterator<Item = String>) -> anyhow::Result<Self> {
+        const FLAGS: &[&str] = &["--no-demo", "--help", "-h"];
+        let mut words = Vec::new();
+        let mut opts = Vec::new();
+        let mut raw = raw.peekable();
+        while let Some(a) = raw.next() {
+            if let Some((k, v)) = a.split_once('=').filter(|_| a.starts_with("--")) {
+                opts.push((k.to_string(), Some(v.to_string())));
+            } else if FLAGS.contains(&a.as_str()) {
+                opts.push((a, None));
+            } else if a.starts_with('-') {
+                let v = raw.next().with_context(|| format!("{a} needs a value"))?;
+                opts.push((a, Some(v)));
+            } else {
+                words.push(a);
+            }
+        }
+        Ok(Self { words, opts })
+    }
+
+    fn flag(&self, name: &str) -> bool {
+        self.opts.iter().any(|(k, _)| k == name)
+    }
+
+    fn get(&self, name: &str) -> Option<String> {
+        self.opts.iter().rev().find(|(k, _)| k == name).and_then(|(_, v)| v.clone())
+    }
+
+    fn require(&self, name: &str) -> anyhow::Result<String> {
+        self.get(name).with_context(|| format!("{name} is required\n\n{USAGE}"))
+    }
+
+    /// Refuses options the command does not know (a typo must not be ignored).
+    fn only(&self, known: &[&str]) -> anyhow::Result<()> {
+        for (k, _) in &self.opts {
+            if !known.contains(&k.as_str()) {
+                bail!("unknown option {k}\n\n{USAGE}");
+            }
+        }
+        Ok(())
+    }
+}
+
+fn env_or(opt: Option<String>, var: &str, default: &str) -> String {
+    opt.or_else(|| std::env::var(var).ok().filter(|v| !v.is_empty())).unwrap_or_else(|| default.into())
+}
+
+fn db_path(args: &Args) -> String {
+    env_or(args.get("--db"), "SOTHON_DB", "data/sothon.db")
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // The chain of causes, without a backtrace: this is for whoever
+            // typed the command.
+            eprintln!("Lỗi: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
+    let args = Args::parse(std::env::args().skip(1))?;
+    if args.flag("--help") || args.flag("-h") {
+        print!("{USAGE}");
+        return Ok(());
+    }
+    let words: Vec<&str> = args.words.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        [] | ["serve"] => serve(&args).await,
+        ["user", "add"] => {
+            args.only(&["--username", "--password", "--name", "--role", "--village", "--commune", "--db"])?;
+            let role = args.require("--role")?;
+            let role = parse_role(&role)
+                .with_context(|| format!("unknown role {role}: village_head, digital_team, officer or admin"))?;
+            let db = sothon_server::db::connect(&db_path(&args)).await?;
+            let user = NewUser {
+                username: args.require("--username")?,
+                password: args.require("--password")?,
+                name: args.require("--name")?,
+                role,
+                commune: args.get("--commune"),
+                village: args.get("--village"),
+            };
+            let username = user.username.trim().to_lowercase();
+            sothon_server::add_user(&db, user).await?;
+            println!("Đã tạo tài khoản {username} ({}).", role.label_vi());
+            Ok(())
+        }
+        ["commune", "add"] => {
+            args.only(&["--id", "--name", "--db"])?;
+            let db = sothon_server::db::connect(&db_path(&args)).await?;
+            accounts::add_commune(&db, &args.require("--id")?, &args.require("--name")?).await?;
+            println!("Đã tạo xã.");
+            Ok(())
+        }
+        ["village", "add"] => {
+            args.only(&["--id", "--name", "--commune", "--db"])?;
+            let db = sothon_server::db::connect(&db_path(&args)).await?;
+            let commune = args.get("--commune");
+            accounts::add_village(&db, &args.require("--id")?, commune.as_deref(), &args.require("--name")?).await?;
+            println!("Đã tạo thôn.");
+            Ok(())
+        }
+        _ => bail!("unknown command {}\n\n{USAGE}", words.join(" ")),
+    }
+}
+
+async fn serve(args: &Args) -> anyhow::Result<()> {
+    args.only(&["--port", "--bind", "--db", "--web", "--no-demo"])?;
+    // RUST_LOG as a plain level (`warn`, `debug`, `off`…); per-module filters
+    // would need the heavier env-filter feature.
+    let level = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| v.parse::<tracing_subscriber::filter::LevelFilter>().ok())
+        .unwrap_or(tracing_subscriber::filter::LevelFilter::INFO);
+    tracing_subscriber::fmt().with_max_level(level).init();
+    let port: u16 = env_or(args.get("--port"), "SOTHON_PORT", "8080").parse().context("--port must be a number")?;
+    let bind = env_or(args.get("--bind"), "SOTHON_BIND", "127.0.0.1");
+    let bind: SocketAddr = match bind.parse::<IpAddr>() {
+        Ok(ip) => SocketAddr::new(ip, port),
+        Err(_) => bind.parse().with_context(|| format!("--bind {bind}: not an address"))?,
+    };
+    let database_url = db_path(args);
+    let web = PathBuf::from(env_or(args.get("--web"), "SOTHON_WEB", "dist"));
+    let web_dir = if web.join("index.html").is_file() {
+        Some(web)
+    } else {
+        eprintln!(
+            "Không thấy {0}/index.html: chỉ phục vụ API / no web app at {0}: serving the API only (`make web` builds it).",
+            web.display()
+        );
+        None
+    };
+    let config = Config {
+        bind,
+        database_url: database_url.clone(),
+        web_dir,
+        demo: !args.flag("--no-demo"),
+        ..Config::default()
+    };
+    let server = sothon_server::build(config).await?;
+    let url = match server.addr() {
+        a if a.ip().is_unspecified() => format!("http://127.0.0.1:{}/", a.port()),
+        a => format!("http://{a}/"),
+    };
+    println!();
+    println!("  Sổ Thôn đang chạy tại / running at:  {url}");
+    println!("  Cơ sở dữ liệu / database:           {database_url}");
+    if let Some(accounts) = server.demo_accounts() {
+        println!();
+        println!("  DỮ LIỆU MẪU / SAMPLE DATA: xã Phong Quang và các thôn (mẫu) không phải dữ liệu thật.");
+        println!("  Tài khoản mẫu / sample logins:");
+        println!("  {:<13} {:<16} {:<27} thôn / village", "tên đăng nhập", "mật khẩu", "vai trò / role");
+        for a in accounts {
+            let village = a.village.map(|v| format!("{v} {}", village_name(v).unwrap_or(""))).unwrap_or_default();
+            println!("  {:<13} {:<16} {:<27} {village}", a.username, a.password, a.role.label_vi());
+        }
+    }
+    println!();
+    println!("  Dừng / stop: Ctrl-C");
+    println!();
+    server.run().await
+}

@@ -77,11 +77,8 @@ impl Store for MemStore {
     fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
         let mut data = self.data.borrow_mut();
         if let Some(q) = self.quota {
-            let used: usize = data
-                .iter()
-                .filter(|(k, _)| k.as_str() != key)
-                .map(|(k, v)| Self::units(k) + Self::units(v))
-                .sum();
+            let used: usize =
+                data.iter().filter(|(k, _)| k.as_str() != key).map(|(k, v)| Self::units(k) + Self::units(v)).sum();
             if used + Self::units(key) + Self::units(value) > q {
                 return Err(StoreError::Full);
             }

@@ -5,7 +5,7 @@ use sothon_domain::protocol::{
     receipt_code, ApiError, Body, MutationResult, RecordState, Status, SyncRequest, SyncResponse, PROTOCOL_VERSION,
 };
 use sothon_domain::{FieldError, Period, Report, Value};
-use sothon_sync::{backoff_ms, Engine, LocalState, MemStore, Store, StoreError, SyncError, Transport, TransportError};
+use sothon_sync::{backoff_ms, Engine, LocalState, MemStore, StoreError, SyncError, Transport, TransportError};
 use std::cell::RefCell;
 use std::future::Future;
 use std::task::{Context, Poll, Waker};

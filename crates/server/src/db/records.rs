@@ -1,0 +1,160 @@
+//! Reading records: the sync pull and the records list.
+
+use anyhow::Context;
+use serde::Serialize;
+use sothon_domain::protocol::{Body, Change, RecordState};
+
+/// Most changes one pull returns; the phone pulls again from the cursor.
+pub const PULL_LIMIT: i64 = 500;
+
+/// Parses a `records.state` value.
+pub fn parse_state(s: &str) -> Option<RecordState> {
+    Some(match s {
+        "received" => RecordState::Received,
+        "conflict" => RecordState::Conflict,
+        "returned" => RecordState::Returned,
+        "approved" => RecordState::Approved,
+        _ => return None,
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct ChangeRow {
+    id: String,
+    rev: i64,
+    state: String,
+    receipt: String,
+    comment: String,
+    updated_at: i64,
+    body: String,
+}
+
+/// Records of `commune` (only `village`'s when given) changed at or after
+/// `cursor`, oldest first, at most [`PULL_LIMIT`].
+///
+/// The cursor is inclusive: the record at exactly `cursor` comes again, and
+/// the phone drops what it already has by `rev` (and state). Because
+/// `updated_at` strictly increases within a commune (see `db::sync`), no two
+/// records share a cursor value, so a full page never traps the cursor.
+pub async fn changes_since(
+    db: &sqlx::SqlitePool,
+    commune: &str,
+    village: Option<&str>,
+    cursor: i64,
+) -> anyhow::Result<Vec<Change>> {
+    let rows: Vec<ChangeRow> = sqlx::query_as(
+        "SELECT id, rev, state, receipt, comment, updated_at, body FROM records
+         WHERE commune_id = ? AND (? IS NULL OR village_id = ?) AND updated_at >= ?
+         ORDER BY updated_at LIMIT ?",
+    )
+    .bind(commune)
+    .bind(village)
+    .bind(village)
+    .bind(cursor)
+    .bind(PULL_LIMIT)
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Change {
+                state: parse_state(&r.state).with_context(|| format!("record {} has state {}", r.id, r.state))?,
+                body: serde_json::from_str::<Body>(&r.body).with_context(|| format!("record {} body", r.id))?,
+                rev: u32::try_from(r.rev)?,
+                record: r.id,
+                receipt: r.receipt,
+                comment: r.comment,
+                at: r.updated_at,
+            })
+        })
+        .collect()
+}
+
+/// One record as `GET /api/v1/records` lists it.
+#[derive(Debug, Serialize)]
+pub struct RecordRow {
+    pub id: String,
+    pub village: String,
+    /// `report`.
+    pub kind: String,
+    pub period: Option<String>,
+    pub rev: i64,
+    pub state: String,
+    pub receipt: String,
+    pub comment: String,
+    /// The current body (`protocol::Body` JSON).
+    pub body: serde_json::Value,
+    /// Server time the record first arrived, ms.
+    pub received_at: i64,
+    /// Server time of the last change (the pull cursor), ms.
+    pub updated_at: i64,
+    /// Device clock when the current revision was saved, ms.
+    pub device_at: i64,
+    /// Server minus device clock when that revision was pushed, ms.
+    pub skew_ms: i64,
+    /// How many mutations were received for this record (replays not counted:
+    /// they are answered, not stored again).
+    pub mutations: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct ListRow {
+    id: String,
+    village: String,
+    kind: String,
+    period: Option<String>,
+    rev: i64,
+    state: String,
+    receipt: String,
+    comment: String,
+    body: String,
+    received_at: i64,
+    updated_at: i64,
+    device_at: i64,
+    skew_ms: i64,
+    mutations: i64,
+}
+
+/// The records of `commune`, optionally of one village and one period.
+pub async fn list(
+    db: &sqlx::SqlitePool,
+    commune: &str,
+    village: Option<&str>,
+    period: Option<&str>,
+) -> anyhow::Result<Vec<RecordRow>> {
+    let rows: Vec<ListRow> = sqlx::query_as(
+        "SELECT r.id, r.village_id AS village, r.kind, r.period, r.rev, r.state, r.receipt, r.comment, r.body,
+                r.created_at AS received_at, r.updated_at, r.device_at, r.skew_ms,
+                (SELECT COUNT(*) FROM mutations m WHERE m.commune_id = r.commune_id AND m.record_id = r.id)
+                    AS mutations
+         FROM records r
+         WHERE r.commune_id = ? AND (? IS NULL OR r.village_id = ?) AND (? IS NULL OR r.period = ?)
+         ORDER BY r.village_id, r.period, r.id",
+    )
+    .bind(commune)
+    .bind(village)
+    .bind(village)
+    .bind(period)
+    .bind(period)
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(RecordRow {
+                body: serde_json::from_str(&r.body).with_context(|| format!("record {} body", r.id))?,
+                id: r.id,
+                village: r.village,
+                kind: r.kind,
+                period: r.period,
+                rev: r.rev,
+                state: r.state,
+                receipt: r.receipt,
+                comment: r.comment,
+                received_at: r.received_at,
+                updated_at: r.updated_at,
+                device_at: r.device_at,
+                skew_ms: r.skew_ms,
+                mutations: r.mutations,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,165 @@
+//! The one error type of the HTTP boundary. Each variant maps to one status
+//! and one machine-readable `error` code; every error body has the
+//! [`ApiError`] shape. Internal causes are logged, never sent.
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use sothon_domain::protocol::ApiError;
+use sothon_domain::FieldError;
+
+/// Everything a request can fail with.
+#[derive(Debug)]
+pub enum AppError {
+    /// 400 `bad_json`: the body is not JSON, or not the expected shape.
+    BadJson(String),
+    /// 400 with its own code (`protocol`, `device`, `bad_request`, …).
+    BadRequest { code: &'static str, message: String },
+    /// 401 `unauthorized`: no token, an unknown one or an expired one.
+    Unauthorized,
+    /// 401 `bad_credentials`: wrong username or password at login.
+    BadCredentials,
+    /// 403 `forbidden`: logged in, but not allowed to touch this.
+    Forbidden(String),
+    /// 404 `not_found`.
+    NotFound(String),
+    /// 405 `method_not_allowed`: the path exists, the method does not.
+    MethodNotAllowed,
+    /// 413 `too_large`: body over the limit, or too many mutations at once.
+    TooLarge(String),
+    /// 422 `invalid`: the data breaks the catalogue's rules; one entry per field.
+    Invalid(Vec<FieldError>),
+    /// 429 `too_many_requests`, with the seconds to wait.
+    TooManyRequests { retry_after: u64 },
+    /// 500 `internal`: logged in full, sent as a generic message.
+    Internal(anyhow::Error),
+}
+
+/// Handlers return this.
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    /// A 400 with a code of its own.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::BadRequest { code, message: message.into() }
+    }
+
+    /// The HTTP status of this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadJson(_) | Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Unauthorized | Self::BadCredentials => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn body(self) -> ApiError {
+        let (error, message, fields) = match self {
+            Self::BadJson(detail) => ("bad_json", format!("Dữ liệu gửi lên không hợp lệ: {detail}"), vec![]),
+            Self::BadRequest { code, message } => (code, message, vec![]),
+            Self::Unauthorized => ("unauthorized", "Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại".into(), vec![]),
+            Self::BadCredentials => ("bad_credentials", "Sai tên đăng nhập hoặc mật khẩu".into(), vec![]),
+            Self::Forbidden(m) => ("forbidden", m, vec![]),
+            Self::NotFound(m) => ("not_found", m, vec![]),
+            Self::MethodNotAllowed => ("method_not_allowed", "Phương thức không được hỗ trợ".into(), vec![]),
+            Self::TooLarge(m) => ("too_large", m, vec![]),
+            Self::Invalid(fields) => ("invalid", "Dữ liệu chưa hợp lệ, vui lòng kiểm tra lại".into(), fields),
+            Self::TooManyRequests { retry_after } => (
+                "too_many_requests",
+                format!("Thử quá nhiều lần, vui lòng đợi {} phút rồi thử lại", retry_after.div_ceil(60).max(1)),
+                vec![],
+            ),
+            Self::Internal(_) => ("internal", "Máy chủ gặp lỗi, vui lòng thử lại sau".into(), vec![]),
+        };
+        ApiError { error: error.into(), message, fields }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if let Self::Internal(e) = &self {
+            tracing::error!("internal error: {e:#}");
+        }
+        let retry_after = match &self {
+            Self::TooManyRequests { retry_after } => Some(*retry_after),
+            _ => None,
+        };
+        let mut res = (status, axum::Json(self.body())).into_response();
+        // An error is about one moment: never worth caching.
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Some(secs) = retry_after {
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        res
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(e: anyhow::Error) -> Self {
+        Self::Internal(e)
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    fn from(r: JsonRejection) -> Self {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return Self::TooLarge("Dữ liệu gửi lên quá lớn".into());
+        }
+        // Missing content type, syntax errors and wrong types alike: the
+        // client sent something that is not the expected JSON.
+        Self::BadJson(r.body_text())
+    }
+}
+
+/// `axum::Json`, but a body that does not parse is a JSON [`AppError`] (400
+/// `bad_json`, or 413) rather than axum's plain-text rejection.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::Json(v) = axum::Json::<T>::from_request(req, state).await?;
+        Ok(Self(v))
+    }
+}
+
+/// `axum::extract::Query`, with a JSON 400 when the query string is wrong.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Self(q.0))
+            .map_err(|r: QueryRejection| AppError::bad_request("bad_request", r.body_text()))
+    }
+}

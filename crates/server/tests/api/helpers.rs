@@ -1,0 +1,131 @@
+//! Starting a server per test, and making requests and reports.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sothon_domain::protocol::{Body, Mutation, SyncRequest, PROTOCOL_VERSION};
+use sothon_domain::{Period, Report, Value as V};
+use sothon_server::{build, Config, DEMO_PASSWORD};
+use sqlx::SqlitePool;
+use std::path::PathBuf;
+
+/// A running server with its own database.
+pub struct TestApp {
+    pub base: String,
+    pub db: SqlitePool,
+    pub client: reqwest::Client,
+    /// Where the database lives; removed when the test ends.
+    pub dir: tempfile::TempDir,
+}
+
+/// A server with the sample commune and no web folder.
+pub async fn spawn() -> TestApp {
+    spawn_with(None, true).await
+}
+
+/// A server serving `web` (if any), seeded with the sample commune if `demo`.
+pub async fn spawn_with(web: Option<PathBuf>, demo: bool) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        database_url: dir.path().join("test.db").to_str().unwrap().to_string(),
+        web_dir: web,
+        demo,
+        token_ttl_days: 30,
+    };
+    let server = build(config).await.expect("server builds");
+    let base = format!("http://{}", server.addr());
+    let db = server.db();
+    tokio::spawn(server.run());
+    TestApp { base, db, client: reqwest::Client::new(), dir }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn login_raw(&self, username: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/login"))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Logs a sample account in; returns its token.
+    pub async fn login(&self, username: &str) -> String {
+        let res = self.login_raw(username, DEMO_PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::OK, "login {username}");
+        let v: Value = res.json().await.unwrap();
+        v["token"].as_str().unwrap().to_string()
+    }
+
+    /// POSTs any JSON to `/api/v1/sync`.
+    pub async fn sync_json(&self, token: &str, body: &Value) -> reqwest::Response {
+        self.client.post(self.url("/api/v1/sync")).bearer_auth(token).json(body).send().await.unwrap()
+    }
+
+    /// POSTs a sync request.
+    pub async fn sync(&self, token: &str, req: &SyncRequest) -> reqwest::Response {
+        self.sync_json(token, &serde_json::to_value(req).unwrap()).await
+    }
+
+    /// POSTs a sync request that must succeed; returns the response JSON.
+    pub async fn sync_ok(&self, token: &str, req: &SyncRequest) -> Value {
+        let res = self.sync(token, req).await;
+        let status = res.status();
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{v}");
+        v
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).bearer_auth(token).send().await.unwrap()
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.db).await.unwrap()
+    }
+
+    /// The stored body of a record, as JSON.
+    pub async fn record_body(&self, id: &str) -> Value {
+        let s: String =
+            sqlx::query_scalar("SELECT body FROM records WHERE id = ?").bind(id).fetch_one(&self.db).await.unwrap();
+        serde_json::from_str(&s).unwrap()
+    }
+}
+
+/// A valid monthly report of `village` for November 2026.
+pub fn report(village: &str, pop: f64, bhyt: f64) -> Report {
+    report_for(village, "2026-11", pop, bhyt)
+}
+
+/// A valid report of `village` for `period`.
+pub fn report_for(village: &str, period: &str, pop: f64, bhyt: f64) -> Report {
+    let mut r = Report::new(village, Period::parse(period).unwrap(), 1);
+    r.values.insert("pop".into(), V::Num(pop));
+    r.values.insert("bhyt".into(), V::Num(bhyt));
+    r
+}
+
+/// A mutation of `device` writing `r`.
+pub fn mutation(device: &str, seq: u64, base: u32, r: Report) -> Mutation {
+    Mutation {
+        id: Mutation::make_id(device, seq),
+        seq,
+        record: r.id(),
+        base,
+        at: 1_700_000_000_000,
+        body: Body::Report(r),
+    }
+}
+
+/// A sync request of `device` pushing `push`, pulling from `cursor`.
+pub fn request(device: &str, push: Vec<Mutation>, cursor: Option<i64>) -> SyncRequest {
+    SyncRequest { v: PROTOCOL_VERSION, device: device.into(), now: 1_700_000_000_500, push, cursor }
+}
+
+pub const PHONE_A: &str = "phone-aaaa-0001";
+pub const PHONE_B: &str = "phone-bbbb-0002";
+pub const REC_T01: &str = "r.pq-t01.2026-11";

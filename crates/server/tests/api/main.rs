@@ -1,0 +1,10 @@
+//! End-to-end tests of the HTTP API: each test starts the real server (the
+//! library's `build`) on port 0 with a fresh SQLite file and talks to it over
+//! HTTP. One test binary, modules by area, so it links once.
+
+mod auth;
+mod cli;
+mod helpers;
+mod records;
+mod sync;
+mod web;

@@ -1,0 +1,290 @@
+//! `POST /api/v1/sync`: exactly-once push, ordering, conflicts, refusals that
+//! write nothing, and the pull.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sothon_domain::protocol::{receipt_code, MAX_PUSH};
+
+async fn nothing_written(app: &TestApp) {
+    assert_eq!(app.count("SELECT COUNT(*) FROM records").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM mutations").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM record_seq").await, 0);
+}
+
+#[tokio::test]
+async fn a_replayed_push_gets_the_same_answer_and_is_stored_once() {
+    let app = spawn().await;
+    let token = app.login("truongthon1").await;
+    let req = request(PHONE_A, vec![mutation(PHONE_A, 1, 0, report("pq-t01", 512.0, 500.0))], None);
+    let first = app.sync_ok(&token, &req).await;
+    let r = &first["results"][0];
+    assert_eq!(r["id"], format!("{PHONE_A}:1"));
+    assert_eq!(r["record"], REC_T01);
+    assert_eq!(r["status"], "applied");
+    assert_eq!(r["rev"], 1);
+    assert_eq!(r["receipt"], receipt_code(REC_T01, 1));
+    assert_eq!(first["cursor"], 0, "no cursor asked, none given");
+    assert!(first["changes"].as_array().unwrap().is_empty());
+
+    // The answer was lost; the phone sends the same push again, later, and
+    // again from another phone after a backup import.
+    let second = app.sync_ok(&token, &req).await;
+    assert_eq!(second["results"], first["results"]);
+    let third = app.sync_ok(&token, &request(PHONE_B, req.push.clone(), None)).await;
+    assert_eq!(third["results"], first["results"]);
+
+    assert_eq!(app.count("SELECT COUNT(*) FROM records").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM mutations").await, 1);
+    assert_eq!(app.count("SELECT rev FROM records").await, 1);
+    // The server measured the phone's clock.
+    let skew = app.count("SELECT skew_ms FROM mutations").await;
+    assert_eq!(skew, r["received"].as_i64().unwrap() - req.now);
+
+    // The same mutation twice in one push: applied once, answered twice.
+    let m2 = mutation(PHONE_A, 2, 1, report("pq-t01", 520.0, 500.0));
+    let v = app.sync_ok(&token, &request(PHONE_A, vec![m2.clone(), m2], None)).await;
+    assert_eq!(v["results"][0], v["results"][1]);
+    assert_eq!(v["results"][0]["rev"], 2);
+    assert_eq!(app.count("SELECT COUNT(*) FROM mutations").await, 2);
+}
+
+#[tokio::test]
+async fn an_older_edit_arriving_after_a_newer_one_is_superseded() {
+    let app = spawn().await;
+    let token = app.login("truongthon1").await;
+    let older = mutation(PHONE_A, 1, 0, report("pq-t01", 100.0, 90.0));
+    let newer = mutation(PHONE_A, 2, 0, report("pq-t01", 200.0, 190.0));
+    let v = app.sync_ok(&token, &request(PHONE_A, vec![newer], None)).await;
+    assert_eq!(v["results"][0]["status"], "applied");
+    let v = app.sync_ok(&token, &request(PHONE_A, vec![older], None)).await;
+    let r = &v["results"][0];
+    assert_eq!(r["status"], "superseded");
+    assert_eq!(r["rev"], 1);
+    assert_eq!(r["receipt"], receipt_code(REC_T01, 1));
+    assert_eq!(app.record_body(REC_T01).await["values"]["pop"], 200.0);
+    assert_eq!(app.count("SELECT seq FROM record_seq").await, 2);
+}
+
+#[tokio::test]
+async fn the_same_device_may_edit_on_top_of_its_own_unacknowledged_edit() {
+    let app = spawn().await;
+    let token = app.login("truongthon1").await;
+    app.sync_ok(&token, &request(PHONE_A, vec![mutation(PHONE_A, 1, 0, report("pq-t01", 100.0, 90.0))], None)).await;
+    // The phone never saw rev 1, so its next edit is still based on 0.
+    let v = app
+        .sync_ok(&token, &request(PHONE_A, vec![mutation(PHONE_A, 2, 0, report("pq-t01", 110.0, 90.0))], None))
+        .await;
+    assert_eq!(v["results"][0]["status"], "applied");
+    assert_eq!(v["results"][0]["rev"], 2);
+    assert_eq!(app.record_body(REC_T01).await["values"]["pop"], 110.0);
+}
+
+#[tokio::test]
+async fn a_stale_edit_from_another_device_is_a_conflict_kept_aside() {
+    let app = spawn().await;
+    let head = app.login("truongthon1").await;
+    let team = app.login("congnghe1").await;
+    app.sync_ok(&head, &request(PHONE_A, vec![mutation(PHONE_A, 1, 0, report("pq-t01", 100.0, 90.0))], None)).await;
+    app.sync_ok(&head, &request(PHONE_A, vec![mutation(PHONE_A, 2, 1, report("pq-t01", 101.0, 90.0))], None)).await;
+    // The digital team's phone edited rev 1 meanwhile.
+    let v = app
+        .sync_ok(&team, &request(PHONE_B, vec![mutation(PHONE_B, 1, 1, report("pq-t01", 999.0, 90.0))], Some(0)))
+        .await;
+    let r = &v["results"][0];
+    assert_eq!(r["status"], "conflict");
+    assert_eq!(r["rev"], 2);
+    assert_eq!(app.record_body(REC_T01).await["values"]["pop"], 101.0, "the body is untouched");
+    let (base, device, body): (i64, String, String) =
+        sqlx::query_as("SELECT base, device, body FROM conflicts WHERE mutation_id = ?")
+            .bind(format!("{PHONE_B}:1"))
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!((base, device.as_str()), (1, PHONE_B));
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["values"]["pop"], 999.0);
+    // The pull shows the record in conflict, at its unchanged revision.
+    let ch = &v["changes"][0];
+    assert_eq!((ch["record"].as_str(), &ch["rev"], &ch["state"]), (Some(REC_T01), &json!(2), &json!("conflict")));
+
+    // Replaying the conflicting mutation does not store a second conflict.
+    let again =
+        app.sync_ok(&team, &request(PHONE_B, vec![mutation(PHONE_B, 1, 1, report("pq-t01", 999.0, 90.0))], None)).await;
+    assert_eq!(again["results"], v["results"]);
+    assert_eq!(app.count("SELECT COUNT(*) FROM conflicts").await, 1);
+
+    // An edit based on the current revision settles it.
+    let v =
+        app.sync_ok(&team, &request(PHONE_B, vec![mutation(PHONE_B, 2, 2, report("pq-t01", 102.0, 90.0))], None)).await;
+    assert_eq!(v["results"][0]["status"], "applied");
+    assert_eq!(v["results"][0]["rev"], 3);
+    let state: String = sqlx::query_scalar("SELECT state FROM records").fetch_one(&app.db).await.unwrap();
+    assert_eq!(state, "received");
+}
+
+#[tokio::test]
+async fn an_approved_record_is_locked() {
+    let app = spawn().await;
+    let token = app.login("truongthon1").await;
+    app.sync_ok(&token, &request(PHONE_A, vec![mutation(PHONE_A, 1, 0, report("pq-t01", 100.0, 90.0))], None)).await;
+    sqlx::query("UPDATE records SET state = 'approved'").execute(&app.db).await.unwrap();
+    let v = app
+        .sync_ok(&token, &request(PHONE_A, vec![mutation(PHONE_A, 2, 1, report("pq-t01", 120.0, 90.0))], None))
+        .await;
+    assert_eq!(v["results"][0]["status"], "conflict");
+    assert_eq!(app.record_body(REC_T01).await["values"]["pop"], 100.0);
+    let state: String = sqlx::query_scalar("SELECT state FROM records").fetch_one(&app.db).await.unwrap();
+    assert_eq!(state, "approved");
+    assert_eq!(app.count("SELECT COUNT(*) FROM conflicts").await, 1);
+}
+
+#[tokio::test]
+async fn another_village_is_403_and_nothing_is_written() {
+    let app = spawn().await;
+    let token = app.login("truongthon1").await;
+    let ok = mutation(PHONE_A, 1, 0, report("pq-t01", 100.0, 90.0));
+    for village in ["pq-t02", "xa-khac-t01"] {
+        let bad = mutation(PHONE_A, 2, 0, report(village, 100.0, 90.0));
+        let res = app.sync(&token, &request(PHONE_A, vec![ok.clone(), bad], None)).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let e: Value = res.json().await.unwrap();
+        assert_eq!(e["error"], "forbidden");
+    }
+    nothing_written(&app).await;
+    // The commune office may write any village of its commune.
+    let officer = app.login("canbo").await;
+    let v =
+        app.sync_ok(&officer, &request(PHONE_B, vec![mutation(PHONE_B, 1, 0, report("pq-t04", 5.0, 5.0))], None)).await;
+    assert_eq!(v["results"][0]["status"], "applied");
+}
+
+#[tokio::test]
+async fn invalid_values_are_422_per_field_and_nothing_is_written() {
+    let app = spawn().await;
+    let token = app.login("truongthon1").await;
+    let ok = mutation(PHONE_A, 1, 0, report("pq-t01", 100.0, 90.0));
+    let mut bad = mutation(PHONE_A, 2, 0, report("pq-t01", 100.0, 101.0));
+    bad.id = format!("{PHONE_A}:3"); // does not match seq 2
+    let res = app.sync(&token, &request(PHONE_A, vec![ok, bad], None)).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let e: Value = res.json().await.unwrap();
+    assert_eq!(e["error"], "invalid");
+    let fields: Vec<(&str, &str)> = e["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["field"].as_str().unwrap(), f["code"].as_str().unwrap()))
+        .collect();
+    assert!(fields.contains(&("push.1.bhyt", "le")), "{fields:?}");
+    assert!(fields.contains(&("push.1.id", "invalid")), "{fields:?}");
+    assert!(fields.iter().all(|(f, _)| f.starts_with("push.1.")), "{fields:?}");
+    let bhyt = e["fields"].as_array().unwrap().iter().find(|f| f["field"] == "push.1.bhyt").unwrap();
+    assert_eq!(bhyt["other"], "pop");
+    assert_eq!(bhyt["limit"], 100.0);
+    nothing_written(&app).await;
+}
+
+#[tokio::test]
+async fn bad_versions_devices_and_sizes_are_refused() {
+    let app = spawn().await;
+    let token = app.login("truongthon1").await;
+    let m = || mutation(PHONE_A, 1, 0, report("pq-t01", 100.0, 90.0));
+
+    let mut req = request(PHONE_A, vec![m()], None);
+    req.v = 2;
+    let res = app.sync(&token, &req).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "protocol");
+
+    let res = app.sync(&token, &request("short", vec![m()], None)).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "device");
+
+    let many = (1..=MAX_PUSH as u64 + 1).map(|s| mutation(PHONE_A, s, 0, report("pq-t01", 1.0, 1.0))).collect();
+    let res = app.sync(&token, &request(PHONE_A, many, None)).await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "too_large");
+
+    let mut huge = report("pq-t01", 100.0, 90.0);
+    huge.difficulties = "x".repeat(1024 * 1024 + 1);
+    let res = app.sync(&token, &request(PHONE_A, vec![mutation(PHONE_A, 1, 0, huge)], None)).await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "too_large");
+    nothing_written(&app).await;
+}
+
+#[tokio::test]
+async fn the_pull_returns_what_changed_within_the_users_villages() {
+    let app = spawn().await;
+    let head1 = app.login("truongthon1").await;
+    let head2 = app.login("truongthon2").await;
+    let officer = app.login("canbo").await;
+    let v = app
+        .sync_ok(&head1, &request(PHONE_A, vec![mutation(PHONE_A, 1, 0, report("pq-t01", 100.0, 90.0))], Some(0)))
+        .await;
+    let changes = v["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0]["record"], REC_T01);
+    assert_eq!(changes[0]["rev"], 1);
+    assert_eq!(changes[0]["state"], "received");
+    assert_eq!(changes[0]["receipt"], receipt_code(REC_T01, 1));
+    assert_eq!(changes[0]["body"]["t"], "report");
+    assert_eq!(changes[0]["body"]["values"]["pop"], 100.0);
+    let c1 = v["cursor"].as_i64().unwrap();
+    assert_eq!(c1, changes[0]["at"].as_i64().unwrap());
+
+    let v = app
+        .sync_ok(&head2, &request(PHONE_B, vec![mutation(PHONE_B, 1, 0, report("pq-t02", 50.0, 50.0))], Some(0)))
+        .await;
+    let records: Vec<&str> = v["changes"].as_array().unwrap().iter().map(|c| c["record"].as_str().unwrap()).collect();
+    assert_eq!(records, ["r.pq-t02.2026-11"], "a village head sees only the own village");
+    let c2 = v["cursor"].as_i64().unwrap();
+    assert!(c2 > c1, "updated_at strictly increases");
+
+    let v = app.sync_ok(&officer, &request("office-pc-0001", vec![], Some(0))).await;
+    assert_eq!(v["changes"].as_array().unwrap().len(), 2, "the office sees the commune");
+    assert_eq!(v["cursor"], c2);
+    assert!(v["results"].as_array().unwrap().is_empty());
+
+    // The cursor is inclusive: from c2, only the record changed at c2.
+    let v = app.sync_ok(&officer, &request("office-pc-0001", vec![], Some(c2))).await;
+    assert_eq!(v["changes"].as_array().unwrap().len(), 1);
+    let v = app.sync_ok(&officer, &request("office-pc-0001", vec![], Some(c2 + 1))).await;
+    assert!(v["changes"].as_array().unwrap().is_empty());
+    assert_eq!(v["cursor"], c2 + 1, "an empty pull keeps the cursor");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_pushes_and_replays_each_land_once() {
+    let app = spawn().await;
+    let officer = app.login("canbo").await;
+    let mut tasks = Vec::new();
+    for v in 1..=5 {
+        for month in 1..=4 {
+            let device = format!("phone-{v}-{month}-xxxx");
+            let m = mutation(&device, 1, 0, report_for(&format!("pq-t0{v}"), &format!("2026-0{month}"), 10.0, 5.0));
+            let body = serde_json::to_value(request(&device, vec![m], Some(0))).unwrap();
+            // Each push twice at once: the second must be a replay.
+            for _ in 0..2 {
+                let (client, url, token, body) =
+                    (app.client.clone(), app.url("/api/v1/sync"), officer.clone(), body.clone());
+                tasks.push(tokio::spawn(async move {
+                    let res = client.post(url).bearer_auth(token).json(&body).send().await.unwrap();
+                    assert_eq!(res.status(), StatusCode::OK);
+                    res.json::<Value>().await.unwrap()["results"][0].clone()
+                }));
+            }
+        }
+    }
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await.unwrap());
+    }
+    for pair in results.chunks(2) {
+        assert_eq!(pair[0], pair[1]);
+        assert_eq!(pair[0]["status"], "applied");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM records").await, 20);
+    assert_eq!(app.count("SELECT COUNT(*) FROM mutations").await, 20);
+    assert_eq!(app.count("SELECT COUNT(DISTINCT updated_at) FROM records").await, 20);
+}

@@ -1,0 +1,96 @@
+// Shared e2e plumbing: start the real server on a free port with a fresh
+// SQLite file, launch Debian's Chromium through playwright-core (no browser
+// download), and talk to the API directly to check what really arrived.
+import { spawn } from "node:child_process";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+export const ROOT = new URL("../../", import.meta.url).pathname;
+export const SERVER = join(ROOT, "target/server/sothon-server");
+export const DEMO_PASSWORD = "phongquang2026";
+
+/** Starts the server; `web` defaults to the built dist/. */
+export async function startServer({ web = join(ROOT, "dist"), copyWeb = false } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "sothon-e2e-"));
+  if (copyWeb) {
+    cpSync(web, join(dir, "web"), { recursive: true });
+    web = join(dir, "web");
+  }
+  const child = spawn(SERVER, ["serve", "--port", "0", "--db", join(dir, "e2e.db"), "--web", web], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
+  });
+  let out = "";
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20000);
+    const onData = (d) => {
+      out += d;
+      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(`http://127.0.0.1:${m[1]}`);
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", (d) => (out += d));
+    child.on("exit", (code) => reject(new Error(`server exited ${code}:\n${out}`)));
+  });
+  return {
+    url,
+    web,
+    dir,
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => (child.exitCode !== null ? r() : child.on("exit", r)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function launch() {
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      "--disable-dev-shm-usage",
+    ],
+  });
+}
+
+/** A phone: 360×640, Vietnamese, a fresh profile. */
+export function phone(browser) {
+  return browser.newContext({ viewport: { width: 360, height: 640 }, locale: "vi-VN", timezoneId: "Asia/Ho_Chi_Minh" });
+}
+
+/** Calls the API as `username` from Node (outside the browser's offline switch). */
+export async function api(base, path, { username = "canbo", method = "GET", body } = {}) {
+  const login = await fetch(`${base}/api/v1/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username, password: DEMO_PASSWORD }),
+  });
+  if (!login.ok) throw new Error(`login ${username}: ${login.status}`);
+  const { token } = await login.json();
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, json: await res.json() };
+}
+
+/** The current month in Vietnam, as the app picks it ("2026-11"). */
+export function currentMonth(now = Date.now()) {
+  const d = new Date(now + 7 * 3600 * 1000);
+  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, "0")}`;
+}
+
+/** Waits until a service worker controls the page (so it can boot offline). */
+export async function waitForServiceWorker(page) {
+  await page.waitForFunction(() => navigator.serviceWorker && navigator.serviceWorker.controller !== null, null, {
+    timeout: 20000,
+  });
+}
