@@ -72,6 +72,14 @@ pub fn Home() -> impl IntoView {
             </header>
             <SyncBar unsent=Signal::derive(unsent)/>
             <Notice/>
+            <nav class="actions" aria-label="Báo cáo mới">
+                <button class="primary danger" data-testid="new-incident" on:click=move |_| ctx.view.set(View::Incident(None))>
+                    {move || ctx.t().new_incident}
+                </button>
+                <button data-testid="new-activity" on:click=move |_| ctx.view.set(View::Activity(None))>
+                    {move || ctx.t().new_activity}
+                </button>
+            </nav>
             <section class="card current" aria-labelledby="current-title">
                 <h2 id="current-title">{move || ctx.t().current_report}</h2>
                 {move || {
@@ -103,8 +111,20 @@ pub fn Home() -> impl IntoView {
                     </button>
                 </div>
             </section>
+            <section class="card" aria-labelledby="owed-title">
+                <h2 id="owed-title">{move || ctx.t().owed}</h2>
+                <ul class="records" data-testid="owed">
+                    {move || {
+                        let list: Vec<LocalRecord> = records.with(|r| r.iter().filter(|r| r.unsent() || matches!(r.state, LocalState::Returned | LocalState::Conflict)).cloned().collect());
+                        if list.is_empty() {
+                            return view! { <li class="muted">{ctx.t().nothing_owed}</li> }.into_any();
+                        }
+                        list.into_iter().map(|r| view! { <RecordRow rec=r/> }).collect_view().into_any()
+                    }}
+                </ul>
+            </section>
             <section class="card" aria-labelledby="records-title">
-                <h2 id="records-title">{move || ctx.t().records}</h2>
+                <h2 id="records-title">{move || ctx.t().history}</h2>
                 <ul class="records" data-testid="records">
                     {move || {
                         let list = records.get();
@@ -120,29 +140,48 @@ pub fn Home() -> impl IntoView {
     }
 }
 
+/// A record's one-line title, and the view that opens it.
+pub fn record_title(lang: Lang, body: &Body) -> (String, View) {
+    let en = lang == Lang::En;
+    match body {
+        Body::Report(r) => (
+            format!("{} {}", lang.t().report_of, if en { r.period.label_en() } else { r.period.label_vi() }),
+            View::Report(r.period.to_string()),
+        ),
+        Body::Incident(i) => (
+            format!(
+                "{}: {} — {}",
+                lang.t().incident,
+                if en { i.kind.label_en() } else { i.kind.label_vi() },
+                when(lang, i.at)
+            ),
+            View::Incident(Some(i.record_id())),
+        ),
+        Body::Activity(a) => (
+            format!(
+                "{}: {} — {} ({} {})",
+                lang.t().activity,
+                if en { a.topic.label_en() } else { a.topic.label_vi() },
+                date_vi(a.date),
+                a.participants,
+                lang.t().people
+            ),
+            View::Activity(Some(a.record_id())),
+        ),
+    }
+}
+
 /// One record on the phone with its state and receipt.
 #[component]
 fn RecordRow(rec: LocalRecord) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let lang = ctx.lang.get_untracked();
-    let title = match &rec.body {
-        Body::Report(r) => format!(
-            "{} {}",
-            ctx.t().report_of,
-            match lang {
-                Lang::Vi => r.period.label_vi(),
-                Lang::En => r.period.label_en(),
-            }
-        ),
-    };
-    let period = match &rec.body {
-        Body::Report(r) => r.period.to_string(),
-    };
+    let (title, open) = record_title(lang, &rec.body);
     let syncing = move || ctx.sync.get() == SyncStatus::Syncing && rec.pending.is_some();
     let state = rec.state;
     view! {
         <li data-testid="record" data-record=rec.id.clone() data-state=format!("{state:?}").to_lowercase()>
-            <button class="rowlink" on:click=move |_| ctx.view.set(View::Report(period.clone()))>
+            <button class="rowlink" on:click=move |_| ctx.view.set(open.clone())>
                 <span class="title">{title}</span>
                 <span class=state_class(state) data-testid="record-state">
                     {move || if syncing() { ctx.t().syncing } else { state_label(lang, state) }}
@@ -155,6 +194,71 @@ fn RecordRow(rec: LocalRecord) -> impl IntoView {
                 })}
             </button>
         </li>
+    }
+}
+
+/// One record read-only: what was sent, its state, receipt and the
+/// commune's comment (incidents and activities are not edited once sent).
+#[component]
+pub fn RecordMeta(id: String) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let rec = Memo::new(move |_| {
+        ctx.tick.track();
+        engine().ok().and_then(|e| e.record(&id))
+    });
+    let details = move || {
+        let lang = ctx.lang.get();
+        let en = lang == Lang::En;
+        let t = ctx.t();
+        let Some(r) = rec.get() else { return Vec::new() };
+        match r.body {
+            Body::Incident(i) => vec![
+                (t.incident_kind, if en { i.kind.label_en() } else { i.kind.label_vi() }.to_string()),
+                (t.severity, if en { i.severity.label_en() } else { i.severity.label_vi() }.to_string()),
+                (t.happened_at, when(lang, i.at)),
+                (
+                    t.location,
+                    i.gps
+                        .map(|g| {
+                            format!("{}, {} (±{} m)", number_vi(g.lat, 5), number_vi(g.lon, 5), number_vi(g.acc, 0))
+                        })
+                        .unwrap_or_else(|| "—".into()),
+                ),
+                (t.people_affected, i.people.to_string()),
+                (t.households_affected, i.households.to_string()),
+                (t.description, i.description),
+            ],
+            Body::Activity(a) => vec![
+                (t.date, date_vi(a.date)),
+                (t.topic, if en { a.topic.label_en() } else { a.topic.label_vi() }.to_string()),
+                (t.participants, a.participants.to_string()),
+                (t.helped, a.helped.to_string()),
+                (t.note, a.note),
+            ],
+            Body::Report(_) => Vec::new(),
+        }
+    };
+    view! {
+        <main class="page record">
+            <header class="bar">
+                <button type="button" class="link" data-testid="back" on:click=move |_| ctx.view.set(View::Home)>
+                    "← " {move || ctx.t().back}
+                </button>
+            </header>
+            {move || rec.get().map(|r| {
+                let lang = ctx.lang.get();
+                let (title, _) = record_title(lang, &r.body);
+                view! {
+                    <h1>{title}</h1>
+                    <p><span class=state_class(r.state) data-testid="meta-state">{state_label(lang, r.state)}</span></p>
+                    {(!r.receipt.is_empty()).then(|| view! { <p>{ctx.t().receipt} ": " <b data-testid="meta-receipt">{r.receipt.clone()}</b></p> })}
+                    {(!r.comment.is_empty()).then(|| view! { <p class="warn">{ctx.t().comment} ": " {r.comment.clone()}</p> })}
+                }
+            })}
+            <dl class="card details">
+                {move || details().into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
+            </dl>
+        </main>
     }
 }
 

@@ -1,6 +1,8 @@
 //! The root component, shared context and navigation between views.
 
+mod activity;
 mod home;
+mod incident;
 mod login;
 mod report;
 pub mod sync;
@@ -20,6 +22,10 @@ pub enum View {
     Home,
     /// The periodic report form for a period (`2026-11`).
     Report(String),
+    /// An incident: a new one (`None`) or the record with this id.
+    Incident(Option<String>),
+    /// A digital-team activity: a new one or the record with this id.
+    Activity(Option<String>),
 }
 
 /// What the sync controller is doing, for the status line.
@@ -112,6 +118,8 @@ pub fn App() -> impl IntoView {
             {move || match ctx.view.get() {
                 View::Home => view! { <home::Home/> }.into_any(),
                 View::Report(p) => view! { <report::ReportForm period=p/> }.into_any(),
+                View::Incident(id) => view! { <incident::IncidentForm id=id/> }.into_any(),
+                View::Activity(id) => view! { <activity::ActivityForm id=id/> }.into_any(),
             }}
         </Show>
     }

@@ -8,7 +8,8 @@ use super::{engine, sync, Ctx, View};
 use crate::i18n::Lang;
 use crate::platform::browser;
 use leptos::prelude::*;
-use sothon_domain::catalogue::{current as catalogue, Indicator, Kind};
+use sothon_domain::catalogue::{current as catalogue, far_from_previous, Indicator, Kind};
+use sothon_domain::event::{activity_totals, Activity};
 use sothon_domain::format::{number_en, number_vi, parse_number};
 use sothon_domain::protocol::Body;
 use sothon_domain::{FieldError, Period, Report, Value};
@@ -72,27 +73,46 @@ pub fn ReportForm(period: String) -> impl IntoView {
     let comment = existing.as_ref().map(|r| r.comment.clone()).unwrap_or_default();
 
     // Start from the phone's copy; else prefill slowly changing figures from
-    // the previous period's report.
+    // the previous period's report and the digital team's activity log.
+    let prev_values: BTreeMap<String, Value> =
+        match eng.as_ref().and_then(|e| e.record(&Report::record_id(&village, &period.prev()))).map(|r| r.body) {
+            Some(Body::Report(r)) => r.values,
+            _ => BTreeMap::new(),
+        };
+    let activities: Vec<Activity> = eng
+        .as_ref()
+        .map(|e| e.records())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|r| match r.body {
+            Body::Activity(a) if a.village == village => Some(a),
+            _ => None,
+        })
+        .collect();
+    let from_log = activity_totals(&activities, &period);
     let (raw0, diff0, prop0) = match existing.as_ref().map(|r| &r.body) {
         Some(Body::Report(r)) => (
             r.values.iter().map(|(k, v)| (k.clone(), value_to_raw(v))).collect(),
             r.difficulties.clone(),
             r.proposals.clone(),
         ),
-        None => {
-            let prev = eng.as_ref().and_then(|e| e.record(&Report::record_id(&village, &period.prev())));
-            let raw: Raw = match prev.map(|r| r.body) {
-                Some(Body::Report(r)) => r
-                    .values
-                    .iter()
-                    .filter(|(k, _)| cat.indicator(k).is_some_and(|i| i.prefill))
-                    .map(|(k, v)| (k.clone(), value_to_raw(v)))
-                    .collect(),
-                None => Raw::new(),
-            };
+        _ => {
+            let mut raw: Raw = prev_values
+                .iter()
+                .filter(|(k, _)| cat.indicator(k).is_some_and(|i| i.prefill))
+                .map(|(k, v)| (k.clone(), value_to_raw(v)))
+                .collect();
+            for (k, v) in &from_log {
+                if cat.indicator(k).is_some_and(|i| i.asked_in(period.kind())) {
+                    raw.entry(k.clone()).or_insert_with(|| number_vi(*v, 0));
+                }
+            }
             (raw, String::new(), String::new())
         }
     };
+    let prev_values = StoredValue::new(prev_values);
+    let from_log = StoredValue::new(from_log);
+    let confirmed = RwSignal::new(std::collections::BTreeSet::<String>::new());
     let village = StoredValue::new(village);
     let raw = RwSignal::new(raw0);
     let difficulties = RwSignal::new(diff0);
@@ -111,6 +131,20 @@ pub fn ReportForm(period: String) -> impl IntoView {
             .collect();
         errs.extend(more);
         errs
+    });
+
+    // Values far from last period's: asked to confirm, never blocked.
+    let far = Memo::new(move |_| {
+        parsed.with(|(values, _)| {
+            prev_values.with_value(|prev| {
+                values
+                    .iter()
+                    .filter_map(|(k, v)| Some((k, v.as_num()?, prev.get(k)?.as_num()?)))
+                    .filter(|(_, now, before)| far_from_previous(*before, *now))
+                    .map(|(k, _, _)| k.clone())
+                    .collect::<Vec<String>>()
+            })
+        })
     });
 
     let build = move || {
@@ -141,6 +175,15 @@ pub fn ReportForm(period: String) -> impl IntoView {
         if !report.validate(cat).is_empty() || !parsed.get_untracked().1.is_empty() {
             ctx.notice.set(Some(ctx.t().fix_errors.into()));
             focus_first_error();
+            return;
+        }
+        if far.with_untracked(|f| f.iter().any(|k| !confirmed.with_untracked(|c| c.contains(k)))) {
+            ctx.notice.set(Some(ctx.t().confirm_far.into()));
+            if let Some(el) = document().query_selector("[data-testid^=confirm-]").ok().flatten() {
+                if let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el) {
+                    let _ = el.focus();
+                }
+            }
             return;
         }
         match engine().and_then(|e| e.submit(Body::Report(report), browser::now_ms())) {
@@ -185,7 +228,10 @@ pub fn ReportForm(period: String) -> impl IntoView {
                                 <span>{move || if ctx.lang.get() == Lang::Vi { vi.clone() } else { en.clone() }}</span>
                                 <span class="progress">{move || format!("{}/{}", done(), total)}</span>
                             </summary>
-                            {inds.into_iter().map(|ind| view! { <Field ind=ind raw=raw errors=errors parsed=parsed on_change=save_draft/> }).collect_view()}
+                            {inds.into_iter().map(|ind| view! { <Field ind=ind raw=raw errors=errors parsed=parsed on_change=save_draft
+                                prev=prev_values.with_value(|p| p.get(&ind.key).and_then(Value::as_num))
+                                from_log=from_log.with_value(|l| l.get(&ind.key).copied())
+                                far=far confirmed=confirmed/> }).collect_view()}
                         </details>
                     }
                 }).collect_view()}
@@ -221,6 +267,12 @@ fn Field(
     errors: Memo<Vec<FieldError>>,
     parsed: Memo<(BTreeMap<String, Value>, Vec<FieldError>)>,
     on_change: impl Fn() + Copy + Send + Sync + 'static,
+    /// Last period's value, for the "far from last time" check.
+    prev: Option<f64>,
+    /// This period's total from the activity log, when the log feeds it.
+    from_log: Option<f64>,
+    far: Memo<Vec<String>>,
+    confirmed: RwSignal<std::collections::BTreeSet<String>>,
 ) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let key = ind.key.clone();
@@ -311,6 +363,26 @@ fn Field(
             <div class="inputrow">{input}<span class="unit">{unit}</span></div>
             {move || { let h = help(); (!h.is_empty()).then(|| view! { <span class="small">{h}</span> }) }}
             <span class="error" id=format!("e-{}", ind.key) data-testid=format!("err-{}", ind.key) role="alert">{error_text}</span>
+            {from_log.map(|n| view! { <span class="small" data-testid=format!("log-{}", ind.key)>{move || ctx.t().from_activities} ": " {number_vi(n, 0)}</span> })}
+            {
+                let key = ind.key.clone();
+                move || {
+                    let key = key.clone();
+                    let show = far.with(|f| f.contains(&key)) && !confirmed.with(|c| c.contains(&key));
+                    show.then(|| {
+                        let k2 = key.clone();
+                        view! {
+                            <div class="warn" role="alert">
+                                {ctx.t().confirm_far} {prev.map(|p| format!(" ({})", number_vi(p, 2)))}
+                                <button type="button" data-testid=format!("confirm-{key}")
+                                    on:click=move |_| confirmed.update(|c| { c.insert(k2.clone()); })>
+                                    {ctx.t().confirm_ok}
+                                </button>
+                            </div>
+                        }
+                    })
+                }
+            }
         </div>
     }
     .into_any()

@@ -68,3 +68,29 @@ pub fn download(name: &str, text: &str) -> Result<(), JsValue> {
     web_sys::Url::revoke_object_url(&url)?;
     Ok(())
 }
+
+/// The phone's position, if it gives one within `timeout_ms`. Works without:
+/// a refusal, no fix or no GPS is an `Err` the form shows and moves past.
+pub async fn current_position(timeout_ms: u32) -> Result<sothon_domain::event::Gps, String> {
+    let geo = web_sys::window()
+        .ok_or("no window")?
+        .navigator()
+        .geolocation()
+        .map_err(|_| "Điện thoại không hỗ trợ định vị".to_string())?;
+    let opts = web_sys::PositionOptions::new();
+    opts.set_enable_high_accuracy(true);
+    opts.set_timeout(timeout_ms);
+    opts.set_maximum_age(60_000);
+    let promise = js_sys::Promise::new(&mut |resolve, reject| {
+        let _ = geo.get_current_position_with_error_callback_and_options(&resolve, Some(&reject), &opts);
+    });
+    let pos = JsFuture::from(promise).await.map_err(|e| {
+        js_sys::Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_default()
+    })?;
+    let coords = js_sys::Reflect::get(&pos, &"coords".into()).map_err(|_| "no coords".to_string())?;
+    let num = |k: &str| js_sys::Reflect::get(&coords, &k.into()).ok().and_then(|v| v.as_f64());
+    match (num("latitude"), num("longitude"), num("accuracy")) {
+        (Some(lat), Some(lon), Some(acc)) => Ok(sothon_domain::event::Gps { lat, lon, acc }),
+        _ => Err("no coords".into()),
+    }
+}

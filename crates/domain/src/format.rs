@@ -45,6 +45,36 @@ pub fn datetime_en(ms: i64) -> String {
     format!("{}-{:02}-{:02} {:02}:{:02}", t.year(), t.month(), t.day(), t.hour(), t.minute())
 }
 
+/// `2026-11-30` (ISO, for `<input type="date">`).
+pub fn date_iso(d: NaiveDate) -> String {
+    format!("{}-{:02}-{:02}", d.year(), d.month(), d.day())
+}
+
+/// Reads `2026-11-30`.
+pub fn parse_date_iso(s: &str) -> Option<NaiveDate> {
+    let mut it = s.trim().splitn(3, '-');
+    let y: i32 = it.next()?.parse().ok()?;
+    let m: u32 = it.next()?.parse().ok()?;
+    let d: u32 = it.next()?.parse().ok()?;
+    NaiveDate::from_ymd_opt(y, m, d)
+}
+
+/// `2026-11-30T14:05` in Asia/Ho_Chi_Minh, for `<input type="datetime-local">`.
+pub fn local_input(ms: i64) -> String {
+    let t = to_vn(ms);
+    format!("{}T{:02}:{:02}", date_iso(t.date_naive()), t.hour(), t.minute())
+}
+
+/// Reads [`local_input`]'s format as a time in Vietnam; ms since the epoch.
+pub fn parse_local_input(s: &str) -> Option<i64> {
+    let (date, time) = s.trim().split_once('T')?;
+    let d = parse_date_iso(date)?;
+    let (h, m) = time.split_once(':')?;
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.get(..2)?.parse().ok()?);
+    let t = d.and_hms_opt(h, m, 0)?;
+    Some(t.and_utc().timestamp_millis() - 7 * 3600 * 1000)
+}
+
 /// Formats a number the Vietnamese way: `.` groups thousands, `,` marks
 /// decimals; at most `decimals` decimals, trailing zeros dropped.
 pub fn number_vi(x: f64, decimals: usize) -> String {
@@ -171,6 +201,19 @@ mod tests {
         assert_eq!(parse_number(",5"), None);
         assert_eq!(parse_number("5,"), Some(5.0));
         assert_eq!(parse_number("0"), Some(0.0));
+    }
+
+    #[test]
+    fn form_inputs_round_trip_in_vietnam_time() {
+        let ms = 1_796_059_800_000; // 2026-11-30T17:30Z = 01/12 00:30 in Vietnam
+        assert_eq!(local_input(ms), "2026-12-01T00:30");
+        assert_eq!(parse_local_input("2026-12-01T00:30"), Some(ms));
+        assert_eq!(parse_local_input("2026-12-01T00:30:00"), Some(ms));
+        assert_eq!(parse_local_input("garbage"), None);
+        assert_eq!(parse_local_input("2026-02-30T10:00"), None);
+        let d = parse_date_iso("2026-11-30").unwrap();
+        assert_eq!(date_iso(d), "2026-11-30");
+        assert_eq!(parse_date_iso("2026-13-01"), None);
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! * [`period`] — report periods (month, quarter, half-year, year);
 //! * [`catalogue`] — the versioned indicator catalogue derived from section II of
 //!   the Phong Quang action plan, loaded from `data/catalogue.json`;
-//! * [`record`] — what a village sends (periodic reports, …) and its validation;
+//! * [`record`] — the periodic report and its validation;
+//! * [`event`] — incident reports and the digital team's activity log;
 //! * [`protocol`] — the sync wire protocol (push/pull), versioned;
 //! * [`format`] — Vietnamese number and date formatting (Asia/Ho_Chi_Minh).
 //!
@@ -12,11 +13,13 @@
 
 pub mod aggregate;
 pub mod catalogue;
+pub mod event;
 pub mod format;
 pub mod period;
 pub mod protocol;
 pub mod record;
 
 pub use catalogue::{Catalogue, Indicator, Kind};
+pub use event::{Activity, Incident};
 pub use period::{Period, PeriodKind};
 pub use record::{FieldError, Report, Value};

@@ -17,6 +17,7 @@
 //! conflict: it is kept beside the record and shown to people, never dropped
 //! and never silently applied over the other edit.
 
+use crate::event::{Activity, Incident};
 use crate::record::{FieldError, Report};
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +31,8 @@ pub const MAX_PUSH: usize = 50;
 #[serde(tag = "t", rename_all = "lowercase")]
 pub enum Body {
     Report(Report),
+    Incident(Incident),
+    Activity(Activity),
 }
 
 impl Body {
@@ -37,6 +40,8 @@ impl Body {
     pub fn record_id(&self) -> String {
         match self {
             Body::Report(r) => r.id(),
+            Body::Incident(i) => i.record_id(),
+            Body::Activity(a) => a.record_id(),
         }
     }
 
@@ -44,13 +49,45 @@ impl Body {
     pub fn village(&self) -> &str {
         match self {
             Body::Report(r) => &r.village,
+            Body::Incident(i) => &i.village,
+            Body::Activity(a) => &a.village,
         }
     }
 
     /// Incidents jump the queue; reports go in the order they were saved.
     pub fn priority(&self) -> u8 {
         match self {
-            Body::Report(_) => 1,
+            Body::Incident(_) => 0,
+            Body::Report(_) | Body::Activity(_) => 1,
+        }
+    }
+
+    /// `report`, `incident` or `activity` (the record kind the server stores).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Body::Report(_) => "report",
+            Body::Incident(_) => "incident",
+            Body::Activity(_) => "activity",
+        }
+    }
+
+    /// The period the record is listed under: a report's own period; the
+    /// month (in Vietnam) an incident happened or an activity took place.
+    pub fn period(&self) -> crate::Period {
+        use crate::{Period, PeriodKind};
+        match self {
+            Body::Report(r) => r.period,
+            Body::Incident(i) => Period::containing(PeriodKind::Month, crate::format::vn_date(i.at)),
+            Body::Activity(a) => Period::containing(PeriodKind::Month, a.date),
+        }
+    }
+
+    /// Every problem with the record, by the rules shared with the phone.
+    pub fn validate(&self, cat: &crate::Catalogue) -> Vec<FieldError> {
+        match self {
+            Body::Report(r) => r.validate(cat),
+            Body::Incident(i) => i.validate(),
+            Body::Activity(a) => a.validate(),
         }
     }
 }

@@ -24,7 +24,7 @@
 
 use super::{is_busy, now_ms};
 use crate::auth::AuthUser;
-use sothon_domain::protocol::{receipt_code, Body, Mutation, MutationResult, Status};
+use sothon_domain::protocol::{receipt_code, Mutation, MutationResult, Status};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::time::Duration;
 
@@ -143,9 +143,7 @@ async fn apply_new(
     let (status, rev) = match current {
         Some((rev, ..)) if seen.is_some_and(|s| s >= seq) => (Status::Superseded, rev),
         None => {
-            let (kind, period) = match &m.body {
-                Body::Report(r) => ("report", r.period.to_string()),
-            };
+            let (kind, period) = (m.body.kind(), m.body.period().to_string());
             sqlx::query(
                 "INSERT INTO records (commune_id, id, village_id, kind, period, body, rev, state, receipt,
                                       comment, last_device, created_at, updated_at, device_at, skew_ms)

@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use sothon_domain::catalogue;
-use sothon_domain::protocol::{valid_device_id, Body, SyncRequest, SyncResponse, MAX_PUSH, PROTOCOL_VERSION};
+use sothon_domain::protocol::{valid_device_id, SyncRequest, SyncResponse, MAX_PUSH, PROTOCOL_VERSION};
 use sothon_domain::FieldError;
 use std::collections::HashSet;
 
@@ -78,9 +78,7 @@ async fn check(state: &AppState, user: &AuthUser, req: &SyncRequest) -> AppResul
             return Err(AppError::Forbidden("Tài khoản này không được gửi báo cáo của thôn này".into()));
         }
         if !stored.contains(&m.id) {
-            match &m.body {
-                Body::Report(r) => errs.extend(r.validate(catalogue::current())),
-            }
+            errs.extend(m.body.validate(catalogue::current()));
         }
         fields.extend(errs.into_iter().map(|e| FieldError { field: format!("push.{i}.{}", e.field), ..e }));
     }
