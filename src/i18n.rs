@@ -110,6 +110,7 @@ pub struct Txt {
     pub nothing_owed: &'static str,
     pub not_filed: &'static str,
     pub open: &'static str,
+    pub imported: &'static str,
 }
 
 pub static VI: Txt = Txt {
@@ -189,6 +190,7 @@ pub static VI: Txt = Txt {
     nothing_owed: "Không còn việc gì — mọi thứ đã gửi.",
     not_filed: "Chưa làm",
     open: "Mở",
+    imported: "Đã nhập từ tệp sao lưu, số bản ghi mới",
 };
 
 pub static EN: Txt = Txt {
@@ -268,6 +270,7 @@ pub static EN: Txt = Txt {
     nothing_owed: "Nothing owed — everything is sent.",
     not_filed: "Not started",
     open: "Open",
+    imported: "Imported from the backup file, new records",
 };
 
 /// The label of a record state.

@@ -341,6 +341,26 @@ fn StoragePanel(unsent: Signal<usize>) -> impl IntoView {
             }
         }
     };
+    let import = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        leptos::task::spawn_local(async move {
+            let text = wasm_bindgen_futures::JsFuture::from(file.text()).await.ok().and_then(|t| t.as_string());
+            let result = match (text, engine()) {
+                (Some(t), Ok(e)) => e.import_backup(&t),
+                (None, _) => Err("Không đọc được tệp".into()),
+                (_, Err(e)) => Err(e.to_string()),
+            };
+            match result {
+                Ok(n) => {
+                    ctx.notice.set(Some(format!("{}: {n}", ctx.t().imported)));
+                    ctx.touch();
+                    sync::sync_now(ctx);
+                }
+                Err(e) => ctx.notice.set(Some(e)),
+            }
+        });
+    };
     let logout = move |_| {
         if unsent.get_untracked() > 0 && !exported.get_untracked() {
             ctx.notice.set(Some(ctx.t().logout_blocked.into()));
@@ -371,6 +391,8 @@ fn StoragePanel(unsent: Signal<usize>) -> impl IntoView {
                 <button data-testid="backup" on:click=export>{move || ctx.t().backup}</button>
                 <button data-testid="logout" on:click=logout>{move || ctx.t().logout}</button>
             </div>
+            <label for="import-backup">{move || ctx.t().import_backup}</label>
+            <input id="import-backup" type="file" accept=".json,application/json" data-testid="import-backup" on:change=import/>
         </section>
     }
 }

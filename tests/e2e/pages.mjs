@@ -30,15 +30,16 @@ export class HomePage {
   async sendNow() {
     await this.page.getByTestId("send-now").click();
   }
+  /** A record in the history list (it may also be listed under "Việc cần làm"). */
   record(id) {
-    return this.page.locator(`[data-testid=record][data-record="${id}"]`);
+    return this.page.getByTestId("records").locator(`[data-testid=record][data-record="${id}"]`);
   }
   async recordState(id) {
     return (await this.record(id).getByTestId("record-state").textContent()).trim();
   }
   async waitForState(id, state, timeout = 20000) {
     await this.page.waitForFunction(
-      ([id, state]) => document.querySelector(`[data-testid=record][data-record="${id}"]`)?.dataset.state === state,
+      ([id, state]) => document.querySelector(`[data-testid=records] [data-testid=record][data-record="${id}"]`)?.dataset.state === state,
       [id, state],
       { timeout }
     );
@@ -73,4 +74,53 @@ export class ReportPage {
   notice() {
     return this.page.getByTestId("notice");
   }
+}
+
+export class IncidentPage {
+  constructor(page) {
+    this.page = page;
+  }
+  async open() {
+    await this.page.getByTestId("new-incident").click();
+    await this.page.getByTestId("incident-form").waitFor();
+  }
+  async chooseKind(kind) {
+    await this.page.getByTestId(`kind-${kind}`).check();
+  }
+  async submit() {
+    await this.page.getByTestId("submit-incident").click();
+  }
+}
+
+export class ActivityPage {
+  constructor(page) {
+    this.page = page;
+  }
+  async open() {
+    await this.page.getByTestId("new-activity").click();
+    await this.page.getByTestId("activity-form").waitFor();
+  }
+  async log({ topic, participants, helped }) {
+    await this.page.getByTestId(`topic-${topic}`).check();
+    await this.page.getByTestId("act-participants").fill(String(participants));
+    if (helped !== undefined) await this.page.getByTestId("act-helped").fill(String(helped));
+  }
+  async submit() {
+    await this.page.getByTestId("submit-activity").click();
+  }
+}
+
+/** Runs axe-core in the page; returns serious and critical violations. */
+export async function axeViolations(page) {
+  const path = new URL("../../node_modules/axe-core/axe.min.js", import.meta.url).pathname;
+  await page.addScriptTag({ path });
+  const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  return res.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+/** Fails if the page scrolls sideways at its current width. */
+export async function horizontalOverflow(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 }

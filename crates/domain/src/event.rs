@@ -172,7 +172,7 @@ impl Incident {
         }
         if let Some(g) = self.gps {
             let ok = (-90.0..=90.0).contains(&g.lat) && (-180.0..=180.0).contains(&g.lon) && g.acc >= 0.0;
-            if !ok || !(g.lat.is_finite() && g.lon.is_finite() && g.acc.is_finite()) {
+            if !(ok && g.lat.is_finite() && g.lon.is_finite() && g.acc.is_finite()) {
                 e.push(FieldError::new("gps", "invalid", "Vị trí GPS không hợp lệ"));
             }
         }
