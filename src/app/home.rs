@@ -56,7 +56,11 @@ pub fn Home() -> impl IntoView {
         r
     });
     let unsent = move || records.with(|r| r.iter().filter(|r| r.unsent()).count());
-    let current = Memo::new(move |_| Period::containing(PeriodKind::Month, vn_date(trusted_now())));
+    // Re-read after each sync: the first one measures the phone clock's skew.
+    let current = Memo::new(move |_| {
+        ctx.tick.track();
+        Period::containing(PeriodKind::Month, vn_date(trusted_now()))
+    });
     let choice = RwSignal::new(String::new());
 
     view! {
