@@ -101,13 +101,44 @@ pub fn Home() -> impl IntoView {
                         </button>
                     }
                 }}
+                <ul class="longer" data-testid="longer-periods">
+                    {move || {
+                        let now = vn_date(trusted_now());
+                        let lang = ctx.lang.get();
+                        records.track();
+                        [PeriodKind::Quarter, PeriodKind::Half, PeriodKind::Year].into_iter().map(|k| {
+                            let p = Period::containing(k, now);
+                            let id = Report::record_id(&village_id(), &p);
+                            let rec = records.with(|r| r.iter().find(|x| x.id == id).cloned());
+                            view! {
+                                <li>
+                                    <button class="rowlink" on:click=move |_| ctx.view.set(View::Report(p.to_string()))>
+                                        <span class="title">{match lang { Lang::Vi => p.label_vi(), Lang::En => p.label_en() }}</span>
+                                        <span class="small">{ctx.t().due} ": " {date_vi(p.default_due())}</span>
+                                        {match rec {
+                                            Some(r) => view! { <span class=state_class(r.state)>{state_label(lang, r.state)}</span> }.into_any(),
+                                            None => view! { <span class="badge draft">{ctx.t().not_filed}</span> }.into_any(),
+                                        }}
+                                    </button>
+                                </li>
+                            }
+                        }).collect_view()
+                    }}
+                </ul>
                 <label for="other-period" class="small">{move || ctx.t().other_period}</label>
                 <div class="row">
                     <select id="other-period" prop:value=choice on:change=move |e| choice.set(event_target_value(&e))>
                         <option value="">"—"</option>
                         {move || {
-                            let mut p = current.get();
-                            (0..6).map(|_| { p = p.prev(); let v = p.to_string(); let l = match ctx.lang.get() { Lang::Vi => p.label_vi(), Lang::En => p.label_en() }; view! { <option value=v>{l}</option> } }).collect_view()
+                            let lang = ctx.lang.get();
+                            let label = move |p: Period| match lang { Lang::Vi => p.label_vi(), Lang::En => p.label_en() };
+                            let now = current.get();
+                            let back = |mut p: Period, n: usize| (0..n).map(move |_| { p = p.prev(); p }).collect::<Vec<_>>();
+                            let mut all = back(now, 6);
+                            for (k, n) in [(PeriodKind::Quarter, 4), (PeriodKind::Half, 2), (PeriodKind::Year, 2)] {
+                                all.extend(back(Period::containing(k, now.start()).next(), n));
+                            }
+                            all.into_iter().map(|p| view! { <option value=p.to_string()>{label(p)}</option> }).collect_view()
                         }}
                     </select>
                     <button on:click=move |_| { let c = choice.get(); if !c.is_empty() { ctx.view.set(View::Report(c)); } }>

@@ -4,6 +4,7 @@ mod activity;
 mod home;
 mod incident;
 mod login;
+mod office;
 mod report;
 pub mod sync;
 
@@ -116,6 +117,10 @@ pub fn App() -> impl IntoView {
             fallback=|| view! { <login::Login/> }
         >
             {move || match ctx.view.get() {
+                // The commune office has no village of its own: its own home.
+                View::Home if ctx.session.with(|s| s.as_ref().is_some_and(|s| !s.user.role.village_scoped())) => {
+                    view! { <office::Office/> }.into_any()
+                }
                 View::Home => view! { <home::Home/> }.into_any(),
                 View::Report(p) => view! { <report::ReportForm period=p/> }.into_any(),
                 View::Incident(id) => view! { <incident::IncidentForm id=id/> }.into_any(),

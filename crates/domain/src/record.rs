@@ -169,6 +169,17 @@ mod tests {
     }
 
     #[test]
+    fn a_draft_made_with_catalogue_v1_still_opens_and_validates() {
+        // Saved by the first release, before the catalogue grew to version 2.
+        let json = r#"{"village":"pq-t01","period":"2026-09","cv":1,
+            "values":{"pop":512,"bhyt":500,"child35":30,"child35_school":28,"road_km":1.5,"dvc_helped":12}}"#;
+        let r: Report = serde_json::from_str(json).unwrap();
+        let cat = current();
+        assert!(cat.version > 1);
+        assert!(r.validate(cat).is_empty(), "{:?}", r.validate(cat));
+    }
+
+    #[test]
     fn english_messages_exist_for_every_code() {
         let e = FieldError::limit("pop", "max", 1000.0, "Không được lớn hơn");
         assert_eq!(e.message, "Không được lớn hơn 1.000");

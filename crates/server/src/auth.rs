@@ -97,6 +97,8 @@ pub struct AuthUser {
     pub village: Option<String>,
     /// When the token expires, server ms.
     pub expires: i64,
+    /// The SHA-256 of the token this request came with (logout revokes it).
+    pub token_hash: String,
 }
 
 impl AuthUser {
@@ -126,6 +128,54 @@ impl AuthUser {
     /// must already be known to be in the user's commune).
     pub fn may_use_village(&self, village: &str) -> bool {
         self.village_scope().is_none_or(|v| v == village)
+    }
+
+    /// The commune office: officers and admins.
+    pub fn is_office(&self) -> bool {
+        matches!(self.role, Role::Officer | Role::Admin)
+    }
+
+    /// Whether the user may settle a conflict on a record of `village`: the
+    /// commune office, or that village's own head (not the digital team,
+    /// whose edits are often one side of the conflict).
+    pub fn may_resolve(&self, village: &str) -> bool {
+        self.is_office() || (self.role == Role::VillageHead && self.village.as_deref() == Some(village))
+    }
+}
+
+/// An [`AuthUser`] of the commune office (officer or admin); anyone else
+/// gets 403 before the body is read.
+#[derive(Debug, Clone)]
+pub struct OfficeUser(pub AuthUser);
+
+impl FromRequestParts<AppState> for OfficeUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        if user.is_office() {
+            Ok(Self(user))
+        } else {
+            Err(AppError::forbidden("Chỉ cán bộ văn phòng UBND xã được thực hiện việc này"))
+        }
+    }
+}
+
+/// An [`AuthUser`] with the admin role; anyone else gets 403 before the body
+/// is read.
+#[derive(Debug, Clone)]
+pub struct AdminUser(pub AuthUser);
+
+impl FromRequestParts<AppState> for AdminUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        if user.role == Role::Admin {
+            Ok(Self(user))
+        } else {
+            Err(AppError::forbidden("Chỉ quản trị xã được thực hiện việc này"))
+        }
     }
 }
 

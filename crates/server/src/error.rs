@@ -2,7 +2,7 @@
 //! and one machine-readable `error` code; every error body has the
 //! [`ApiError`] shape. Internal causes are logged, never sent.
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -28,6 +28,10 @@ pub enum AppError {
     NotFound(String),
     /// 405 `method_not_allowed`: the path exists, the method does not.
     MethodNotAllowed,
+    /// 409 with its own code: `stale` (the record changed since the client
+    /// read it), `duplicate` (the id or username is taken), `resolved` (the
+    /// conflict was already settled), `conflict_pending`.
+    Conflict { code: &'static str, message: String },
     /// 413 `too_large`: body over the limit, or too many mutations at once.
     TooLarge(String),
     /// 422 `invalid`: the data breaks the catalogue's rules; one entry per field.
@@ -47,6 +51,25 @@ impl AppError {
         Self::BadRequest { code, message: message.into() }
     }
 
+    /// A 409 with a code of its own.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Conflict { code, message: message.into() }
+    }
+
+    /// A 403 for an account whose role may not do this.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden(message.into())
+    }
+
+    /// Whether this is SQLite's "busy"/"locked" reaching the boundary: the
+    /// whole transaction may be retried ([`crate::db::retry_busy`]).
+    pub fn is_busy(&self) -> bool {
+        match self {
+            Self::Internal(e) => e.downcast_ref::<sqlx::Error>().is_some_and(crate::db::is_busy),
+            _ => false,
+        }
+    }
+
     /// The HTTP status of this error.
     pub fn status(&self) -> StatusCode {
         match self {
@@ -55,6 +78,7 @@ impl AppError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -71,6 +95,7 @@ impl AppError {
             Self::Forbidden(m) => ("forbidden", m, vec![]),
             Self::NotFound(m) => ("not_found", m, vec![]),
             Self::MethodNotAllowed => ("method_not_allowed", "Phương thức không được hỗ trợ".into(), vec![]),
+            Self::Conflict { code, message } => (code, message, vec![]),
             Self::TooLarge(m) => ("too_large", m, vec![]),
             Self::Invalid(fields) => ("invalid", "Dữ liệu chưa hợp lệ, vui lòng kiểm tra lại".into(), fields),
             Self::TooManyRequests { retry_after } => (
@@ -161,5 +186,25 @@ where
             .await
             .map(|q| Self(q.0))
             .map_err(|r: QueryRejection| AppError::bad_request("bad_request", r.body_text()))
+    }
+}
+
+/// `axum::extract::Path`, with a JSON 400 when a path segment cannot be
+/// decoded (bad percent-encoding, not UTF-8) rather than axum's plain text.
+#[derive(Debug, Clone, Default)]
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Self(p.0))
+            .map_err(|r: PathRejection| AppError::bad_request("bad_request", r.body_text()))
     }
 }

@@ -5,8 +5,11 @@
 //!
 //! * [`build`] connects the database, runs `migrations/`, seeds the sample
 //!   commune and binds the socket; [`Server::run`] serves until Ctrl-C.
-//! * [`router`] is the whole HTTP surface: each module of [`routes`] owns its
-//!   own `router()`, merged there.
+//! * [`router`] is the whole HTTP surface: every `/api/v1` route is listed
+//!   once in [`routes`] (which also gives [`routes::ROUTES`], the list the
+//!   OpenAPI document at `/api/v1/openapi.json` is checked against); the
+//!   handlers live in its modules by area (accounts, sync, records, the
+//!   commune office's review/overview/aggregate, conflicts, admin).
 //! * [`error`] is the one error type of the boundary (status codes and the
 //!   JSON error shape), with the `ApiJson` extractor that keeps even malformed
 //!   bodies answered in JSON.
@@ -14,7 +17,9 @@
 //!   the `AuthUser` extractor and login throttling.
 //! * [`db`] is every SQL statement; [`db::sync`] applies pushed mutations
 //!   exactly once, following the rules at the top of
-//!   `sothon_domain::protocol`.
+//!   `sothon_domain::protocol`; [`db::review`] and [`db::conflicts`] are the
+//!   office's decisions and conflict resolutions, each one write transaction
+//!   that moves the record's pull cursor so the phones hear of it.
 
 pub mod auth;
 pub mod db;

@@ -378,7 +378,11 @@ impl<S: Store> Engine<S> {
     fn apply_change(&self, c: &Change) -> Result<(), StoreError> {
         let rec = match self.record(&c.record) {
             Some(mut rec) => {
-                if c.rev < rec.rev || (c.rev == rec.rev && LocalState::from(c.state) == rec.state) {
+                // Same revision and state but a new comment: the office returned
+                // it again with another note; take the note.
+                if c.rev < rec.rev
+                    || (c.rev == rec.rev && LocalState::from(c.state) == rec.state && c.comment == rec.comment)
+                {
                     return Ok(());
                 }
                 rec.rev = c.rev;

@@ -2,7 +2,9 @@
 
 use crate::auth::AuthUser;
 use anyhow::{bail, Context};
+use serde::Serialize;
 use sothon_domain::protocol::{Role, Village};
+use sothon_domain::FieldError;
 use sqlx::{Row, SqlitePool};
 
 /// How a role is spelled in the database and on the command line (the same
@@ -43,76 +45,249 @@ pub struct NewUser {
     pub village: Option<String>,
 }
 
-/// Creates an account with an Argon2id-hashed password; returns its id.
-pub async fn add_user(db: &SqlitePool, u: NewUser) -> anyhow::Result<String> {
-    let username = u.username.trim().to_lowercase();
-    if !(3..=32).contains(&username.len())
-        || !username.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
-    {
-        bail!("username must be 3–32 characters of a-z, 0-9, '.', '_' or '-'");
+/// Shortest password accepted for a new account.
+pub const MIN_PASSWORD: usize = 8;
+/// Longest password accepted (bytes): Argon2 work should not be the client's
+/// to choose. Login refuses longer ones before hashing too.
+pub const MAX_PASSWORD: usize = 1024;
+/// Longest full name or village name, in characters.
+pub const MAX_NAME: usize = 100;
+
+/// How a username is stored: trimmed, lower-case.
+pub fn normalize_username(username: &str) -> String {
+    username.trim().to_lowercase()
+}
+
+/// Whether a (normalized) username is 3–32 characters of `a-z 0-9 . _ -`.
+pub fn valid_username(username: &str) -> bool {
+    (3..=32).contains(&username.len())
+        && username.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+}
+
+/// Every problem with the fields of a new account in `commune` that needs no
+/// write: the rules shared by `POST /api/v1/users` and `user add`. `role` is
+/// `None` when the given role was not one of the four (reported here too).
+pub async fn check_new_user(
+    db: &SqlitePool,
+    commune: &str,
+    username: &str,
+    password: &str,
+    name: &str,
+    role: Option<Role>,
+    village: Option<&str>,
+) -> sqlx::Result<Vec<FieldError>> {
+    let mut errs = Vec::new();
+    if !valid_username(&normalize_username(username)) {
+        errs.push(FieldError::new(
+            "username",
+            "invalid",
+            "Tên đăng nhập gồm 3–32 ký tự: chữ thường không dấu, chữ số, dấu chấm, gạch dưới hoặc gạch ngang",
+        ));
     }
-    if u.password.chars().count() < 8 {
-        bail!("password must be at least 8 characters");
+    if password.chars().count() < MIN_PASSWORD {
+        errs.push(FieldError::limit("password", "min", MIN_PASSWORD as f64, "Mật khẩu phải có số ký tự tối thiểu là"));
+    } else if password.len() > MAX_PASSWORD {
+        errs.push(FieldError::limit("password", "too_long", MAX_PASSWORD as f64, "Quá dài, tối đa số ký tự là"));
     }
-    if u.name.trim().is_empty() {
-        bail!("name must not be empty");
+    if name.trim().is_empty() {
+        errs.push(FieldError::new("name", "required", "Vui lòng nhập họ và tên"));
+    } else if name.trim().chars().count() > MAX_NAME {
+        errs.push(FieldError::limit("name", "too_long", MAX_NAME as f64, "Quá dài, tối đa số ký tự là"));
     }
-    let commune = match u.commune {
+    match (role.map(Role::village_scoped), village) {
+        (None, _) => errs.push(FieldError::new(
+            "role",
+            "choice",
+            "Vai trò phải là village_head, digital_team, officer hoặc admin",
+        )),
+        (Some(true), None) => {
+            errs.push(FieldError::new("village", "required", "Vai trò này cần chọn thôn"));
+        }
+        (Some(false), Some(_)) => {
+            errs.push(FieldError::new("village", "invalid", "Vai trò này làm việc cho cả xã, không gắn với một thôn"))
+        }
+        (Some(true), Some(v)) => {
+            if village_commune(db, v).await?.as_deref() != Some(commune) {
+                errs.push(FieldError::new("village", "unknown", "Không có thôn này trong xã"));
+            }
+        }
+        (Some(false), None) => {}
+    }
+    Ok(errs)
+}
+
+/// Why an account was not created.
+#[derive(Debug)]
+pub enum AddUserError {
+    /// The fields break the rules ([`check_new_user`]); nothing was written.
+    Invalid(Vec<FieldError>),
+    /// The username is taken; nothing was written.
+    Taken(String),
+    /// The database failed.
+    Db(anyhow::Error),
+}
+
+impl From<sqlx::Error> for AddUserError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Db(e.into())
+    }
+}
+
+/// The commune an account is created in: the one given (which must exist),
+/// or the database's only commune.
+async fn pick_commune(db: &SqlitePool, commune: Option<&str>) -> anyhow::Result<String> {
+    match commune {
         Some(c) => {
-            if !commune_exists(db, &c).await? {
+            if !commune_exists(db, c).await? {
                 bail!("no commune {c}");
             }
-            c
+            Ok(c.to_string())
         }
         None => {
             let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM communes ORDER BY id").fetch_all(db).await?;
             match ids.as_slice() {
-                [one] => one.clone(),
+                [one] => Ok(one.clone()),
                 [] => {
                     bail!("the database has no commune yet: add one with `commune add` (or start once with the demo)")
                 }
                 _ => bail!("the database has several communes ({}): say which with --commune", ids.join(", ")),
             }
         }
-    };
-    match (u.role.village_scoped(), &u.village) {
-        (true, None) => bail!("role {} needs --village", role_str(u.role)),
-        (false, Some(_)) => bail!("role {} is for the whole commune: leave out --village", role_str(u.role)),
-        (true, Some(v)) => {
-            if village_commune(db, v).await?.as_deref() != Some(commune.as_str()) {
-                bail!("no village {v} in commune {commune}");
-            }
-        }
-        (false, None) => {}
+    }
+}
+
+/// Creates an account in `commune` with an Argon2id-hashed password, after
+/// [`check_new_user`]; returns the stored account. Nothing is written when
+/// it fails.
+pub async fn create_user(db: &SqlitePool, commune: &str, u: &NewUser) -> Result<UserRow, AddUserError> {
+    let errs =
+        check_new_user(db, commune, &u.username, &u.password, &u.name, Some(u.role), u.village.as_deref()).await?;
+    if !errs.is_empty() {
+        return Err(AddUserError::Invalid(errs));
+    }
+    let username = normalize_username(&u.username);
+    // Checked before hashing, so a taken name costs no Argon2 work; the
+    // UNIQUE constraint below still decides a race.
+    if login_lookup(db, &username).await?.is_some() {
+        return Err(AddUserError::Taken(username));
     }
     let hash = {
         let pw = u.password.clone();
-        tokio::task::spawn_blocking(move || crate::auth::hash_password(&pw)).await??
+        tokio::task::spawn_blocking(move || crate::auth::hash_password(&pw))
+            .await
+            .map_err(|e| AddUserError::Db(e.into()))?
+            .map_err(AddUserError::Db)?
     };
-    let id = super::new_id();
+    let row = UserRow {
+        id: super::new_id(),
+        username,
+        name: u.name.trim().to_string(),
+        role: u.role,
+        village: u.village.clone(),
+        created_at: super::now_ms(),
+    };
     let res = sqlx::query(
         "INSERT INTO users (id, username, name, role, commune_id, village_id, password_hash, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(&id)
-    .bind(&username)
-    .bind(u.name.trim())
-    .bind(role_str(u.role))
-    .bind(&commune)
-    .bind(&u.village)
+    .bind(&row.id)
+    .bind(&row.username)
+    .bind(&row.name)
+    .bind(role_str(row.role))
+    .bind(commune)
+    .bind(&row.village)
     .bind(&hash)
-    .bind(super::now_ms())
+    .bind(row.created_at)
     .execute(db)
     .await;
     match res {
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            bail!("username {username} is taken")
-        }
-        r => {
-            r.context("inserting user")?;
-        }
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(AddUserError::Taken(row.username)),
+        Err(e) => Err(AddUserError::Db(anyhow::Error::from(e).context("inserting user"))),
+        Ok(_) => Ok(row),
     }
-    Ok(id)
+}
+
+/// Creates an account (the command line's `user add`); returns its id.
+pub async fn add_user(db: &SqlitePool, u: NewUser) -> anyhow::Result<String> {
+    let commune = pick_commune(db, u.commune.as_deref()).await?;
+    match create_user(db, &commune, &u).await {
+        Ok(row) => Ok(row.id),
+        Err(AddUserError::Invalid(errs)) => {
+            let all: Vec<String> = errs.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+            bail!("{}", all.join("; "))
+        }
+        Err(AddUserError::Taken(username)) => bail!("username {username} is taken"),
+        Err(AddUserError::Db(e)) => Err(e),
+    }
+}
+
+/// One account as `GET /api/v1/users` lists it (never the password hash).
+#[derive(Debug, Clone, Serialize)]
+pub struct UserRow {
+    pub id: String,
+    pub username: String,
+    pub name: String,
+    pub role: Role,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub village: Option<String>,
+    /// Server ms.
+    pub created_at: i64,
+}
+
+/// The accounts of `commune`, by username.
+pub async fn list_users(db: &SqlitePool, commune: &str) -> anyhow::Result<Vec<UserRow>> {
+    let rows: Vec<(String, String, String, String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT id, username, name, role, village_id, created_at FROM users WHERE commune_id = ? ORDER BY username",
+    )
+    .bind(commune)
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|(id, username, name, role, village, created_at)| {
+            let role = parse_role(&role).with_context(|| format!("unknown role {role} in the database"))?;
+            Ok(UserRow { id, username, name, role, village, created_at })
+        })
+        .collect()
+}
+
+/// Every problem with a new village's fields.
+pub fn check_new_village(id: &str, name: &str) -> Vec<FieldError> {
+    let mut errs = Vec::new();
+    if check_id(id).is_err() {
+        errs.push(FieldError::new(
+            "id",
+            "invalid",
+            "Mã thôn gồm 1–40 ký tự: chữ thường không dấu, chữ số hoặc gạch ngang",
+        ));
+    }
+    if name.trim().is_empty() {
+        errs.push(FieldError::new("name", "required", "Vui lòng nhập tên thôn"));
+    } else if name.trim().chars().count() > MAX_NAME {
+        errs.push(FieldError::limit("name", "too_long", MAX_NAME as f64, "Quá dài, tối đa số ký tự là"));
+    }
+    errs
+}
+
+/// Inserts a (checked) village into `commune`; `false` if the id is taken
+/// (in any commune: village ids are global).
+pub async fn insert_village(db: &SqlitePool, commune: &str, id: &str, name: &str) -> sqlx::Result<bool> {
+    let res = sqlx::query("INSERT INTO villages (id, commune_id, name, sample) VALUES (?, ?, ?, 0)")
+        .bind(id)
+        .bind(commune)
+        .bind(name.trim())
+        .execute(db)
+        .await;
+    match res {
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
+        Err(e) => Err(e),
+        Ok(_) => Ok(true),
+    }
+}
+
+/// Revokes one token (logout). Returns whether it existed.
+pub async fn revoke_token(db: &SqlitePool, hash: &str) -> sqlx::Result<bool> {
+    let res = sqlx::query("DELETE FROM tokens WHERE token_hash = ?").bind(hash).execute(db).await?;
+    Ok(res.rows_affected() > 0)
 }
 
 /// Creates a commune.
@@ -215,6 +390,7 @@ pub async fn user_for_token(db: &SqlitePool, hash: &str, now: i64) -> anyhow::Re
         commune: row.try_get("commune_id")?,
         village: row.try_get("village_id")?,
         expires: row.try_get("expires_at")?,
+        token_hash: hash.to_string(),
     }))
 }
 

@@ -2,13 +2,18 @@
 //! (`sqlx::query`), so building needs no database.
 
 pub mod accounts;
+pub mod conflicts;
 pub mod demo;
+pub mod office;
 pub mod records;
+pub mod review;
 pub mod sync;
 
+use crate::error::AppResult;
 use anyhow::Context;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::SqlitePool;
+use sqlx::{SqliteConnection, SqlitePool};
+use std::future::Future;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -63,4 +68,39 @@ pub fn is_busy(e: &sqlx::Error) -> bool {
         }
         _ => false,
     }
+}
+
+/// Runs a write transaction, retrying it whole (a few times, with backoff)
+/// while SQLite stays busy past its timeout, like `db::sync::apply` does.
+/// Any other answer, success or refusal, is returned as is.
+pub async fn retry_busy<T, F, Fut>(mut attempt_once: F) -> AppResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = AppResult<T>>,
+{
+    let mut attempt = 0;
+    loop {
+        match attempt_once().await {
+            Err(e) if e.is_busy() && attempt < 4 => {
+                attempt += 1;
+                tracing::warn!("database busy, retry {attempt}");
+                tokio::time::sleep(Duration::from_millis(25 << attempt)).await;
+            }
+            r => return r,
+        }
+    }
+}
+
+/// The `updated_at` for a change to a record of `commune` made outside a
+/// push (a review, a resolved conflict): the server clock, or one past the
+/// commune's latest change when the clock stands still or stepped back, so
+/// the pull cursor keeps its rule that no two records share an instant (see
+/// `db::records::changes_since`). Call inside a `BEGIN IMMEDIATE`
+/// transaction, which holds the write lock until the value is used.
+pub async fn next_change_at(conn: &mut SqliteConnection, commune: &str, now: i64) -> sqlx::Result<i64> {
+    let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(updated_at), 0) FROM records WHERE commune_id = ?")
+        .bind(commune)
+        .fetch_one(conn)
+        .await?;
+    Ok(now.max(last + 1))
 }

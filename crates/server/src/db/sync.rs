@@ -10,7 +10,9 @@
 //! 4. the record is at the mutation's `base`, or its current revision came
 //!    from the same origin device (which only ever edits forward) → the body
 //!    replaces the record's, rev + 1, `applied`, and the record is `received`
-//!    again (a record returned for correction comes back this way);
+//!    again (a record returned for correction comes back this way, and the
+//!    office's comment, which was about the old revision, is cleared; the
+//!    `reviews` history keeps it);
 //! 5. otherwise (another device's edit came in between, or the commune office
 //!    approved the record, which locks it) → `conflict`: the edit is kept in
 //!    `conflicts` for a person, the record's body and rev stay as they were
@@ -168,7 +170,7 @@ async fn apply_new(
         Some((rev, state, last_device)) if state != "approved" && (rev == base || last_device == origin) => {
             let new_rev = rev + 1;
             sqlx::query(
-                "UPDATE records SET body = ?, rev = ?, state = 'received', receipt = ?, last_device = ?,
+                "UPDATE records SET body = ?, rev = ?, state = 'received', receipt = ?, comment = '', last_device = ?,
                         updated_at = ?, device_at = ?, skew_ms = ?
                  WHERE commune_id = ? AND id = ?",
             )

@@ -1,4 +1,4 @@
-//! `POST /api/v1/login` and `GET /api/v1/me`.
+//! `POST /api/v1/login`, `POST /api/v1/logout` and `GET /api/v1/me`.
 
 use crate::auth::{check_password, new_token, token_hash, AuthUser, ClientIp};
 use crate::db::{accounts, now_ms};
@@ -6,23 +6,18 @@ use crate::error::{ApiJson, AppError, AppResult};
 use crate::AppState;
 use anyhow::Context;
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::http::StatusCode;
+use axum::Json;
 use serde::{Deserialize, Serialize};
 use sothon_domain::protocol::{LoginRequest, Session, User, Village};
 
-/// `/login`, `/me`.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/login", post(login)).route("/me", get(me))
-}
-
 /// Longer passwords are refused before hashing: Argon2 work should not be
 /// the client's to choose.
-const MAX_PASSWORD: usize = 1024;
+const MAX_PASSWORD: usize = accounts::MAX_PASSWORD;
 
 /// Checks the password (throttled per username and per address) and hands
 /// out a new bearer token.
-async fn login(
+pub(crate) async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<LoginRequest>,
@@ -57,7 +52,15 @@ pub struct Me {
     pub expires: i64,
 }
 
-async fn me(State(state): State<AppState>, user: AuthUser) -> AppResult<Json<Me>> {
+pub(crate) async fn me(State(state): State<AppState>, user: AuthUser) -> AppResult<Json<Me>> {
     let villages = accounts::villages_for(&state.db, &user).await?;
     Ok(Json(Me { user: user.user(), villages, expires: user.expires }))
+}
+
+/// `POST /api/v1/logout`: revokes the token the request came with; a replay
+/// of it is then 401 like any unknown token. Other sessions of the account
+/// (other phones) stay. 204, no body.
+pub(crate) async fn logout(State(state): State<AppState>, user: AuthUser) -> AppResult<StatusCode> {
+    accounts::revoke_token(&state.db, &user.token_hash).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -1,21 +1,13 @@
 //! `GET /api/v1/catalogue`: the indicator catalogue the server validates
 //! against, public so the login page can already show it.
 
-use crate::AppState;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use sothon_domain::catalogue::{self, CATALOGUE_JSON};
-
-/// `/catalogue`.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/catalogue", get(get_catalogue))
-}
 
 /// The embedded catalogue file as is, with `ETag: "cat-v{version}"`, so a
 /// phone revalidates (`no-cache`) and gets a 304 until the version changes.
-async fn get_catalogue(headers: HeaderMap) -> Response {
+pub(crate) async fn get_catalogue(headers: HeaderMap) -> Response {
     let etag = format!("\"cat-v{}\"", catalogue::current().version);
     let matches = headers
         .get(header::IF_NONE_MATCH)

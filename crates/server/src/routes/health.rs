@@ -3,21 +3,15 @@
 use crate::error::AppResult;
 use crate::AppState;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::{json, Value};
 use sothon_domain::catalogue;
 use sothon_domain::protocol::PROTOCOL_VERSION;
 
-/// `/health`.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/health", get(health))
-}
-
 /// `{"ok":true,"protocol":1,"catalogue":<version>,"now":<server ms>}`. It
 /// touches the database, so "reachable" also means "can store reports".
 /// Never cached (`no-store` from the API layer).
-async fn health(State(state): State<AppState>) -> AppResult<Json<Value>> {
+pub(crate) async fn health(State(state): State<AppState>) -> AppResult<Json<Value>> {
     sqlx::query("SELECT 1").execute(&state.db).await?;
     Ok(Json(json!({
         "ok": true,

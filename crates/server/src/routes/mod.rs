@@ -1,10 +1,17 @@
-//! The HTTP surface. Each module owns its `router()`; [`router`] merges them
-//! under `/api/v1`, answers every other `/api` path with a JSON 404, and
-//! serves the PWA for the rest when a web folder is configured.
+//! The HTTP surface. Every route under `/api/v1` is listed once, in the
+//! `api!` table below, which makes both the router and [`ROUTES`] (the list
+//! the OpenAPI document is checked against); the handlers live in the
+//! modules by area. [`router`] nests them under `/api/v1`, answers every
+//! other `/api` path with a JSON 404, and serves the PWA for the rest when a
+//! web folder is configured.
 
+pub mod admin;
 pub mod auth;
 pub mod catalogue;
+pub mod conflicts;
 pub mod health;
+pub mod office;
+pub mod openapi;
 pub mod records;
 pub mod sync;
 pub mod web;
@@ -24,14 +31,45 @@ use tower_http::trace::TraceLayer;
 /// [`MAX_PUSH`]: sothon_domain::protocol::MAX_PUSH
 pub const MAX_BODY: usize = 1024 * 1024;
 
+/// Builds [`ROUTES`] and `api_routes()` from one table, so that a route
+/// cannot be served without being listed (and then documented).
+macro_rules! api {
+    ($($method:ident $path:literal => $handler:path;)*) => {
+        /// Every route served under `/api/v1`: method (lower-case, as OpenAPI
+        /// spells it) and path (with `{param}` segments, as both axum and
+        /// OpenAPI spell them).
+        pub const ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
+
+        fn api_routes() -> Router<AppState> {
+            Router::new()$(.route($path, axum::routing::$method($handler)))*
+        }
+    };
+}
+
+api! {
+    get "/health" => health::health;
+    get "/catalogue" => catalogue::get_catalogue;
+    get "/openapi.json" => openapi::get_openapi;
+    post "/login" => auth::login;
+    post "/logout" => auth::logout;
+    get "/me" => auth::me;
+    post "/sync" => sync::sync;
+    get "/records" => records::list;
+    post "/records/{id}/review" => office::review;
+    get "/records/{id}/reviews" => office::reviews;
+    get "/conflicts" => conflicts::list;
+    post "/conflicts/{mutation_id}/resolve" => conflicts::resolve;
+    get "/overview" => office::overview;
+    get "/aggregate" => office::aggregate;
+    get "/villages" => admin::list_villages;
+    post "/villages" => admin::add_village;
+    get "/users" => admin::list_users;
+    post "/users" => admin::add_user;
+}
+
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .merge(health::router())
-        .merge(auth::router())
-        .merge(catalogue::router())
-        .merge(sync::router())
-        .merge(records::router())
+    let api = api_routes()
         // Its own fallback, or unknown /api/v1 paths would fall through to
         // the PWA's index.html.
         .fallback(api_not_found)

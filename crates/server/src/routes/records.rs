@@ -6,15 +6,9 @@ use crate::db::{accounts, records};
 use crate::error::{ApiQuery, AppError, AppResult};
 use crate::AppState;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use sothon_domain::Period;
-
-/// `/records`.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/records", get(list))
-}
 
 /// Filters; both optional.
 #[derive(Debug, Deserialize)]
@@ -25,12 +19,16 @@ pub struct RecordsQuery {
     pub period: Option<String>,
 }
 
-async fn list(
-    State(state): State<AppState>,
-    user: AuthUser,
-    ApiQuery(q): ApiQuery<RecordsQuery>,
-) -> AppResult<Json<Vec<records::RecordRow>>> {
-    let village = match q.village {
+/// The village a listing is limited to: the one asked for (404 if it is not
+/// a village of the user's commune, 403 if the user may not see it), or
+/// else the user's own village for village-scoped roles, or `None` (the
+/// whole commune).
+pub(crate) async fn scope_village(
+    state: &AppState,
+    user: &AuthUser,
+    asked: Option<String>,
+) -> AppResult<Option<String>> {
+    match asked {
         Some(v) => {
             if accounts::village_commune(&state.db, &v).await?.as_deref() != Some(user.commune.as_str()) {
                 return Err(AppError::NotFound(format!("Không có thôn {v}")));
@@ -38,16 +36,24 @@ async fn list(
             if !user.may_use_village(&v) {
                 return Err(AppError::Forbidden("Tài khoản này không được xem báo cáo của thôn này".into()));
             }
-            Some(v)
+            Ok(Some(v))
         }
-        None => user.village_scope().map(str::to_string),
-    };
-    let period = match q.period {
-        Some(p) => {
-            Some(Period::parse(&p).map_err(|e| AppError::bad_request("bad_request", e.to_string()))?.to_string())
-        }
-        None => None,
-    };
+        None => Ok(user.village_scope().map(str::to_string)),
+    }
+}
+
+/// A period from a query string; 400 `bad_request` if it does not parse.
+pub(crate) fn parse_period(p: &str) -> AppResult<Period> {
+    Period::parse(p).map_err(|e| AppError::bad_request("bad_request", e.to_string()))
+}
+
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiQuery(q): ApiQuery<RecordsQuery>,
+) -> AppResult<Json<Vec<records::RecordRow>>> {
+    let village = scope_village(&state, &user, q.village).await?;
+    let period = q.period.as_deref().map(parse_period).transpose()?.map(|p| p.to_string());
     let rows = records::list(&state.db, &user.commune, village.as_deref(), period.as_deref()).await?;
     Ok(Json(rows))
 }

@@ -10,19 +10,13 @@ use crate::db::{self, accounts, records, sync::Push};
 use crate::error::{ApiJson, AppError, AppResult};
 use crate::AppState;
 use axum::extract::State;
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use sothon_domain::catalogue;
 use sothon_domain::protocol::{valid_device_id, SyncRequest, SyncResponse, MAX_PUSH, PROTOCOL_VERSION};
 use sothon_domain::FieldError;
 use std::collections::HashSet;
 
-/// `/sync`.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/sync", post(sync))
-}
-
-async fn sync(
+pub(crate) async fn sync(
     State(state): State<AppState>,
     user: AuthUser,
     ApiJson(req): ApiJson<SyncRequest>,

@@ -168,3 +168,47 @@ async fn catalogue_is_public_and_revalidated_by_etag() {
     let res = app.client.get(app.url("/api/v1/catalogue")).header(IF_NONE_MATCH, &etag).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
 }
+
+#[tokio::test]
+async fn an_expired_token_is_401_unauthorized_with_a_vietnamese_message() {
+    let app = spawn().await;
+    // A token whose expiry is already past, made directly in the database
+    // (one that expired a moment ago and one long ago).
+    let mut tokens = Vec::new();
+    for (i, expires) in [sothon_server::db::now_ms() - 1, 1_600_000_000_000].into_iter().enumerate() {
+        let token = format!("token-da-het-han-{i}-0123456789abcdefghijklmnopq");
+        sqlx::query(
+            "INSERT INTO tokens (token_hash, user_id, created_at, expires_at)
+             SELECT ?, id, ?, ? FROM users WHERE username = 'canbo'",
+        )
+        .bind(sothon_server::auth::token_hash(&token))
+        .bind(expires - 30 * 86_400_000)
+        .bind(expires)
+        .execute(&app.db)
+        .await
+        .unwrap();
+        tokens.push(token);
+    }
+    let valid = app.login("canbo").await;
+    for token in &tokens {
+        for res in [
+            app.get(token, "/api/v1/me").await,
+            app.get(token, "/api/v1/overview?period=2026-11").await,
+            app.sync(token, &request(PHONE_A, vec![], Some(0))).await,
+            app.post(token, "/api/v1/logout", &json!({})).await,
+        ] {
+            assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+            assert!(res.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("application/json"));
+            let e: Value = res.json().await.unwrap();
+            assert_eq!(
+                e,
+                json!({"error": "unauthorized", "message": "Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại"})
+            );
+        }
+    }
+    // The same account's live token still works, and logging in again
+    // clears the account's expired tokens.
+    assert_eq!(app.get(&valid, "/api/v1/me").await.status(), StatusCode::OK);
+    app.login("canbo").await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM tokens WHERE expires_at <= 1700000000000").await, 0);
+}

@@ -84,6 +84,55 @@ impl TestApp {
         self.client.get(self.url(path)).bearer_auth(token).send().await.unwrap()
     }
 
+    /// GETs `path`, asserting a 200; returns the JSON.
+    pub async fn get_ok(&self, token: &str, path: &str) -> Value {
+        let res = self.get(token, path).await;
+        let status = res.status();
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "GET {path}: {v}");
+        v
+    }
+
+    /// POSTs JSON to `path` with a token.
+    pub async fn post(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
+        self.client.post(self.url(path)).bearer_auth(token).json(body).send().await.unwrap()
+    }
+
+    /// POSTs JSON to `path`; returns the status and the JSON answer.
+    pub async fn post_json(&self, token: &str, path: &str, body: &Value) -> (StatusCode, Value) {
+        let res = self.post(token, path, body).await;
+        let status = res.status();
+        let v = res.json().await.unwrap_or(Value::Null);
+        (status, v)
+    }
+
+    /// Pushes one report of `village` (as a new record, or over `base`)
+    /// from `device` with `seq`; returns the mutation's result.
+    pub async fn push(&self, token: &str, device: &str, seq: u64, base: u32, r: Report) -> Value {
+        let v = self.sync_ok(token, &request(device, vec![mutation(device, seq, base, r)], None)).await;
+        v["results"][0].clone()
+    }
+
+    /// Row counts of every table a request could write, to check that a
+    /// refused request wrote nothing.
+    pub async fn table_counts(&self) -> Vec<(&'static str, i64)> {
+        let mut out = Vec::new();
+        for t in TABLES {
+            out.push((*t, self.count(&format!("SELECT COUNT(*) FROM {t}")).await));
+        }
+        // A write that changes a row without adding one shows here.
+        let sums: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(SUM(rev), 0) + COALESCE(SUM(updated_at), 0) + COALESCE(SUM(length(state)), 0)
+                    + COALESCE(SUM(length(comment)), 0) FROM records",
+        )
+        .fetch_one(&self.db)
+        .await
+        .unwrap();
+        out.push(("records (content)", sums));
+        out.push(("conflicts (resolved)", self.count("SELECT COALESCE(SUM(resolved), 0) FROM conflicts").await));
+        out
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(&self.db).await.unwrap()
     }
@@ -125,6 +174,10 @@ pub fn mutation(device: &str, seq: u64, base: u32, r: Report) -> Mutation {
 pub fn request(device: &str, push: Vec<Mutation>, cursor: Option<i64>) -> SyncRequest {
     SyncRequest { v: PROTOCOL_VERSION, device: device.into(), now: 1_700_000_000_500, push, cursor }
 }
+
+/// Every table of the schema.
+pub const TABLES: &[&str] =
+    &["communes", "villages", "users", "tokens", "records", "record_seq", "mutations", "conflicts", "reviews"];
 
 pub const PHONE_A: &str = "phone-aaaa-0001";
 pub const PHONE_B: &str = "phone-bbbb-0002";

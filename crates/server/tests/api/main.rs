@@ -2,9 +2,14 @@
 //! library's `build`) on port 0 with a fresh SQLite file and talks to it over
 //! HTTP. One test binary, modules by area, so it links once.
 
+mod admin;
 mod auth;
+mod bad_input;
 mod cli;
+mod conflicts;
 mod helpers;
+mod office;
+mod openapi;
 mod records;
 mod sync;
 mod web;

@@ -1,0 +1,349 @@
+//! Conflicts: edits `db::sync` could not apply (based on a revision another
+//! device replaced, or made to an approved record), kept for a person.
+//!
+//! Listing shows both sides: the record as it stands and the edit that
+//! waits. Resolving keeps one of them:
+//!
+//! * `current`: the record stays at its revision; the edit is set aside;
+//! * `incoming`: the waiting edit's body becomes the next revision (rev + 1,
+//!   a new receipt, state `received`, comment cleared), as if it had been
+//!   applied, with its origin device and device time.
+//!
+//! Either way the conflict is marked resolved (how, by whom, when, at which
+//! revision) and the record's `updated_at` moves, so phones pull the
+//! outcome. While other edits of the same record still wait, the record
+//! stays in state `conflict` (an approved record kept as is stays
+//! `approved`). When the last one is settled by keeping the current
+//! revision, the record goes back to the state it had before: `returned` if
+//! the office's latest decision on that revision was a return, otherwise
+//! `received`.
+//!
+//! The stored answer of the conflicting mutation is never changed: a replay
+//! of it still gets `conflict`, as the protocol promises.
+
+use super::{next_change_at, now_ms, retry_busy};
+use crate::auth::AuthUser;
+use crate::error::{AppError, AppResult};
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use sothon_domain::protocol::receipt_code;
+use sqlx::SqlitePool;
+
+/// The record as it stands.
+#[derive(Debug, Clone, Serialize)]
+pub struct CurrentSide {
+    pub rev: i64,
+    pub state: String,
+    pub receipt: String,
+    pub comment: String,
+    /// Origin device of the current revision.
+    pub device: String,
+    /// Device clock when the current revision was saved, ms.
+    pub device_at: i64,
+    /// Server time of the record's last change, ms.
+    pub updated_at: i64,
+    /// `protocol::Body` JSON.
+    pub body: serde_json::Value,
+}
+
+/// The edit that waits.
+#[derive(Debug, Clone, Serialize)]
+pub struct IncomingSide {
+    /// The revision the edit was based on.
+    pub base: i64,
+    /// Origin device of the edit.
+    pub device: String,
+    /// Who pushed it (username and full name).
+    pub username: String,
+    pub name: String,
+    /// Server time it was received, ms.
+    pub received_at: i64,
+    /// Device clock when it was saved, ms.
+    pub device_at: i64,
+    /// `protocol::Body` JSON.
+    pub body: serde_json::Value,
+}
+
+/// One unresolved conflict.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConflictRow {
+    /// The conflicting mutation's id (`"{device}:{seq}"`): the conflict's id.
+    pub mutation: String,
+    pub record: String,
+    pub village: String,
+    pub kind: String,
+    pub period: Option<String>,
+    pub current: CurrentSide,
+    pub incoming: IncomingSide,
+}
+
+#[derive(sqlx::FromRow)]
+struct ListRow {
+    mutation_id: String,
+    record_id: String,
+    base: i64,
+    device: String,
+    incoming_body: String,
+    received_at: i64,
+    incoming_device_at: Option<i64>,
+    username: Option<String>,
+    name: Option<String>,
+    village_id: String,
+    kind: String,
+    period: Option<String>,
+    rev: i64,
+    state: String,
+    receipt: String,
+    comment: String,
+    last_device: String,
+    device_at: i64,
+    updated_at: i64,
+    body: String,
+}
+
+/// The unresolved conflicts of `commune` (of one village when given), oldest
+/// first.
+pub async fn list(db: &SqlitePool, commune: &str, village: Option<&str>) -> anyhow::Result<Vec<ConflictRow>> {
+    let rows: Vec<ListRow> = sqlx::query_as(
+        "SELECT c.mutation_id, c.record_id, c.base, c.device, c.body AS incoming_body, c.at AS received_at,
+                m.device_at AS incoming_device_at, u.username, u.name,
+                r.village_id, r.kind, r.period, r.rev, r.state, r.receipt, r.comment, r.last_device,
+                r.device_at, r.updated_at, r.body
+         FROM conflicts c
+         JOIN records r ON r.commune_id = c.commune_id AND r.id = c.record_id
+         LEFT JOIN mutations m ON m.commune_id = c.commune_id AND m.id = c.mutation_id
+         LEFT JOIN users u ON u.id = m.user_id
+         WHERE c.commune_id = ? AND c.resolved = 0 AND (? IS NULL OR r.village_id = ?)
+         ORDER BY c.at, c.mutation_id",
+    )
+    .bind(commune)
+    .bind(village)
+    .bind(village)
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let body = serde_json::from_str(&r.body).with_context(|| format!("record {} body", r.record_id))?;
+            let incoming =
+                serde_json::from_str(&r.incoming_body).with_context(|| format!("conflict {} body", r.mutation_id))?;
+            Ok(ConflictRow {
+                current: CurrentSide {
+                    rev: r.rev,
+                    state: r.state,
+                    receipt: r.receipt,
+                    comment: r.comment,
+                    device: r.last_device,
+                    device_at: r.device_at,
+                    updated_at: r.updated_at,
+                    body,
+                },
+                incoming: IncomingSide {
+                    base: r.base,
+                    device: r.device,
+                    username: r.username.unwrap_or_default(),
+                    name: r.name.unwrap_or_default(),
+                    received_at: r.received_at,
+                    device_at: r.incoming_device_at.unwrap_or(r.received_at),
+                    body: incoming,
+                },
+                mutation: r.mutation_id,
+                record: r.record_id,
+                village: r.village_id,
+                kind: r.kind,
+                period: r.period,
+            })
+        })
+        .collect()
+}
+
+/// Which side to keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Keep {
+    Current,
+    Incoming,
+}
+
+impl Keep {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Keep::Current => "current",
+            Keep::Incoming => "incoming",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "current" => Some(Keep::Current),
+            "incoming" => Some(Keep::Incoming),
+            _ => None,
+        }
+    }
+}
+
+/// The record after a resolution.
+#[derive(Debug, Clone, Serialize)]
+pub struct Resolved {
+    pub mutation: String,
+    pub record: String,
+    pub village: String,
+    pub keep: Keep,
+    pub rev: i64,
+    pub state: String,
+    pub receipt: String,
+    /// The record's new `updated_at` (pull cursor), server ms.
+    pub updated_at: i64,
+    /// Other edits of the same record still waiting.
+    pub remaining: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct Target {
+    record_id: String,
+    resolved: i64,
+    device: String,
+    body: String,
+    received_at: i64,
+    village_id: String,
+    rev: i64,
+    state: String,
+    incoming_device_at: Option<i64>,
+    incoming_skew: Option<i64>,
+}
+
+/// Settles one conflict in one transaction: 404 if there is no such
+/// conflict in the user's commune, 403 unless [`AuthUser::may_resolve`], 409
+/// `resolved` if it was settled already, 409 `stale` if the record is no
+/// longer at `rev`.
+pub async fn resolve(db: &SqlitePool, user: &AuthUser, mutation: &str, keep: Keep, rev: i64) -> AppResult<Resolved> {
+    retry_busy(|| resolve_once(db, user, mutation, keep, rev)).await
+}
+
+async fn resolve_once(db: &SqlitePool, user: &AuthUser, mutation: &str, keep: Keep, rev: i64) -> AppResult<Resolved> {
+    let commune = user.commune.as_str();
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    let target: Option<Target> = sqlx::query_as(
+        "SELECT c.record_id, c.resolved, c.device, c.body, c.at AS received_at,
+                r.village_id, r.rev, r.state, m.device_at AS incoming_device_at, m.skew_ms AS incoming_skew
+         FROM conflicts c
+         JOIN records r ON r.commune_id = c.commune_id AND r.id = c.record_id
+         LEFT JOIN mutations m ON m.commune_id = c.commune_id AND m.id = c.mutation_id
+         WHERE c.commune_id = ? AND c.mutation_id = ?",
+    )
+    .bind(commune)
+    .bind(mutation)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(t) = target else {
+        return Err(AppError::NotFound(format!("Không có xung đột {mutation}")));
+    };
+    if !user.may_resolve(&t.village_id) {
+        return Err(AppError::forbidden(
+            "Chỉ cán bộ văn phòng UBND xã hoặc trưởng thôn của thôn này được giải quyết xung đột",
+        ));
+    }
+    if t.resolved != 0 {
+        return Err(AppError::conflict("resolved", "Xung đột này đã được giải quyết"));
+    }
+    if t.rev != rev {
+        return Err(AppError::conflict(
+            "stale",
+            format!("Bản ghi đã có phiên bản mới ({}), vui lòng tải lại trước khi giải quyết", t.rev),
+        ));
+    }
+    let now = now_ms();
+    let at = next_change_at(&mut tx, commune, now).await?;
+    let remaining: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM conflicts WHERE commune_id = ? AND record_id = ? AND resolved = 0 AND mutation_id <> ?",
+    )
+    .bind(commune)
+    .bind(&t.record_id)
+    .bind(mutation)
+    .fetch_one(&mut *tx)
+    .await?;
+
+    let (new_rev, state) = match keep {
+        Keep::Incoming => {
+            let new_rev = t.rev + 1;
+            let state = if remaining > 0 { "conflict" } else { "received" };
+            let receipt = receipt_code(&t.record_id, u32::try_from(new_rev).unwrap_or(u32::MAX));
+            sqlx::query(
+                "UPDATE records SET body = ?, rev = ?, state = ?, receipt = ?, comment = '', last_device = ?,
+                        updated_at = ?, device_at = ?, skew_ms = ?
+                 WHERE commune_id = ? AND id = ?",
+            )
+            .bind(&t.body)
+            .bind(new_rev)
+            .bind(state)
+            .bind(receipt)
+            .bind(&t.device)
+            .bind(at)
+            .bind(t.incoming_device_at.unwrap_or(t.received_at))
+            .bind(t.incoming_skew.unwrap_or(0))
+            .bind(commune)
+            .bind(&t.record_id)
+            .execute(&mut *tx)
+            .await?;
+            (new_rev, state.to_string())
+        }
+        Keep::Current => {
+            let state = if t.state != "conflict" {
+                // Approved (locked) or already settled otherwise: stays.
+                t.state.clone()
+            } else if remaining > 0 {
+                "conflict".to_string()
+            } else {
+                let last: Option<String> = sqlx::query_scalar(
+                    "SELECT decision FROM reviews WHERE commune_id = ? AND record_id = ? AND rev = ?
+                     ORDER BY at DESC LIMIT 1",
+                )
+                .bind(commune)
+                .bind(&t.record_id)
+                .bind(t.rev)
+                .fetch_optional(&mut *tx)
+                .await?;
+                match last.as_deref() {
+                    Some("return") => "returned".to_string(),
+                    _ => "received".to_string(),
+                }
+            };
+            sqlx::query("UPDATE records SET state = ?, updated_at = ? WHERE commune_id = ? AND id = ?")
+                .bind(&state)
+                .bind(at)
+                .bind(commune)
+                .bind(&t.record_id)
+                .execute(&mut *tx)
+                .await?;
+            (t.rev, state)
+        }
+    };
+    sqlx::query(
+        "UPDATE conflicts SET resolved = 1, resolution = ?, resolved_by = ?, resolved_at = ?, resolved_rev = ?
+         WHERE commune_id = ? AND mutation_id = ?",
+    )
+    .bind(keep.as_str())
+    .bind(&user.id)
+    .bind(now)
+    .bind(new_rev)
+    .bind(commune)
+    .bind(mutation)
+    .execute(&mut *tx)
+    .await?;
+    let receipt: String = sqlx::query_scalar("SELECT receipt FROM records WHERE commune_id = ? AND id = ?")
+        .bind(commune)
+        .bind(&t.record_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Resolved {
+        mutation: mutation.to_string(),
+        record: t.record_id,
+        village: t.village_id,
+        keep,
+        rev: new_rev,
+        state,
+        receipt,
+        updated_at: at,
+        remaining,
+    })
+}

@@ -1,0 +1,190 @@
+//! The commune office's review decisions: approve a record, or return it to
+//! the village for correction with a comment.
+//!
+//! A decision is taken on one revision (`rev`): if the record changed since
+//! the officer read it, the decision is refused as `stale` rather than
+//! applied to content nobody reviewed. A decision sets the record's state and
+//! comment and moves its `updated_at`, so the next pull brings it to the
+//! village's phones; it is also kept in `reviews`, the history.
+//!
+//! An approved record is locked: later pushes are kept as conflicts (see
+//! `db::sync`). A returned record comes back as `received` when the village
+//! sends a corrected revision, which clears the comment (it was about the
+//! old revision; the history keeps it).
+
+use super::{next_change_at, now_ms, retry_busy};
+use crate::auth::AuthUser;
+use crate::error::{AppError, AppResult};
+use serde::{Deserialize, Serialize};
+use sqlx::SqlitePool;
+
+/// What the office decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    Approve,
+    Return,
+}
+
+impl Decision {
+    /// How it is spelled on the wire and in `reviews.decision`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Approve => "approve",
+            Decision::Return => "return",
+        }
+    }
+
+    /// Parses [`Decision::as_str`]'s spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "approve" => Some(Decision::Approve),
+            "return" => Some(Decision::Return),
+            _ => None,
+        }
+    }
+
+    /// The record state the decision leads to.
+    fn state(self) -> &'static str {
+        match self {
+            Decision::Approve => "approved",
+            Decision::Return => "returned",
+        }
+    }
+}
+
+/// A checked decision to apply.
+pub struct NewReview<'a> {
+    /// An officer or admin; the record must be in this user's commune.
+    pub user: &'a AuthUser,
+    pub record: &'a str,
+    pub decision: Decision,
+    /// Trimmed; non-empty for a return.
+    pub comment: &'a str,
+    /// The revision the decision was taken on.
+    pub rev: i64,
+}
+
+/// The record after a decision.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reviewed {
+    /// The review's id in the history.
+    pub id: String,
+    pub record: String,
+    pub village: String,
+    pub rev: i64,
+    pub state: String,
+    pub receipt: String,
+    pub comment: String,
+    /// The record's new `updated_at` (pull cursor), server ms.
+    pub updated_at: i64,
+}
+
+/// Applies a decision in one transaction: 404 if the record is not in the
+/// user's commune, 409 `stale` if it is no longer at `rev`, 409
+/// `conflict_pending` while an edit waits in conflict beside it.
+pub async fn review(db: &SqlitePool, r: &NewReview<'_>) -> AppResult<Reviewed> {
+    retry_busy(|| review_once(db, r)).await
+}
+
+async fn review_once(db: &SqlitePool, r: &NewReview<'_>) -> AppResult<Reviewed> {
+    let commune = r.user.commune.as_str();
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    let current: Option<(i64, String, String, String)> =
+        sqlx::query_as("SELECT rev, state, village_id, receipt FROM records WHERE commune_id = ? AND id = ?")
+            .bind(commune)
+            .bind(r.record)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((rev, state, village, receipt)) = current else {
+        return Err(AppError::NotFound(format!("Không có bản ghi {}", r.record)));
+    };
+    if rev != r.rev {
+        return Err(AppError::conflict(
+            "stale",
+            format!("Bản ghi đã có phiên bản mới ({rev}), vui lòng tải lại trước khi duyệt"),
+        ));
+    }
+    if state == "conflict" {
+        return Err(AppError::conflict(
+            "conflict_pending",
+            "Bản ghi đang có thay đổi xung đột chưa giải quyết, vui lòng giải quyết trước khi duyệt",
+        ));
+    }
+    let at = next_change_at(&mut tx, commune, now_ms()).await?;
+    let new_state = r.decision.state();
+    sqlx::query("UPDATE records SET state = ?, comment = ?, updated_at = ? WHERE commune_id = ? AND id = ?")
+        .bind(new_state)
+        .bind(r.comment)
+        .bind(at)
+        .bind(commune)
+        .bind(r.record)
+        .execute(&mut *tx)
+        .await?;
+    let id = super::new_id();
+    sqlx::query(
+        "INSERT INTO reviews (commune_id, id, record_id, rev, decision, comment, user_id, at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(commune)
+    .bind(&id)
+    .bind(r.record)
+    .bind(rev)
+    .bind(r.decision.as_str())
+    .bind(r.comment)
+    .bind(&r.user.id)
+    // The record's new change time: strictly increasing in the commune, so
+    // the history has an order even when two decisions share a millisecond.
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Reviewed {
+        id,
+        record: r.record.to_string(),
+        village,
+        rev,
+        state: new_state.into(),
+        receipt,
+        comment: r.comment.to_string(),
+        updated_at: at,
+    })
+}
+
+/// One entry of a record's review history.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ReviewRow {
+    pub id: String,
+    pub rev: i64,
+    /// `approve` or `return`.
+    pub decision: String,
+    pub comment: String,
+    /// Who decided: username and full name.
+    pub username: String,
+    pub name: String,
+    /// Server ms.
+    pub at: i64,
+}
+
+/// The village of a record of `commune`, if it exists.
+pub async fn record_village(db: &SqlitePool, commune: &str, record: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT village_id FROM records WHERE commune_id = ? AND id = ?")
+        .bind(commune)
+        .bind(record)
+        .fetch_optional(db)
+        .await
+}
+
+/// A record's review history, oldest first.
+pub async fn history(db: &SqlitePool, commune: &str, record: &str) -> sqlx::Result<Vec<ReviewRow>> {
+    sqlx::query_as(
+        "SELECT v.id, v.rev, v.decision, v.comment, u.username, u.name, v.at
+         FROM reviews v JOIN users u ON u.id = v.user_id
+         WHERE v.commune_id = ? AND v.record_id = ?
+         ORDER BY v.at",
+    )
+    .bind(commune)
+    .bind(record)
+    .fetch_all(db)
+    .await
+}

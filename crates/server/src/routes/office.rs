@@ -1,0 +1,98 @@
+//! The commune office's work on the villages' records: review decisions
+//! (`POST /api/v1/records/{id}/review`, history at `GET …/reviews`), the
+//! overview of who has reported (`GET /api/v1/overview`) and the commune
+//! figures (`GET /api/v1/aggregate`).
+
+use super::records::parse_period;
+use crate::auth::{AuthUser, OfficeUser};
+use crate::db::office::{self as office_db, CommuneFigures, Overview};
+use crate::db::review::{self as review_db, Decision, NewReview, ReviewRow, Reviewed};
+use crate::error::{ApiJson, ApiPath, ApiQuery, AppError, AppResult};
+use crate::AppState;
+use axum::extract::State;
+use axum::Json;
+use serde::Deserialize;
+use sothon_domain::catalogue::MAX_TEXT;
+use sothon_domain::FieldError;
+
+/// `POST /api/v1/records/{id}/review` body.
+#[derive(Debug, Deserialize)]
+pub struct ReviewRequest {
+    /// `approve` or `return`.
+    pub decision: String,
+    /// Required (non-blank) to return; optional to approve.
+    #[serde(default)]
+    pub comment: String,
+    /// The revision the decision is about; must be the record's current one.
+    pub rev: u32,
+}
+
+/// Officers and admins approve or return one revision of a record.
+pub(crate) async fn review(
+    State(state): State<AppState>,
+    OfficeUser(user): OfficeUser,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<ReviewRequest>,
+) -> AppResult<Json<Reviewed>> {
+    let decision = Decision::parse(&req.decision);
+    let comment = req.comment.trim();
+    let mut fields = Vec::new();
+    if decision.is_none() {
+        fields.push(FieldError::new("decision", "choice", "Quyết định phải là approve (duyệt) hoặc return (trả lại)"));
+    }
+    if decision == Some(Decision::Return) && comment.is_empty() {
+        fields.push(FieldError::new("comment", "required", "Vui lòng ghi rõ lý do trả lại để thôn sửa"));
+    }
+    if comment.chars().count() > MAX_TEXT {
+        fields.push(FieldError::limit("comment", "too_long", MAX_TEXT as f64, "Quá dài, tối đa số ký tự là"));
+    }
+    let Some(decision) = decision.filter(|_| fields.is_empty()) else {
+        return Err(AppError::Invalid(fields));
+    };
+    let r = NewReview { user: &user, record: &id, decision, comment, rev: i64::from(req.rev) };
+    Ok(Json(review_db::review(&state.db, &r).await?))
+}
+
+/// A record's review history, for anyone who may see the record.
+pub(crate) async fn reviews(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> AppResult<Json<Vec<ReviewRow>>> {
+    let village = review_db::record_village(&state.db, &user.commune, &id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("Không có bản ghi {id}")))?;
+    if !user.may_use_village(&village) {
+        return Err(AppError::forbidden("Tài khoản này không được xem báo cáo của thôn này"));
+    }
+    Ok(Json(review_db::history(&state.db, &user.commune, &id).await?))
+}
+
+/// `?period=2026-11` (required) for the overview and the aggregate;
+/// `approved_only=true` counts only approved reports in the aggregate.
+#[derive(Debug, Deserialize)]
+pub struct PeriodQuery {
+    pub period: String,
+    #[serde(default)]
+    pub approved_only: bool,
+}
+
+/// Every village of the commune and where its report for the period stands.
+pub(crate) async fn overview(
+    State(state): State<AppState>,
+    OfficeUser(user): OfficeUser,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
+) -> AppResult<Json<Overview>> {
+    let period = parse_period(&q.period)?;
+    Ok(Json(office_db::overview(&state.db, &user.commune, period).await?))
+}
+
+/// The commune figures of the period (`sothon_domain::aggregate`).
+pub(crate) async fn aggregate(
+    State(state): State<AppState>,
+    OfficeUser(user): OfficeUser,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
+) -> AppResult<Json<CommuneFigures>> {
+    let period = parse_period(&q.period)?;
+    Ok(Json(office_db::aggregate(&state.db, &user.commune, period, q.approved_only).await?))
+}
