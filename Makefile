@@ -50,6 +50,7 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p sothon --target wasm32-unknown-unknown --all-targets -- -D warnings
+	cargo clippy -p sothon --target wasm32-unknown-unknown --all-targets --features office -- -D warnings
 
 fmt:
 	cargo fmt --all

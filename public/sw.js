@@ -37,12 +37,26 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(req.url);
   if (url.origin !== self.location.origin || url.pathname.startsWith("/api/")) return;
   if (req.mode === "navigate") {
-    event.respondWith(
-      caches.open(CACHE).then((c) => c.match("/index.html")).then((hit) => hit || fetch(req))
-    );
+    // Every page is the app; office.html is the office's bundle.
+    const page = url.pathname === "/office.html" ? "/office.html" : "/index.html";
+    event.respondWith(fromCacheOrNetwork(page, req));
     return;
   }
-  event.respondWith(
-    caches.open(CACHE).then((c) => c.match(req, { ignoreSearch: true })).then((hit) => hit || fetch(req))
-  );
+  event.respondWith(fromCacheOrNetwork(req, req));
 });
+
+// Shell files come from the cache; anything else of the app's own (the
+// office bundle) is cached on first use, so it too works offline later.
+function fromCacheOrNetwork(key, req) {
+  return caches.open(CACHE).then((cache) =>
+    cache.match(key, { ignoreSearch: true }).then(
+      (hit) =>
+        hit ||
+        fetch(req).then((res) => {
+          const path = new URL(req.url).pathname;
+          if (res.ok && (path.startsWith("/assets/") || path === "/office.html")) cache.put(key, res.clone());
+          return res;
+        })
+    )
+  );
+}

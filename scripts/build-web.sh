@@ -7,13 +7,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 STAGE=dist/.stage
 mkdir -p "$STAGE"
-cargo build --release --target wasm32-unknown-unknown -p sothon --bin sothon
-wasm-bindgen --target web --no-typescript --out-dir "$STAGE" --out-name sothon \
-  target/wasm32-unknown-unknown/release/sothon.wasm
-# The features Rust's wasm32 target emits by default; all are in every
-# browser the app supports.
-node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
-  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  "$STAGE/sothon_bg.wasm" -o "$STAGE/sothon_bg.opt.wasm"
+# Two bundles from one crate: the village app (what every phone downloads
+# first) and the commune office's, with its extra screens (office.html).
+build_bundle() { # name, extra cargo args...
+  local name=$1; shift
+  cargo build --release --target wasm32-unknown-unknown -p sothon --bin sothon "$@"
+  wasm-bindgen --target web --no-typescript --out-dir "$STAGE" --out-name "$name" \
+    target/wasm32-unknown-unknown/release/sothon.wasm
+  # The features Rust's wasm32 target emits by default; all are in every
+  # browser the app supports.
+  node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    "$STAGE/${name}_bg.wasm" -o "$STAGE/${name}_bg.opt.wasm"
+}
+build_bundle sothon_office --features office
+build_bundle sothon
 node scripts/postbuild.mjs "$STAGE" dist

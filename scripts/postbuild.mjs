@@ -16,33 +16,38 @@ for (const f of readdirSync(dist)) if (f !== ".stage") rmSync(join(dist, f), { r
 mkdirSync(join(dist, "assets"), { recursive: true });
 mkdirSync(join(dist, "icons"), { recursive: true });
 
-const js = readFileSync(join(stage, "sothon.js"));
-const wasm = readFileSync(join(stage, "sothon_bg.opt.wasm"));
 const css = readFileSync("style/main.css");
-const names = {
-  JS: `sothon-${hash(js)}.js`,
-  WASM: `sothon-${hash(wasm)}_bg.wasm`,
-  CSS: `app-${hash(css)}.css`,
-};
-writeFileSync(join(dist, "assets", names.JS), js);
-writeFileSync(join(dist, "assets", names.WASM), wasm);
-writeFileSync(join(dist, "assets", names.CSS), css);
+const cssName = `app-${hash(css)}.css`;
+writeFileSync(join(dist, "assets", cssName), css);
 
-let html = readFileSync("index.html", "utf8");
-for (const [k, v] of Object.entries(names)) html = html.replaceAll(`{{${k}}}`, v);
-if (html.includes("{{")) throw new Error("index.html has an unfilled placeholder");
-writeFileSync(join(dist, "index.html"), html);
-
+// Each bundle: hashed JS glue and WASM, and its page from the index.html template.
+function bundle(name, page) {
+  const js = readFileSync(join(stage, `${name}.js`));
+  const wasm = readFileSync(join(stage, `${name}_bg.opt.wasm`));
+  const names = { JS: `${name}-${hash(js)}.js`, WASM: `${name}-${hash(wasm)}_bg.wasm`, CSS: cssName };
+  writeFileSync(join(dist, "assets", names.JS), js);
+  writeFileSync(join(dist, "assets", names.WASM), wasm);
+  let html = readFileSync("index.html", "utf8");
+  for (const [k, v] of Object.entries(names)) html = html.replaceAll(`{{${k}}}`, v);
+  if (html.includes("{{")) throw new Error("index.html has an unfilled placeholder");
+  writeFileSync(join(dist, page), html);
+  return { names, html };
+}
+const village = bundle("sothon", "index.html");
+const office = bundle("sothon_office", "office.html");
+const names = village.names;
+const html = village.html + office.html;
 copyFileSync("public/manifest.webmanifest", join(dist, "manifest.webmanifest"));
 const icons = readdirSync("public/icons");
 for (const f of icons) copyFileSync(join("public/icons", f), join(dist, "icons", f));
 
+// The village app is precached; the office bundle is cached when first used.
 const shell = ["/", "/index.html", "/manifest.webmanifest", ...Object.values(names).map((n) => `/assets/${n}`), ...icons.map((f) => `/icons/${f}`)];
 const manifest = readFileSync("public/manifest.webmanifest");
 const build = hash(Buffer.concat([Buffer.from(html), manifest, ...icons.map((f) => readFileSync(join("public/icons", f)))]));
 const sw = readFileSync("public/sw.js", "utf8").replace("__BUILD__", build).replace("__SHELL__", JSON.stringify(shell));
 writeFileSync(join(dist, "sw.js"), sw);
-writeFileSync(join(dist, "build.json"), JSON.stringify({ build, assets: names }) + "\n");
+writeFileSync(join(dist, "build.json"), JSON.stringify({ build, assets: names, office: office.names }) + "\n");
 
 // Precompress every text asset; PNGs are compressed already.
 const walk = (d) => readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? (f === ".stage" ? [] : walk(join(d, f))) : [join(d, f)]));
@@ -71,6 +76,9 @@ for (const f of first) {
   for (const k of Object.keys(total)) total[k] += s[k];
 }
 report += `${"total".padEnd(44)}${kb(total.raw)} ${kb(total.gzip)}${kb(total.br)}\n`;
+const o = ["office.html", `assets/${office.names.JS}`, `assets/${office.names.WASM}`];
+const ot = o.reduce((t, f) => ({ raw: t.raw + sizes[f].raw, gzip: t.gzip + sizes[f].gzip, br: t.br + sizes[f].br }), { raw: 0, gzip: 0, br: 0 });
+report += `${"office bundle (officers only, not in first load)".padEnd(44)}${kb(ot.raw)} ${kb(ot.gzip)}${kb(ot.br)}\n`;
 writeFileSync(join(dist, "size-report.txt"), report);
-writeFileSync(join(dist, "size.json"), JSON.stringify({ files: sizes, first_load: total }, null, 1) + "\n");
+writeFileSync(join(dist, "size.json"), JSON.stringify({ files: sizes, first_load: total, office: ot }, null, 1) + "\n");
 process.stdout.write(report);

@@ -4,6 +4,7 @@ mod activity;
 mod home;
 mod incident;
 mod login;
+#[cfg(feature = "office")]
 mod office;
 mod report;
 pub mod sync;
@@ -87,6 +88,20 @@ pub fn engine() -> Result<Engine<LocalStore>, sothon_sync::StoreError> {
     Engine::open(LocalStore, browser::new_device_id)
 }
 
+/// The commune office's home: in the office bundle, its screens; in the
+/// village bundle, a hand-over to `office.html` (same origin, same storage,
+/// so the session carries over).
+#[cfg(feature = "office")]
+fn office_home() -> AnyView {
+    view! { <office::Office/> }.into_any()
+}
+
+#[cfg(not(feature = "office"))]
+fn office_home() -> AnyView {
+    let _ = window().location().set_href("/office.html");
+    view! { <p class="page">"…"</p> }.into_any()
+}
+
 /// The app.
 #[component]
 pub fn App() -> impl IntoView {
@@ -109,6 +124,12 @@ pub fn App() -> impl IntoView {
             let _ = el.set_attribute("lang", l.code());
         }
     });
+    // A message belongs to the screen it was said on; opening a form starts clean.
+    Effect::new(move |_| {
+        if ctx.view.get() != View::Home {
+            ctx.notice.set(None);
+        }
+    });
     sync::start(ctx);
 
     view! {
@@ -119,7 +140,7 @@ pub fn App() -> impl IntoView {
             {move || match ctx.view.get() {
                 // The commune office has no village of its own: its own home.
                 View::Home if ctx.session.with(|s| s.as_ref().is_some_and(|s| !s.user.role.village_scoped())) => {
-                    view! { <office::Office/> }.into_any()
+                    office_home()
                 }
                 View::Home => view! { <home::Home/> }.into_any(),
                 View::Report(p) => view! { <report::ReportForm period=p/> }.into_any(),

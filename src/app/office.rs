@@ -14,7 +14,7 @@ use crate::platform::http::{call, HttpError};
 use leptos::prelude::*;
 use serde_json::{json, Value};
 use sothon_domain::catalogue::current as catalogue;
-use sothon_domain::format::{datetime_vi, number_vi, vn_date};
+use sothon_domain::format::{date_vi, datetime_vi, number_vi, parse_date_iso, vn_date};
 use sothon_domain::protocol::Role;
 use sothon_domain::{Period, PeriodKind};
 
@@ -135,7 +135,7 @@ pub fn Office() -> impl IntoView {
                         view! {
                             <p data-testid="office-summary">
                                 {format!("Đã báo cáo {}/{} · chưa báo cáo {} · đã duyệt {} · trả lại {} · xung đột {} · hạn {}",
-                                    n(&sm, "reported"), n(&sm, "villages"), n(&sm, "missing"), n(&sm, "approved"), n(&sm, "returned"), n(&sm, "conflict"), s(&ov, "due"))}
+                                    n(&sm, "reported"), n(&sm, "villages"), n(&sm, "missing"), n(&sm, "approved"), n(&sm, "returned"), n(&sm, "conflict"), parse_date_iso(&s(&ov, "due")).map(date_vi).unwrap_or_default())}
                             </p>
                             <ul class="records" data-testid="office-villages">
                                 {ov.get("villages").and_then(Value::as_array).cloned().unwrap_or_default().into_iter().map(|v| view! { <VillageRow v=v on_done=done/> }).collect_view()}
@@ -202,7 +202,7 @@ fn VillageRow(v: Value, on_done: impl Fn(Result<Value, String>, &str) + Copy + '
     let skew = report.as_ref().map(|r| n(r, "skew_ms")).unwrap_or(0);
     view! {
         <li data-testid="office-village" data-village=s(&v, "village") data-state=state.clone()>
-            <p class="title"><b>{s(&v, "name")}</b> " — " <span class="badge">{state_vi(&state)}</span></p>
+            <p class="title"><b>{s(&v, "name")}</b> " — " <span class=format!("badge {}", match state.as_str() { "received" => "received", "approved" => "approved", "returned" | "conflict" => "attention", _ => "draft" })>{state_vi(&state)}</span></p>
             {report.clone().map(|r| view! {
                 <p class="small">
                     {format!("Mã biên nhận {} · nhận lúc {}", s(&r, "receipt"), datetime_vi(n(&r, "received_at")))}

@@ -21,6 +21,8 @@ test("a report filled offline arrives exactly once when the connection returns",
   const page = await ctx.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
+  const fetched = [];
+  ctx.on("request", (r) => fetched.push(new URL(r.url()).pathname));
   await page.goto(server.url);
   await new LoginPage(page).login("truongthon1", DEMO_PASSWORD);
   const home = new HomePage(page);
@@ -79,6 +81,9 @@ test("a report filled offline arrives exactly once when the connection returns",
   assert.equal(rows.json[0].body.values.bhyt, 500);
   assert.equal(rows.json[0].rev, 1);
   assert.deepEqual(errors, []);
+  // The office's screens live in their own bundle, never downloaded here.
+  assert.ok(fetched.some((p) => /\/assets\/sothon-[0-9a-f]+_bg\.wasm$/.test(p)));
+  assert.deepEqual(fetched.filter((p) => p.includes("sothon_office") || p === "/office.html"), []);
   await ctx.close();
 });
 
