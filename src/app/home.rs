@@ -14,6 +14,11 @@ use sothon_sync::{LocalRecord, LocalState};
 /// Unsent records older than this earn a warning.
 const OLD_UNSENT_MS: i64 = 3 * 24 * 3600 * 1000;
 
+/// A period's due date: the commune's (pulled with the last sync), else the default.
+fn due_of(p: &Period) -> sothon_domain::chrono_date::NaiveDate {
+    engine().map(|e| e.due(p)).unwrap_or_else(|_| p.default_due())
+}
+
 /// The phone clock corrected by the skew the server measured last time.
 pub fn trusted_now() -> i64 {
     browser::now_ms() + engine().ok().and_then(|e| e.skew()).unwrap_or(0)
@@ -93,7 +98,7 @@ pub fn Home() -> impl IntoView {
                     let rec = records.with(|r| r.iter().find(|x| x.id == id).cloned());
                     view! {
                         <p class="period">{match lang { Lang::Vi => p.label_vi(), Lang::En => p.label_en() }}</p>
-                        <p>{ctx.t().due} ": " <strong>{date_vi(p.default_due())}</strong></p>
+                        <p>{ctx.t().due} ": " <strong data-testid="due">{date_vi(due_of(&p))}</strong></p>
                         <p data-testid="current-state">{rec.map(|r| view! { <span class=state_class(r.state)>{state_label(lang, r.state)}</span> })}</p>
                         <button class="primary" data-testid="open-report"
                             on:click=move |_| ctx.view.set(View::Report(p.to_string()))>
@@ -114,7 +119,7 @@ pub fn Home() -> impl IntoView {
                                 <li>
                                     <button class="rowlink" on:click=move |_| ctx.view.set(View::Report(p.to_string()))>
                                         <span class="title">{match lang { Lang::Vi => p.label_vi(), Lang::En => p.label_en() }}</span>
-                                        <span class="small">{ctx.t().due} ": " {date_vi(p.default_due())}</span>
+                                        <span class="small">{ctx.t().due} ": " {date_vi(due_of(&p))}</span>
                                         {match rec {
                                             Some(r) => view! { <span class=state_class(r.state)>{state_label(lang, r.state)}</span> }.into_any(),
                                             None => view! { <span class="badge draft">{ctx.t().not_filed}</span> }.into_any(),

@@ -125,6 +125,7 @@ pub fn Office() -> impl IntoView {
                     }).collect_view()}
                 </select>
             </section>
+            <DueEditor period=period on_done=done/>
             <section class="card" aria-labelledby="ov-title">
                 <h2 id="ov-title">{move || if ctx.lang.get() == Lang::Vi { "Tình hình báo cáo" } else { "Who has reported" }}</h2>
                 {move || match overview.get() {
@@ -175,6 +176,31 @@ pub fn Office() -> impl IntoView {
                 ctx.set_session(None);
             }>{move || ctx.t().logout}</button>
         </main>
+    }
+}
+
+/// Sets the period's due date; phones get it with their next sync.
+#[component]
+fn DueEditor(
+    period: RwSignal<Period>,
+    on_done: impl Fn(Result<Value, String>, &str) + Copy + 'static,
+) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let due = RwSignal::new(String::new());
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = json!({ "period": period.get_untracked().to_string(), "due": due.get_untracked() });
+        leptos::task::spawn_local(async move {
+            let r = api(ctx, "POST", "/api/v1/due", Some(body)).await;
+            on_done(r, "Đã đặt hạn nộp — các thôn nhận được ở lần đồng bộ tới");
+        });
+    };
+    view! {
+        <form class="card row" on:submit=save data-testid="set-due">
+            <label for="due-date">"Đặt hạn nộp cho kỳ này"</label>
+            <input id="due-date" type="date" required prop:value=due on:input=move |e| due.set(event_target_value(&e))/>
+            <button type="submit">"Lưu hạn nộp"</button>
+        </form>
     }
 }
 

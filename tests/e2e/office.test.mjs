@@ -143,3 +143,22 @@ test("the admin adds a village and an account, which can then log in", async () 
   assert.match(await head.page.getByTestId("who").textContent(), /Nà Mạ/);
   await head.ctx.close();
 });
+
+test("a due date set by the office shows on the village head's phone", async () => {
+  const office = await open("canbo");
+  await office.page.getByTestId("set-due").waitFor();
+  const [y, m] = currentMonth().split("-").map(Number);
+  const next = m === 12 ? `${y + 1}-01-09` : `${y}-${String(m + 1).padStart(2, "0")}-09`;
+  await office.page.fill("#due-date", next);
+  await office.page.click("[data-testid=set-due] button");
+  await office.page.waitForFunction(() => /Đã đặt hạn nộp/.test(document.querySelector("[data-testid=notice]")?.textContent ?? ""));
+  await office.page.waitForFunction((d) => document.querySelector("[data-testid=office-summary]")?.textContent.includes(d), next.split("-").reverse().join("/"));
+
+  const head = await open("truongthon1");
+  const home = new HomePage(head.page);
+  await home.waitFor();
+  const shown = next.split("-").reverse().join("/");
+  await head.page.waitForFunction((d) => document.querySelector("[data-testid=due]")?.textContent === d, shown, { timeout: 20000 });
+  await office.ctx.close();
+  await head.ctx.close();
+});

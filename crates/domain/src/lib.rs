@@ -22,4 +22,9 @@ pub mod record;
 pub use catalogue::{Catalogue, Indicator, Kind};
 pub use event::{Activity, Incident};
 pub use period::{Period, PeriodKind};
+/// The date type used across the crates (re-exported so the PWA and the
+/// engine need no direct chrono dependency).
+pub mod chrono_date {
+    pub use chrono::NaiveDate;
+}
 pub use record::{FieldError, Report, Value};

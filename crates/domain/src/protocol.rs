@@ -207,6 +207,13 @@ pub struct Change {
     pub body: Body,
 }
 
+/// A due date the commune set for a period (else [`crate::Period::default_due`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DueDate {
+    pub period: crate::Period,
+    pub due: chrono::NaiveDate,
+}
+
 /// `POST /api/v1/sync` answer. Sent only after the transaction committed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncResponse {
@@ -218,6 +225,9 @@ pub struct SyncResponse {
     pub changes: Vec<Change>,
     /// Pass back as `cursor` next time.
     pub cursor: i64,
+    /// Due dates the commune has set (a short list; sent on every pull).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub due: Vec<DueDate>,
 }
 
 /// Account roles.

@@ -8,6 +8,7 @@
 //! | `st.seq` | the last reserved mutation sequence number |
 //! | `st.cur` | the pull cursor the server gave last |
 //! | `st.skew` | server clock minus phone clock, ms, last measured |
+//! | `st.due` | due dates the commune set, `{"2026-11":"2026-12-07"}` |
 //! | `st.r.{record}` | a [`LocalRecord`] |
 //! | `st.o.{mutation id}` | a queued [`Mutation`] |
 
@@ -24,6 +25,7 @@ const K_DEVICE: &str = "st.dev";
 const K_SEQ: &str = "st.seq";
 const K_CURSOR: &str = "st.cur";
 const K_SKEW: &str = "st.skew";
+const K_DUE: &str = "st.due";
 const P_RECORD: &str = "st.r.";
 const P_OUTBOX: &str = "st.o.";
 
@@ -348,7 +350,21 @@ impl<S: Store> Engine<S> {
             self.store.set(K_CURSOR, &resp.cursor.to_string())?;
         }
         self.store.set(K_SKEW, &(resp.now - req_now).to_string())?;
+        if !resp.due.is_empty() {
+            let map: std::collections::BTreeMap<String, String> =
+                resp.due.iter().map(|d| (d.period.to_string(), d.due.to_string())).collect();
+            self.store.set(K_DUE, &to_json(&map))?;
+        }
         Ok(())
+    }
+
+    /// The due date of `period`: the commune's, as last pulled, else the default.
+    pub fn due(&self, period: &sothon_domain::Period) -> sothon_domain::chrono_date::NaiveDate {
+        self.store
+            .get(K_DUE)
+            .and_then(|s| serde_json::from_str::<std::collections::BTreeMap<String, String>>(&s).ok())
+            .and_then(|m| m.get(&period.to_string()).and_then(|d| sothon_domain::format::parse_date_iso(d)))
+            .unwrap_or_else(|| period.default_due())
     }
 
     fn apply_result(&self, r: &MutationResult) -> Result<(), StoreError> {

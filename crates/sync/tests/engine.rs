@@ -50,7 +50,7 @@ impl Transport for AckAll {
                 received: 5_000,
             })
             .collect();
-        Ok(SyncResponse { v: PROTOCOL_VERSION, now: 5_000, results, changes: vec![], cursor: 5_000 })
+        Ok(SyncResponse { v: PROTOCOL_VERSION, now: 5_000, results, changes: vec![], cursor: 5_000, due: vec![] })
     }
 }
 
@@ -152,7 +152,7 @@ fn server_refusal_sends_the_record_back_to_draft_not_away() {
     impl Transport for Refuse {
         async fn sync(&self, req: &SyncRequest) -> Result<SyncResponse, TransportError> {
             if req.push.is_empty() {
-                return Ok(SyncResponse { v: 1, now: 3, results: vec![], changes: vec![], cursor: 3 });
+                return Ok(SyncResponse { v: 1, now: 3, results: vec![], changes: vec![], cursor: 3, due: vec![] });
             }
             Err(TransportError::Rejected {
                 status: 422,
@@ -202,6 +202,10 @@ fn pulled_review_decision_reaches_the_record() {
                     body: m.body.clone(),
                 }],
                 cursor: 10,
+                due: vec![sothon_domain::protocol::DueDate {
+                    period: Period::parse("2026-11").unwrap(),
+                    due: sothon_domain::chrono_date::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(),
+                }],
             })
         }
     }
@@ -213,6 +217,9 @@ fn pulled_review_decision_reaches_the_record() {
     assert_eq!(rec.rev, 2);
     assert_eq!(rec.comment, "Kiểm tra lại số thẻ BHYT");
     assert_eq!(e.cursor(), 10);
+    // The commune's due date arrived with the pull; other periods keep the default.
+    assert_eq!(e.due(&Period::parse("2026-11").unwrap()).to_string(), "2026-12-07");
+    assert_eq!(e.due(&Period::parse("2026-10").unwrap()).to_string(), "2026-11-05");
 }
 
 #[test]

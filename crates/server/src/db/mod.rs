@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod conflicts;
 pub mod demo;
+pub mod due;
 pub mod office;
 pub mod records;
 pub mod review;

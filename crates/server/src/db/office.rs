@@ -75,7 +75,7 @@ pub struct Overview {
     pub period: String,
     /// "Tháng 11/2026".
     pub label: String,
-    /// The default due date (`YYYY-MM-DD`): five days after the period ends.
+    /// The due date (`YYYY-MM-DD`): the commune's, else five days after the period ends.
     pub due: String,
     pub summary: Summary,
     /// Every village of the commune, by id.
@@ -180,7 +180,7 @@ pub async fn overview(db: &SqlitePool, commune: &str, period: Period) -> anyhow:
     Ok(Overview {
         period: period.to_string(),
         label: period.label_vi(),
-        due: period.default_due().to_string(),
+        due: super::due::of(db, commune, period).await?.to_string(),
         summary,
         villages: lines,
     })

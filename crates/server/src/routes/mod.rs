@@ -61,6 +61,7 @@ api! {
     post "/conflicts/{mutation_id}/resolve" => conflicts::resolve;
     get "/overview" => office::overview;
     get "/aggregate" => office::aggregate;
+    post "/due" => office::set_due;
     get "/villages" => admin::list_villages;
     post "/villages" => admin::add_village;
     get "/users" => admin::list_users;

@@ -87,6 +87,43 @@ pub(crate) async fn overview(
     Ok(Json(office_db::overview(&state.db, &user.commune, period).await?))
 }
 
+/// `POST /api/v1/due` body.
+#[derive(Debug, Deserialize)]
+pub struct DueRequest {
+    /// `2026-11`, `2026-Q4`, `2026-H2` or `2026`.
+    pub period: String,
+    /// `YYYY-MM-DD`, not before the period starts.
+    pub due: String,
+}
+
+/// Sets the due date of a period for the commune; phones get it with their
+/// next pull.
+pub(crate) async fn set_due(
+    State(state): State<AppState>,
+    OfficeUser(user): OfficeUser,
+    ApiJson(req): ApiJson<DueRequest>,
+) -> AppResult<Json<sothon_domain::protocol::DueDate>> {
+    let mut errs = Vec::new();
+    let period = sothon_domain::Period::parse(&req.period).ok();
+    if period.is_none() {
+        errs.push(FieldError::new("period", "invalid", "Kỳ báo cáo không hợp lệ"));
+    }
+    let due = sothon_domain::format::parse_date_iso(&req.due);
+    match (period, due) {
+        (_, None) => errs.push(FieldError::new("due", "invalid", "Ngày không hợp lệ (dạng 2026-12-05)")),
+        (Some(p), Some(d)) if d < p.start() || d > p.end() + chrono::Days::new(366) => {
+            errs.push(FieldError::new("due", "range", "Hạn nộp phải sau ngày đầu kỳ và không quá một năm sau kỳ"))
+        }
+        _ => {}
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Invalid(errs));
+    }
+    let d = sothon_domain::protocol::DueDate { period: period.expect("checked"), due: due.expect("checked") };
+    crate::db::due::set(&state.db, &user.commune, &d, &user.id).await?;
+    Ok(Json(d))
+}
+
 /// The commune figures of the period (`sothon_domain::aggregate`).
 pub(crate) async fn aggregate(
     State(state): State<AppState>,

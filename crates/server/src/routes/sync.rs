@@ -35,7 +35,8 @@ pub(crate) async fn sync(
         }
         None => (Vec::new(), 0),
     };
-    Ok(Json(SyncResponse { v: PROTOCOL_VERSION, now, results, changes, cursor }))
+    let due = db::due::all(&state.db, &user.commune).await?;
+    Ok(Json(SyncResponse { v: PROTOCOL_VERSION, now, results, changes, cursor, due }))
 }
 
 /// Every check of a push, before any write.

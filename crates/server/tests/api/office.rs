@@ -304,3 +304,32 @@ async fn the_aggregate_gives_the_commune_figures_of_the_period() {
     assert_eq!(a["villages_reported"], json!([]));
     assert!(a["aggregates"].as_array().unwrap().iter().all(|x| x["villages_reporting"] == 0));
 }
+
+#[tokio::test]
+async fn a_due_date_set_by_the_office_reaches_phones_and_the_overview() {
+    let app = spawn().await;
+    let head = app.login("truongthon1").await;
+    let officer = app.login("canbo").await;
+    // Before: no due dates in the pull; the overview shows the default.
+    let v = app.sync_ok(&head, &request(PHONE_A, vec![], Some(0))).await;
+    assert!(v.get("due").is_none(), "{v}");
+    assert_eq!(app.get_ok(&officer, "/api/v1/overview?period=2026-11").await["due"], "2026-12-05");
+
+    let (status, r) = app.post_json(&officer, "/api/v1/due", &json!({"period": "2026-11", "due": "2026-12-10"})).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    // Moving it again replaces it.
+    let (status, _) = app.post_json(&officer, "/api/v1/due", &json!({"period": "2026-11", "due": "2026-12-08"})).await;
+    assert_eq!(status, StatusCode::OK);
+    let v = app.sync_ok(&head, &request(PHONE_A, vec![], Some(0))).await;
+    assert_eq!(v["due"], json!([{"period": "2026-11", "due": "2026-12-08"}]));
+    assert_eq!(app.get_ok(&officer, "/api/v1/overview?period=2026-11").await["due"], "2026-12-08");
+
+    // A village head may not set it, and a bad date changes nothing.
+    let (status, _) = app.post_json(&head, "/api/v1/due", &json!({"period": "2026-11", "due": "2026-12-20"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, e) = app.post_json(&officer, "/api/v1/due", &json!({"period": "2026-11", "due": "30/12/2026"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(e["fields"][0]["field"], "due");
+    assert_eq!(app.count("SELECT count(*) FROM due_dates").await, 1);
+    assert_eq!(app.get_ok(&officer, "/api/v1/overview?period=2026-11").await["due"], "2026-12-08");
+}
