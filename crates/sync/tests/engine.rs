@@ -274,3 +274,26 @@ fn editing_while_queued_stays_a_draft_after_the_ack() {
     assert_eq!(rec.rev, 1);
     assert!(rec.unsent());
 }
+
+#[test]
+fn incidents_jump_the_queue() {
+    use sothon_domain::event::{Incident, IncidentKind, Severity};
+    let e = engine(MemStore::new());
+    e.submit(report(500.0), 1_000).unwrap();
+    let inc = Incident {
+        id: "flood-0001".into(),
+        village: "pq-t01".into(),
+        kind: IncidentKind::FlashFlood,
+        at: 1_796_059_800_000,
+        severity: Severity::High,
+        gps: None,
+        people: 3,
+        households: 1,
+        description: String::new(),
+    };
+    e.submit(Body::Incident(inc.clone()), 2_000).unwrap();
+    let out = e.outbox();
+    assert_eq!(out.len(), 2);
+    assert_eq!(out[0].body, Body::Incident(inc), "saved later, sent first");
+    assert_eq!(e.request(3_000, 1).push[0].record, "i.pq-t01.flood-0001");
+}
