@@ -16,14 +16,14 @@ after(async () => {
 });
 
 test("a phone clock three years behind files for the real current month", async () => {
-  const ctx = await phone(browser);
+  const ctx = await phone(browser, server);
   const THREE_YEARS = 3 * 365 * 24 * 3600 * 1000;
   await ctx.addInitScript((offset) => {
     const real = Date.now.bind(Date);
     Date.now = () => real() - offset;
   }, THREE_YEARS);
   const page = await ctx.newPage();
-  await page.goto(server.url);
+  await page.goto(ctx.url);
   await new LoginPage(page).login("truongthon1", DEMO_PASSWORD);
   const home = new HomePage(page);
   await home.waitFor();

@@ -2,6 +2,7 @@
 // SQLite file, launch Debian's Chromium through playwright-core (no browser
 // download), and talk to the API directly to check what really arrived.
 import { spawn } from "node:child_process";
+import { createServer, request as httpRequest } from "node:http";
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -60,9 +61,66 @@ export function launch() {
   });
 }
 
-/** A phone: 360×640, Vietnamese, a fresh profile. */
-export function phone(browser) {
-  return browser.newContext({ viewport: { width: 360, height: 640 }, locale: "vi-VN", timezoneId: "Asia/Ho_Chi_Minh" });
+/**
+ * A phone: 360×640, Vietnamese, a fresh profile. With `server`, the phone
+ * reaches it through its own little proxy (`ctx.url`), and
+ * `ctx.setOffline(true)` also cuts that proxy: Chromium's offline emulation
+ * does not reliably cover requests that pass through a service worker
+ * (playwright#2311), and a test of offline behaviour must not depend on it.
+ */
+export async function phone(browser, server) {
+  const ctx = await browser.newContext({
+    viewport: { width: 360, height: 640 },
+    locale: "vi-VN",
+    timezoneId: "Asia/Ho_Chi_Minh",
+  });
+  if (server) {
+    const proxy = await startProxy(server.url);
+    const emulate = ctx.setOffline.bind(ctx);
+    ctx.url = proxy.url;
+    ctx.setOffline = async (on) => {
+      proxy.offline = on;
+      await emulate(on);
+    };
+    ctx.on("close", () => proxy.close());
+  }
+  return ctx;
+}
+
+/** A pass-through HTTP proxy on a free port that drops every connection while `offline`. */
+async function startProxy(target) {
+  const to = new URL(target);
+  const state = { offline: false };
+  const srv = createServer((req, res) => {
+    if (state.offline) return req.socket.destroy();
+    const up = httpRequest(
+      { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
+      (r) => {
+        res.writeHead(r.statusCode, r.headers);
+        r.pipe(res);
+      }
+    );
+    up.on("error", () => req.socket.destroy());
+    req.pipe(up);
+  });
+  srv.on("connection", (sock) => {
+    if (state.offline) sock.destroy();
+  });
+  await new Promise((r) => srv.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${srv.address().port}`,
+    get offline() {
+      return state.offline;
+    },
+    set offline(v) {
+      state.offline = v;
+      if (v) srv.closeAllConnections();
+    },
+    close: () => {
+      srv.closeAllConnections();
+      srv.close();
+    },
+  };
 }
 
 /** Calls the API as `username` from Node (outside the browser's offline switch). */

@@ -18,9 +18,9 @@ after(async () => {
 });
 
 async function open(username, password = DEMO_PASSWORD) {
-  const ctx = await phone(browser);
+  const ctx = await phone(browser, server);
   const page = await ctx.newPage();
-  await page.goto(server.url);
+  await page.goto(ctx.url);
   await new LoginPage(page).login(username, password);
   return { ctx, page };
 }

@@ -17,13 +17,13 @@ after(async () => {
 });
 
 test("a report filled offline arrives exactly once when the connection returns", async () => {
-  const ctx = await phone(browser);
+  const ctx = await phone(browser, server);
   const page = await ctx.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
   const fetched = [];
   ctx.on("request", (r) => fetched.push(new URL(r.url()).pathname));
-  await page.goto(server.url);
+  await page.goto(ctx.url);
   await new LoginPage(page).login("truongthon1", DEMO_PASSWORD);
   const home = new HomePage(page);
   await home.waitFor();
@@ -88,9 +88,9 @@ test("a report filled offline arrives exactly once when the connection returns",
 });
 
 test("wrong password is refused in Vietnamese and nothing is stored", async () => {
-  const ctx = await phone(browser);
+  const ctx = await phone(browser, server);
   const page = await ctx.newPage();
-  await page.goto(server.url);
+  await page.goto(ctx.url);
   const login = new LoginPage(page);
   await login.login("truongthon1", "sai-mat-khau");
   await page.waitForFunction(() => document.querySelector("[data-testid=login-error]")?.textContent.length > 0);

@@ -52,9 +52,9 @@ test("assets are sent precompressed with PWA cache headers", async () => {
 });
 
 test("the service worker never answers API requests", async () => {
-  const ctx = await phone(browser);
+  const ctx = await phone(browser, server);
   const page = await ctx.newPage();
-  await page.goto(server.url);
+  await page.goto(ctx.url);
   await waitForServiceWorker(page);
   await ctx.setOffline(true);
   // Offline, the shell comes from the cache but the API must fail, not be faked.
@@ -66,9 +66,9 @@ test("the service worker never answers API requests", async () => {
 });
 
 test("a new build is announced, and taken only when the person asks", async () => {
-  const ctx = await phone(browser);
+  const ctx = await phone(browser, server);
   const page = await ctx.newPage();
-  await page.goto(server.url);
+  await page.goto(ctx.url);
   await waitForServiceWorker(page);
   assert.equal(await page.isVisible("#update"), false);
   const oldCache = await page.evaluate(() => caches.keys());

@@ -19,9 +19,9 @@ after(async () => {
 });
 
 async function loggedIn(username) {
-  const ctx = await phone(browser);
+  const ctx = await phone(browser, server);
   const page = await ctx.newPage();
-  await page.goto(server.url);
+  await page.goto(ctx.url);
   await new LoginPage(page).login(username, DEMO_PASSWORD);
   const home = new HomePage(page);
   await home.waitFor();

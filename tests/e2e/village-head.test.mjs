@@ -44,11 +44,11 @@ const screens = async (page, name) => {
 };
 
 test("a month of village work offline, then exactly once on the server", async () => {
-  const ctx = await phone(browser);
+  const ctx = await phone(browser, server);
   const page = await ctx.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(server.url);
+  await page.goto(ctx.url);
   await screens(page, "login");
   await new LoginPage(page).login("truongthon2", DEMO_PASSWORD);
   const home = new HomePage(page);
@@ -146,9 +146,9 @@ test("a month of village work offline, then exactly once on the server", async (
 });
 
 test("a full phone storage is shown and the typed report is not lost", async () => {
-  const ctx = await phone(browser);
+  const ctx = await phone(browser, server);
   const page = await ctx.newPage();
-  await page.goto(server.url);
+  await page.goto(ctx.url);
   await new LoginPage(page).login("truongthon1", DEMO_PASSWORD);
   const home = new HomePage(page);
   await home.waitFor();
