@@ -6,14 +6,15 @@ DB ?= data/sothon.db
 SERVER := target/server/sothon-server
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test tools tools-test web server native-test browser-test e2e size bench lint fmt clean
+.PHONY: run test tools tools-test web server native-test faults browser-test e2e size bench lint fmt clean
 
 ## make run: build everything, start the server with the demo commune on http://127.0.0.1:$(PORT)
 run: tools web server
 	$(SERVER) serve --port $(PORT) --db $(DB) --web dist
 
-## make test: native tests, browser tests (wasm-bindgen-test in headless Chromium), end-to-end (Playwright)
-test: tools-test web server native-test browser-test e2e
+## make test: lint, native tests (with 1,000 fault schedules), 10,000 fault schedules (optimised),
+## browser tests (wasm-bindgen-test in headless Chromium), end-to-end (Playwright)
+test: tools-test lint web server native-test faults browser-test e2e
 
 tools:
 	@bash scripts/ensure-tools.sh build
@@ -30,6 +31,12 @@ server:
 native-test:
 	cargo test --workspace --exclude sothon
 
+## make faults: 10,000 randomized fault schedules (the real engine against the real server), optimised build.
+## Longer: make faults SCHEDULES=200000; replay one: SOTHON_FAULT_SEED=229 cargo test -p sothon-server --test faults -- --nocapture
+SCHEDULES ?= 10000
+faults:
+	SOTHON_FAULT_SCHEDULES=$(SCHEDULES) cargo test --profile server -p sothon-server --test faults
+
 # wasm-bindgen-test-runner drives Debian's chromedriver/chromium (webdriver.json adds the flags).
 browser-test:
 	CHROMEDRIVER=$$(command -v chromedriver) \
@@ -43,8 +50,9 @@ e2e:
 size: tools web
 	@cat dist/size-report.txt
 
+# The server profile, not the size-tuned release one: the server that ships.
 bench: tools server
-	cargo bench -p sothon-server
+	cargo bench --profile server -p sothon-server --bench push
 
 lint:
 	cargo fmt --all -- --check

@@ -64,9 +64,18 @@ pub struct LocalRecord {
     pub id: String,
     pub body: Body,
     pub state: LocalState,
-    /// Last server revision this phone knows (0: never received).
+    /// Last server revision this phone knows of (0: never received). Shown
+    /// with the receipt; never used as the base of an edit.
     #[serde(default)]
     pub rev: u32,
+    /// The server revision the body on this phone came from: the base of the
+    /// next edit. It moves only when the body does (our edit applied, or the
+    /// server's version pulled with no local work). A phone that merely
+    /// *hears* of a newer revision — a pull while it holds a draft, a
+    /// conflict answer — must not claim it, or its next edit would replace
+    /// another phone's work it never saw (found by the fault harness).
+    #[serde(default)]
+    pub base: u32,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub receipt: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -239,6 +248,7 @@ impl<S: Store> Engine<S> {
                 body,
                 state: LocalState::Draft,
                 rev: 0,
+                base: 0,
                 receipt: String::new(),
                 comment: String::new(),
                 saved: now,
@@ -264,7 +274,7 @@ impl<S: Store> Engine<S> {
             id: Mutation::make_id(&self.device, seq),
             seq,
             record: id.clone(),
-            base: old.as_ref().map(|r| r.rev).unwrap_or(0),
+            base: old.as_ref().map(|r| r.base).unwrap_or(0),
             at: now,
             body: body.clone(),
         };
@@ -275,6 +285,7 @@ impl<S: Store> Engine<S> {
             body,
             state: LocalState::Queued,
             rev: old.as_ref().map(|r| r.rev).unwrap_or(0),
+            base: old.as_ref().map(|r| r.base).unwrap_or(0),
             receipt: old.as_ref().map(|r| r.receipt.clone()).unwrap_or_default(),
             comment: old.as_ref().map(|r| r.comment.clone()).unwrap_or_default(),
             saved: now,
@@ -377,6 +388,12 @@ impl<S: Store> Engine<S> {
             }
             if ours {
                 rec.pending = None;
+                // Our body is now that revision on the server (a draft edited
+                // since was edited from it). A conflict moves nothing: the
+                // server kept another phone's version this phone has not seen.
+                if r.status == Status::Applied {
+                    rec.base = r.rev;
+                }
                 // Edits made while this one was queued stay a draft.
                 if rec.state != LocalState::Draft {
                     rec.state = match r.status {
@@ -408,6 +425,7 @@ impl<S: Store> Engine<S> {
                 // server decides when they arrive.
                 if rec.pending.is_none() && rec.state != LocalState::Draft {
                     rec.body = c.body.clone();
+                    rec.base = c.rev;
                     rec.state = c.state.into();
                 } else if c.state == RecordState::Returned || c.state == RecordState::Approved {
                     rec.comment = c.comment.clone();
@@ -419,6 +437,7 @@ impl<S: Store> Engine<S> {
                 body: c.body.clone(),
                 state: c.state.into(),
                 rev: c.rev,
+                base: c.rev,
                 receipt: c.receipt.clone(),
                 comment: c.comment.clone(),
                 saved: c.at,
@@ -452,6 +471,7 @@ impl<S: Store> Engine<S> {
                 body: m.body.clone(),
                 state: LocalState::Draft,
                 rev: 0,
+                base: m.base,
                 receipt: String::new(),
                 comment: String::new(),
                 saved: m.at,
@@ -544,6 +564,7 @@ impl<S: Store> Engine<S> {
                 body: m.body.clone(),
                 state: LocalState::Queued,
                 rev: local.as_ref().map(|r| r.rev).unwrap_or(0),
+                base: local.as_ref().map(|r| r.base).unwrap_or(m.base),
                 receipt: local.as_ref().map(|r| r.receipt.clone()).unwrap_or_default(),
                 comment: String::new(),
                 saved: m.at,

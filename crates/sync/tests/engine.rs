@@ -297,3 +297,55 @@ fn incidents_jump_the_queue() {
     assert_eq!(out[0].body, Body::Incident(inc), "saved later, sent first");
     assert_eq!(e.request(3_000, 1).push[0].record, "i.pq-t01.flood-0001");
 }
+
+#[test]
+fn hearing_of_a_newer_revision_does_not_make_it_the_base_of_an_edit() {
+    struct Pull(Body);
+    impl Transport for Pull {
+        async fn sync(&self, req: &SyncRequest) -> Result<SyncResponse, TransportError> {
+            let results = req
+                .push
+                .iter()
+                .map(|m| MutationResult {
+                    id: m.id.clone(),
+                    record: m.record.clone(),
+                    status: Status::Applied,
+                    rev: 1,
+                    receipt: "PQ-1".into(),
+                    received: 1,
+                })
+                .collect();
+            // Another phone's edit, revision 2.
+            let change = sothon_domain::protocol::Change {
+                record: self.0.record_id(),
+                rev: 2,
+                state: RecordState::Received,
+                receipt: "PQ-2".into(),
+                comment: String::new(),
+                at: 2,
+                body: report(999.0),
+            };
+            Ok(SyncResponse { v: 1, now: 2, results, changes: vec![change], cursor: 2, due: vec![] })
+        }
+    }
+    let e = engine(MemStore::new());
+    e.submit(report(500.0), 1_000).unwrap();
+    // Our edit lands as revision 1; then the person starts another edit.
+    let req = e.request(1_100, 50);
+    let t = Pull(report(500.0));
+    let mut resp = block_on(t.sync(&req)).unwrap();
+    let change = resp.changes.pop().unwrap();
+    e.apply_response(1_100, &resp).unwrap();
+    assert_eq!(e.record(&change.record).unwrap().base, 1);
+    e.save_draft(report(600.0), 1_200).unwrap();
+    // The pull brings revision 2 while the draft is open: heard of, not seen.
+    resp.results.clear();
+    resp.changes.push(change.clone());
+    e.apply_response(1_300, &resp).unwrap();
+    let rec = e.record(&change.record).unwrap();
+    assert_eq!((rec.rev, rec.base), (2, 1));
+    assert_eq!(rec.body, report(600.0), "the draft is kept");
+    // So the edit goes out based on revision 1 and the server can flag it.
+    e.submit(report(600.0), 1_400).unwrap();
+    assert_eq!(e.outbox()[0].base, 1);
+}
