@@ -23,8 +23,12 @@ pub(crate) async fn sync(
 ) -> AppResult<Json<SyncResponse>> {
     check(&state, &user, &req).await?;
     let push = Push { user: &user, device: &req.device, device_now: req.now, mutations: &req.push };
-    let (now, results) =
-        if req.push.is_empty() { (db::now_ms(), Vec::new()) } else { db::sync::apply(&state.db, &push).await? };
+    let (now, results) = if req.push.is_empty() {
+        (db::now_ms(), Vec::new())
+    } else {
+        let _turn = state.writes.lock().await;
+        db::sync::apply(&state.db, &push).await?
+    };
     // Pulled after the commit: the phone also gets back what it just pushed,
     // and drops it by rev.
     let (changes, cursor) = match req.cursor {
