@@ -2,7 +2,7 @@
 //! period's totals feed the matching indicators of the periodic report.
 
 use super::home::{trusted_now, Notice, RecordMeta};
-use super::{engine, sync, Ctx, View};
+use super::{save_and_send, BackBar, Ctx};
 use crate::i18n::Lang;
 use crate::platform::browser;
 use leptos::prelude::*;
@@ -72,15 +72,7 @@ pub fn ActivityForm(id: Option<String>) -> impl IntoView {
             };
             problems.extend(a.validate());
             if problems.is_empty() {
-                match engine().and_then(|e| e.submit(Body::Activity(a), browser::now_ms())) {
-                    Ok(_) => {
-                        ctx.notice.set(Some(ctx.t().saved_on_phone.into()));
-                        ctx.touch();
-                        ctx.view.set(View::Home);
-                        sync::sync_now(ctx);
-                    }
-                    Err(e) => ctx.notice.set(Some(format!("{}: {e}", ctx.t().store_failed))),
-                }
+                save_and_send(ctx, Body::Activity(a));
                 return;
             }
         }
@@ -91,12 +83,9 @@ pub fn ActivityForm(id: Option<String>) -> impl IntoView {
 
     view! {
         <main class="page activity">
-            <header class="bar">
-                <button type="button" class="link" data-testid="back" on:click=move |_| ctx.view.set(View::Home)>
-                    "← " {move || ctx.t().back}
-                </button>
+            <BackBar>
                 <h1>{move || ctx.t().new_activity}</h1>
-            </header>
+            </BackBar>
             <Notice/>
             <form on:submit=submit novalidate data-testid="activity-form">
                 <label for="act-date">{move || ctx.t().date}</label>

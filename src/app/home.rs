@@ -2,7 +2,7 @@
 //! not sent yet, every record's state, and the storage safety tools.
 
 use super::login::LangSwitch;
-use super::{engine, sync, Ctx, SyncStatus, View};
+use super::{engine, sync, BackBar, Ctx, SyncStatus, View};
 use crate::i18n::{state_label, Lang};
 use crate::platform::{browser, storage};
 use leptos::prelude::*;
@@ -280,11 +280,8 @@ pub fn RecordMeta(id: String) -> impl IntoView {
     };
     view! {
         <main class="page record">
-            <header class="bar">
-                <button type="button" class="link" data-testid="back" on:click=move |_| ctx.view.set(View::Home)>
-                    "← " {move || ctx.t().back}
-                </button>
-            </header>
+            <BackBar>
+            </BackBar>
             {move || rec.get().map(|r| {
                 let lang = ctx.lang.get();
                 let (title, _) = record_title(lang, &r.body);

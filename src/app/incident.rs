@@ -3,7 +3,7 @@
 //! "medium", the GPS position is asked for at once and is optional.
 
 use super::home::{trusted_now, Notice, RecordMeta};
-use super::{engine, sync, Ctx, View};
+use super::{save_and_send, BackBar, Ctx};
 use crate::i18n::Lang;
 use crate::platform::browser;
 use leptos::prelude::*;
@@ -70,26 +70,15 @@ pub fn IncidentForm(id: Option<String>) -> impl IntoView {
             ctx.notice.set(Some(e.message.clone()));
             return;
         }
-        match engine().and_then(|e| e.submit(Body::Incident(inc), browser::now_ms())) {
-            Ok(_) => {
-                ctx.notice.set(Some(ctx.t().saved_on_phone.into()));
-                ctx.touch();
-                ctx.view.set(View::Home);
-                sync::sync_now(ctx);
-            }
-            Err(e) => ctx.notice.set(Some(format!("{}: {e}", ctx.t().store_failed))),
-        }
+        save_and_send(ctx, Body::Incident(inc));
     };
     let en = move || ctx.lang.get() == Lang::En;
 
     view! {
         <main class="page incident">
-            <header class="bar">
-                <button type="button" class="link" data-testid="back" on:click=move |_| ctx.view.set(View::Home)>
-                    "← " {move || ctx.t().back}
-                </button>
+            <BackBar>
                 <h1>{move || ctx.t().new_incident}</h1>
-            </header>
+            </BackBar>
             <Notice/>
             <form on:submit=submit novalidate data-testid="incident-form">
                 <fieldset class="choices" role="radiogroup" aria-labelledby="kind-label">

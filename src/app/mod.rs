@@ -88,6 +88,39 @@ pub fn engine() -> Result<Engine<LocalStore>, sothon_sync::StoreError> {
     Engine::open(LocalStore, browser::new_device_id)
 }
 
+/// Saves a finished record on the phone and queues it, then goes home and
+/// tries to send. On a storage failure the person stays on the form, with
+/// everything typed, and is told why. Returns whether it was saved.
+pub fn save_and_send(ctx: Ctx, body: sothon_domain::protocol::Body) -> bool {
+    match engine().and_then(|e| e.submit(body, browser::now_ms())) {
+        Ok(_) => {
+            ctx.notice.set(Some(ctx.t().saved_on_phone.into()));
+            ctx.touch();
+            ctx.view.set(View::Home);
+            sync::sync_now(ctx);
+            true
+        }
+        Err(e) => {
+            ctx.notice.set(Some(format!("{}: {e}", ctx.t().store_failed)));
+            false
+        }
+    }
+}
+
+/// A form's top bar: "← Quay lại" home, and the title.
+#[component]
+pub fn BackBar(#[prop(optional)] children: Option<Children>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    view! {
+        <header class="bar">
+            <button type="button" class="link" data-testid="back" on:click=move |_| ctx.view.set(View::Home)>
+                "← " {move || ctx.t().back}
+            </button>
+            {children.map(|c| c())}
+        </header>
+    }
+}
+
 /// The commune office's home: in the office bundle, its screens; in the
 /// village bundle, a hand-over to `office.html` (same origin, same storage,
 /// so the session carries over).

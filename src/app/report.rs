@@ -4,7 +4,7 @@
 //! on the phone on every change; "Lưu và gửi" queues it for sending.
 
 use super::home::Notice;
-use super::{engine, sync, Ctx, View};
+use super::{engine, save_and_send, BackBar, Ctx, View};
 use crate::i18n::Lang;
 use crate::platform::browser;
 use leptos::prelude::*;
@@ -186,29 +186,17 @@ pub fn ReportForm(period: String) -> impl IntoView {
             }
             return;
         }
-        match engine().and_then(|e| e.submit(Body::Report(report), browser::now_ms())) {
-            Ok(_) => {
-                ctx.notice.set(Some(ctx.t().saved_on_phone.into()));
-                ctx.touch();
-                ctx.view.set(View::Home);
-                sync::sync_now(ctx);
-            }
-            // The form keeps everything typed; the person can retry.
-            Err(e) => ctx.notice.set(Some(format!("{}: {e}", ctx.t().store_failed))),
-        }
+        save_and_send(ctx, Body::Report(report));
     };
 
     let groups = cat.groups.clone();
     view! {
         <main class="page report">
-            <header class="bar">
-                <button type="button" class="link" data-testid="back" on:click=move |_| ctx.view.set(View::Home)>
-                    "← " {move || ctx.t().back}
-                </button>
+            <BackBar>
                 <h1 data-testid="report-title">
                     {move || format!("{} {}", ctx.t().report_of, match ctx.lang.get() { Lang::Vi => period.label_vi(), Lang::En => period.label_en() })}
                 </h1>
-            </header>
+            </BackBar>
             <Notice/>
             {(!comment.is_empty()).then(|| view! { <p class="warn">{move || ctx.t().comment} ": " {comment.clone()}</p> })}
             {(!server_errors.is_empty()).then(|| view! {
