@@ -86,3 +86,36 @@ async fn the_app_shell_is_revalidated_and_answers_every_app_route() {
         assert_eq!(res.json::<Value>().await.unwrap()["error"], "not_found", "{path}");
     }
 }
+
+#[tokio::test]
+async fn api_answers_are_compressed_for_clients_that_accept_it() {
+    let app = spawn().await;
+    let token = app.login("truongthon1").await;
+    let url = app.url("/api/v1/sync");
+    // Ten months of reports: an answer the size of a phone catching up.
+    let push = (1..=10u64)
+        .map(|m| mutation(PHONE_A, m, 0, report_for("pq-t01", &format!("2026-{m:02}"), 512.0, 500.0)))
+        .collect();
+    let body = serde_json::to_vec(&request(PHONE_A, push, Some(0))).unwrap();
+    let client = reqwest::Client::new();
+    let send = |enc: &'static str| {
+        client
+            .post(&url)
+            .bearer_auth(&token)
+            .header(CONTENT_TYPE, "application/json")
+            .header(ACCEPT_ENCODING, enc)
+            .body(body.clone())
+            .send()
+    };
+    let plain = send("identity").await.unwrap();
+    assert_eq!(plain.status(), StatusCode::OK);
+    assert!(plain.headers().get(CONTENT_ENCODING).is_none());
+    let plain_len = plain.bytes().await.unwrap().len();
+    // The replay gets the same answer, compressed.
+    let br = send("br").await.unwrap();
+    assert_eq!(br.headers().get(CONTENT_ENCODING).unwrap(), "br");
+    let br_len = br.bytes().await.unwrap().len();
+    assert!(br_len * 2 < plain_len, "{br_len} vs {plain_len}");
+    let gz = send("gzip").await.unwrap();
+    assert_eq!(gz.headers().get(CONTENT_ENCODING).unwrap(), "gzip");
+}
