@@ -111,6 +111,7 @@ pub struct Txt {
     pub not_filed: &'static str,
     pub open: &'static str,
     pub imported: &'static str,
+    pub ios_install: &'static str,
 }
 
 pub static VI: Txt = Txt {
@@ -191,6 +192,7 @@ pub static VI: Txt = Txt {
     not_filed: "Chưa làm",
     open: "Mở",
     imported: "Đã nhập từ tệp sao lưu, số bản ghi mới",
+    ios_install: "Trên iPhone, Safari xóa dữ liệu của trang sau 7 ngày không mở. Hãy bấm Chia sẻ → “Thêm vào MH chính” để giữ dữ liệu.",
 };
 
 pub static EN: Txt = Txt {
@@ -271,6 +273,8 @@ pub static EN: Txt = Txt {
     not_filed: "Not started",
     open: "Open",
     imported: "Imported from the backup file, new records",
+    ios_install:
+        "On iPhone, Safari deletes this site's data after 7 days unused. Tap Share → “Add to Home Screen” to keep it.",
 };
 
 /// The label of a record state.

@@ -424,6 +424,7 @@ fn StoragePanel(unsent: Signal<usize>) -> impl IntoView {
         <section class="card storage" aria-labelledby="storage-title">
             <h2 id="storage-title">{move || ctx.t().storage_used}</h2>
             {move || old_unsent().then(|| view! { <p class="warn" role="alert" data-testid="old-unsent">{ctx.t().old_unsent}</p> })}
+            {move || browser::ios_not_installed().then(|| view! { <p class="warn" data-testid="ios-install">{ctx.t().ios_install}</p> })}
             <p data-testid="storage-used">
                 {move || format!("{} KB", number_vi(used() as f64 * 2.0 / 1024.0, 1))}
                 {move || estimate.get().map(|(u, q)| format!(" · {} / {} MB", number_vi(u / 1048576.0, 1), number_vi(q / 1048576.0, 0)))}

@@ -94,3 +94,13 @@ pub async fn current_position(timeout_ms: u32) -> Result<sothon_domain::event::G
         _ => Err("no coords".into()),
     }
 }
+
+/// An iPhone or iPad browsing the site (not the app installed to the home
+/// screen): Safari deletes such a site's storage after 7 days without a visit.
+pub fn ios_not_installed() -> bool {
+    let Some(w) = web_sys::window() else { return false };
+    let ua = w.navigator().user_agent().unwrap_or_default();
+    let ios = ua.contains("iPhone") || ua.contains("iPad");
+    let standalone = w.match_media("(display-mode: standalone)").ok().flatten().is_some_and(|m| m.matches());
+    ios && !standalone
+}

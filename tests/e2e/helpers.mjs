@@ -68,11 +68,12 @@ export function launch() {
  * does not reliably cover requests that pass through a service worker
  * (playwright#2311), and a test of offline behaviour must not depend on it.
  */
-export async function phone(browser, server) {
+export async function phone(browser, server, options = {}) {
   const ctx = await browser.newContext({
     viewport: { width: 360, height: 640 },
     locale: "vi-VN",
     timezoneId: "Asia/Ho_Chi_Minh",
+    ...options,
   });
   if (server) {
     const proxy = await startProxy(server.url);

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { launch, phone, startServer, waitForServiceWorker } from "./helpers.mjs";
+import { DEMO_PASSWORD, launch, phone, startServer, waitForServiceWorker } from "./helpers.mjs";
+import { HomePage, LoginPage } from "./pages.mjs";
 
 let server, browser;
 before(async () => {
@@ -91,4 +92,18 @@ test("a new build is announced, and taken only when the person asks", async () =
   await page.waitForFunction(async () => (await caches.keys()).join() === "sothon-newbuild", null, { timeout: 20000 });
   assert.equal(await page.isVisible("#update"), false);
   await ctx.close();
+});
+
+test("on an iPhone browser tab the app says to add it to the home screen", async () => {
+  const ua = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1";
+  for (const [userAgent, shown] of [[ua, true], [undefined, false]]) {
+    const ctx = await phone(browser, server, userAgent ? { userAgent } : {});
+    const page = await ctx.newPage();
+    await page.goto(ctx.url);
+    await new LoginPage(page).login("truongthon1", DEMO_PASSWORD);
+    await new HomePage(page).waitFor();
+    assert.equal(await page.getByTestId("ios-install").isVisible(), shown, userAgent ?? "Android");
+    if (shown) assert.match(await page.getByTestId("ios-install").textContent(), /Thêm vào MH chính/);
+    await ctx.close();
+  }
 });
