@@ -2,18 +2,14 @@
 // server keeps the phone's time, its own receive time and the skew.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { api, currentMonth, DEMO_PASSWORD, launch, phone, startServer } from "./helpers.mjs";
+import { DEMO_PASSWORD, api, closeEnv, currentMonth, openEnv, phone } from "./helpers.mjs";
 import { HomePage, LoginPage, ReportPage } from "./pages.mjs";
 
 let server, browser;
 before(async () => {
-  server = await startServer();
-  browser = await launch();
+  ({ server, browser } = await openEnv());
 });
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+after(() => closeEnv({ server, browser }));
 
 test("a phone clock three years behind files for the real current month", async () => {
   const ctx = await phone(browser, server);

@@ -50,6 +50,17 @@ export async function startServer({ web = join(ROOT, "dist"), copyWeb = false } 
   };
 }
 
+/** A fresh server and browser for one test file: `({ server, browser } = await openEnv())`. */
+export async function openEnv(serverOptions) {
+  return { server: await startServer(serverOptions), browser: await launch() };
+}
+
+/** Closes what `openEnv` opened (either may be missing if start-up failed). */
+export async function closeEnv({ server, browser }) {
+  await browser?.close();
+  await server?.stop();
+}
+
 export function launch() {
   return chromium.launch({
     executablePath: "/usr/bin/chromium",

@@ -5,19 +5,15 @@ import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { DEMO_PASSWORD, launch, phone, startServer, waitForServiceWorker } from "./helpers.mjs";
+import { DEMO_PASSWORD, closeEnv, openEnv, phone, waitForServiceWorker } from "./helpers.mjs";
 import { HomePage, LoginPage } from "./pages.mjs";
 
 let server, browser;
 before(async () => {
   // A copy of dist/, so the test can "deploy" a new build into it.
-  server = await startServer({ copyWeb: true });
-  browser = await launch();
+  ({ server, browser } = await openEnv({ copyWeb: true }));
 });
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+after(() => closeEnv({ server, browser }));
 
 test("manifest is installable and Vietnamese", async () => {
   const res = await fetch(`${server.url}/manifest.webmanifest`);

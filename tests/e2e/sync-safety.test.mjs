@@ -5,18 +5,14 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
-import { api, currentMonth, DEMO_PASSWORD, launch, phone, startServer, waitForServiceWorker } from "./helpers.mjs";
+import { DEMO_PASSWORD, api, closeEnv, currentMonth, openEnv, phone, waitForServiceWorker } from "./helpers.mjs";
 import { HomePage, LoginPage, ReportPage } from "./pages.mjs";
 
 let server, browser;
 before(async () => {
-  server = await startServer();
-  browser = await launch();
+  ({ server, browser } = await openEnv());
 });
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+after(() => closeEnv({ server, browser }));
 
 async function loggedIn(username) {
   const ctx = await phone(browser, server);

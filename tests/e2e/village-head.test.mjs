@@ -5,19 +5,15 @@
 // or critical violations) and none scrolls sideways.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { api, currentMonth, DEMO_PASSWORD, launch, phone, startServer, waitForServiceWorker } from "./helpers.mjs";
+import { DEMO_PASSWORD, api, closeEnv, currentMonth, openEnv, phone, waitForServiceWorker } from "./helpers.mjs";
 import { ActivityPage, axeViolations, HomePage, horizontalOverflow, IncidentPage, LoginPage, ReportPage } from "./pages.mjs";
 
 let server, browser, catalogue;
 before(async () => {
-  server = await startServer();
-  browser = await launch();
+  ({ server, browser } = await openEnv());
   catalogue = await (await fetch(`${server.url}/api/v1/catalogue`)).json();
 });
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+after(() => closeEnv({ server, browser }));
 
 /** Plausible values for every numeric monthly indicator, obeying max and "not more than". */
 function plausibleValues(cat) {
