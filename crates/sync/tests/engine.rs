@@ -2,7 +2,8 @@
 //! and what happens when the server or the storage fails.
 
 use sothon_domain::protocol::{
-    receipt_code, ApiError, Body, MutationResult, RecordState, Status, SyncRequest, SyncResponse, PROTOCOL_VERSION,
+    receipt_code, ApiError, Body, Mutation, MutationResult, RecordState, Status, SyncRequest, SyncResponse,
+    PROTOCOL_VERSION,
 };
 use sothon_domain::{FieldError, Period, Report, Value};
 use sothon_sync::{backoff_ms, Engine, LocalState, MemStore, StoreError, SyncError, Transport, TransportError};
@@ -30,6 +31,18 @@ fn engine(store: MemStore) -> Engine<MemStore> {
     Engine::open(store, || "phone-aaaa".to_string()).unwrap()
 }
 
+/// The server's answer that `m` was stored as revision `rev`.
+fn applied(m: &Mutation, rev: u32, received: i64) -> MutationResult {
+    MutationResult {
+        id: m.id.clone(),
+        record: m.record.clone(),
+        status: Status::Applied,
+        rev,
+        receipt: receipt_code(&m.record, rev),
+        received,
+    }
+}
+
 /// A transport that acknowledges everything as the server would.
 struct AckAll {
     seen: RefCell<Vec<SyncRequest>>,
@@ -38,18 +51,7 @@ struct AckAll {
 impl Transport for AckAll {
     async fn sync(&self, req: &SyncRequest) -> Result<SyncResponse, TransportError> {
         self.seen.borrow_mut().push(req.clone());
-        let results = req
-            .push
-            .iter()
-            .map(|m| MutationResult {
-                id: m.id.clone(),
-                record: m.record.clone(),
-                status: Status::Applied,
-                rev: m.base + 1,
-                receipt: receipt_code(&m.record, m.base + 1),
-                received: 5_000,
-            })
-            .collect();
+        let results = req.push.iter().map(|m| applied(m, m.base + 1, 5_000)).collect();
         Ok(SyncResponse { v: PROTOCOL_VERSION, now: 5_000, results, changes: vec![], cursor: 5_000, due: vec![] })
     }
 }
@@ -184,14 +186,7 @@ fn pulled_review_decision_reaches_the_record() {
             Ok(SyncResponse {
                 v: 1,
                 now: 9,
-                results: vec![MutationResult {
-                    id: m.id.clone(),
-                    record: m.record.clone(),
-                    status: Status::Applied,
-                    rev: 1,
-                    receipt: "PQ-1".into(),
-                    received: 9,
-                }],
+                results: vec![applied(m, 1, 9)],
                 changes: vec![sothon_domain::protocol::Change {
                     record: m.record.clone(),
                     rev: 2,
@@ -303,18 +298,7 @@ fn hearing_of_a_newer_revision_does_not_make_it_the_base_of_an_edit() {
     struct Pull(Body);
     impl Transport for Pull {
         async fn sync(&self, req: &SyncRequest) -> Result<SyncResponse, TransportError> {
-            let results = req
-                .push
-                .iter()
-                .map(|m| MutationResult {
-                    id: m.id.clone(),
-                    record: m.record.clone(),
-                    status: Status::Applied,
-                    rev: 1,
-                    receipt: "PQ-1".into(),
-                    received: 1,
-                })
-                .collect();
+            let results = req.push.iter().map(|m| applied(m, 1, 1)).collect();
             // Another phone's edit, revision 2.
             let change = sothon_domain::protocol::Change {
                 record: self.0.record_id(),
