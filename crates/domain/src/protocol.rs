@@ -16,6 +16,35 @@
 //! A mutation based on a revision that another device has since replaced is a
 //! conflict: it is kept beside the record and shown to people, never dropped
 //! and never silently applied over the other edit.
+//!
+//! Two more rules make the first one safe against other accounts and against
+//! answers arriving late:
+//!
+//! 4. **A mutation id belongs to its device, and a device to one account.**
+//!    The server binds a device id to the account that first pushed a
+//!    mutation made on it; a mutation whose origin device is bound to another
+//!    account is `refused` (`device_owner`) alone and nothing is written. A
+//!    stored result is replayed only when the same mutation comes back — same
+//!    record, base, device clock and body (compared structurally with what was
+//!    stored); the same id with other content is `refused` (`id_reused`). A
+//!    phone keeps one device id per account that logs in on it, so a shared
+//!    phone never mixes two accounts' mutations under one id, and a backup
+//!    file carried to another phone by the same account stays valid (its
+//!    mutations keep their origin device, bound to that account).
+//! 5. **Every server-side change to a record gives it a new `ver`.** `ver`
+//!    comes from one counter per commune (`commune_sync.version`), bumped for
+//!    every row a push, a review, a conflict resolution (and every later
+//!    office decision) writes, inside that transaction; every
+//!    [`MutationResult`] and [`Change`] carries the record's `ver`. The pull
+//!    cursor is that counter: a pull returns the records with `ver > cursor`.
+//!    The phone takes what the server says about a record only when its `ver`
+//!    is newer than the newest it has seen, so a stored result replayed late
+//!    (it keeps the `ver` it was first given) can never overwrite state the
+//!    phone has since pulled — equal revisions are not "the same state", since
+//!    approving or returning a record changes it without a new revision. A
+//!    cursor ahead of the server's counter (a server restored from a backup,
+//!    or an older app's time-based cursor) pulls everything again; the phone
+//!    drops what it already has by `ver`.
 
 use crate::event::{Activity, Incident};
 use crate::record::{FieldError, Report};
@@ -150,9 +179,15 @@ pub struct SyncRequest {
     pub now: i64,
     #[serde(default)]
     pub push: Vec<Mutation>,
-    /// Pull changes at or after this server cursor; `None` pulls nothing.
+    /// Pull changes after this server cursor (a per-commune version, see
+    /// rule 5); `None` pulls nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<i64>,
+    /// How many records are unsent on the phone (queued or drafts) for the
+    /// logged-in account. The server keeps the last figure per device, so a
+    /// phone whose storage was cleared can be told what its last sync left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsent: Option<u32>,
 }
 
 /// What the server did with one mutation.
@@ -165,6 +200,19 @@ pub enum Status {
     Superseded,
     /// Based on a revision another device replaced: kept, flagged for a person.
     Conflict,
+    /// Not stored, nothing written, not remembered: this account may not send
+    /// this mutation (`error` says why). The phone keeps it.
+    Refused,
+}
+
+/// Why a mutation was [`Status::Refused`] (`MutationResult::error.error`).
+pub mod refusal {
+    /// The record's village is not one this account may write.
+    pub const FORBIDDEN: &str = "forbidden";
+    /// The mutation's origin device is bound to another account.
+    pub const DEVICE_OWNER: &str = "device_owner";
+    /// The id was stored before with other content.
+    pub const ID_REUSED: &str = "id_reused";
 }
 
 /// The server's answer for one mutation. Replaying the mutation returns the
@@ -180,6 +228,34 @@ pub struct MutationResult {
     pub receipt: String,
     /// Server time the mutation was first received, ms.
     pub received: i64,
+    /// The record's server version after this mutation (rule 5); 0 when
+    /// refused.
+    #[serde(default)]
+    pub ver: i64,
+    /// Why it was refused; only with [`Status::Refused`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ApiError>,
+}
+
+impl MutationResult {
+    /// A refusal of `m`: nothing stored.
+    pub fn refused(m: &Mutation, code: &str, message: &str) -> Self {
+        Self {
+            id: m.id.clone(),
+            record: m.record.clone(),
+            status: Status::Refused,
+            rev: 0,
+            receipt: String::new(),
+            received: 0,
+            ver: 0,
+            error: Some(ApiError { error: code.into(), message: message.into(), fields: Vec::new() }),
+        }
+    }
+
+    /// The refusal code, if refused.
+    pub fn refusal(&self) -> Option<&str> {
+        self.error.as_ref().filter(|_| self.status == Status::Refused).map(|e| e.error.as_str())
+    }
 }
 
 /// Where a record stands on the server.
@@ -204,6 +280,13 @@ pub struct Change {
     pub comment: String,
     /// Server time of the change, ms.
     pub at: i64,
+    /// The record's server version (rule 5): the pull cursor.
+    #[serde(default)]
+    pub ver: i64,
+    /// The commune officer who entered this revision on the village's behalf
+    /// ("nhập hộ"), by name; `None` when the village sent it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entered_by: Option<String>,
     pub body: Body,
 }
 
@@ -296,6 +379,20 @@ pub struct Session {
     pub villages: Vec<Village>,
     /// Server time the token expires, ms.
     pub expires: i64,
+    /// This account's devices as the server last saw them (a phone whose
+    /// storage was cleared learns what its last sync left unsent).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<DeviceSeen>,
+}
+
+/// One device of the logged-in account, as the server saw it last.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceSeen {
+    pub device: String,
+    /// Server time of its last sync, ms.
+    pub last_sync: i64,
+    /// Records it said were unsent at that sync.
+    pub unsent: u32,
 }
 
 /// Every API error has this JSON shape.

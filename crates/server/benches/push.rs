@@ -124,6 +124,7 @@ impl Client {
             now: 1_790_000_000_000 + self.seq as i64,
             push,
             cursor: Some(self.cursor),
+            unsent: None,
         }
     }
 

@@ -90,9 +90,18 @@ impl Options {
         let base = env_u64("SOTHON_FAULT_BASE").unwrap_or(0);
         let lanes = env_u64("SOTHON_FAULT_LANES").unwrap_or(2).max(1) as usize;
         let max_failures = env_u64("SOTHON_FAULT_MAX_FAILURES").unwrap_or(5).max(1) as usize;
-        Self { seeds: (base..base + n).collect(), lanes, max_failures, verbose: false, allow }
+        // Seeds that once broke a rule run every time, beside the range.
+        let mut seeds: Vec<u64> = PINNED.iter().copied().filter(|s| !(base..base + n).contains(s)).collect();
+        seeds.extend(base..base + n);
+        Self { seeds, lanes, max_failures, verbose: false, allow }
     }
 }
+
+/// Schedules that found a bug, kept forever:
+/// * 7067589 — a replayed acknowledgement ("applied, rev 1", stored before
+///   the office approved) overwrote the approval the phone had pulled while
+///   the mutation was pending (issue 12; protocol rule 5 fixed it).
+const PINNED: &[u64] = &[7_067_589];
 
 #[derive(Debug, Default, Clone)]
 struct Stats {

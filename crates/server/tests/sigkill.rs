@@ -196,6 +196,7 @@ fn request(device: &str, push: &[Mutation]) -> SyncRequest {
         now: 1_790_000_500_000,
         push: push.to_vec(),
         cursor: Some(0),
+        unsent: None,
     }
 }
 

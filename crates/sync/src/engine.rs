@@ -4,9 +4,13 @@
 //!
 //! | key | value |
 //! |---|---|
-//! | `st.dev` | this phone's device id |
+//! | `st.dev` | this phone's device id (when no account is named) |
+//! | `st.acct` | the account logged in on this phone |
+//! | `st.devs` | the device id of each account that logged in here, `{"truongthon1":"…"}` |
+//! | `st.owners` | which account each known origin device belongs to (own and imported) |
 //! | `st.seq` | the last reserved mutation sequence number |
-//! | `st.cur` | the pull cursor the server gave last |
+//! | `st.cur` | the pull cursor the server gave last (`st.cur.{account}` per account) |
+//! | `st.h.{mutation id}` | the account the server refused this queued mutation for |
 //! | `st.skew` | server clock minus phone clock, ms, last measured |
 //! | `st.due` | due dates the commune set, `{"2026-11":"2026-12-07"}` |
 //! | `st.r.{record}` | a [`LocalRecord`] |
@@ -14,11 +18,14 @@
 
 use crate::store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
+use sothon_domain::protocol::refusal::ID_REUSED;
 use sothon_domain::protocol::{
     ApiError, Body, Change, Mutation, MutationResult, RecordState, Status, SyncRequest, SyncResponse, MAX_PUSH,
     PROTOCOL_VERSION,
 };
 use sothon_domain::FieldError;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::fmt;
 
 const K_DEVICE: &str = "st.dev";
@@ -26,8 +33,14 @@ const K_SEQ: &str = "st.seq";
 const K_CURSOR: &str = "st.cur";
 const K_SKEW: &str = "st.skew";
 const K_DUE: &str = "st.due";
+const K_ACCOUNT: &str = "st.acct";
+const K_DEVICES: &str = "st.devs";
+const K_OWNERS: &str = "st.owners";
 const P_RECORD: &str = "st.r.";
 const P_OUTBOX: &str = "st.o.";
+const P_HELD: &str = "st.h.";
+/// Most round trips one [`Engine::sync`] makes (each moves the outbox on).
+const MAX_ROUND_TRIPS: usize = 200;
 
 /// Where a record stands, as the phone shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,6 +104,19 @@ pub struct LocalRecord {
     /// Problems the server found; the record went back to draft.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// The newest server version of this record the phone has heard of
+    /// (protocol rule 5); server news with a `ver` not above it is old news.
+    #[serde(default)]
+    pub ver: i64,
+    /// The commune officer who entered the current server revision on the
+    /// village's behalf ("nhập hộ").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entered_by: Option<String>,
+    /// The server's latest version of the record, pulled while local work was
+    /// pending: it becomes the record once that work is answered with an
+    /// older `ver` (the server moved on after our edit arrived).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heard: Option<Box<Change>>,
 }
 
 impl LocalRecord {
@@ -149,6 +175,11 @@ pub struct SyncSummary {
     pub acked: usize,
     /// Mutations sent back to draft because the server found problems.
     pub refused: usize,
+    /// Mutations the server would not take from this account; they stay on
+    /// the phone for an account that may send them.
+    pub held: usize,
+    /// Mutations given a fresh id because theirs was taken on the server.
+    pub reissued: usize,
     /// Changes pulled.
     pub pulled: usize,
     /// Round trips made.
@@ -172,6 +203,11 @@ pub struct Backup {
     pub kind: String,
     pub v: u32,
     pub device: String,
+    /// The account each mutation's origin device belongs to, as far as the
+    /// exporting phone knows (`{device: account}`); an importing phone sends
+    /// each mutation only while that account is logged in.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub owners: BTreeMap<String, String>,
     /// Phone clock at export, ms.
     pub exported: i64,
     pub mutations: Vec<Mutation>,
@@ -183,11 +219,24 @@ pub struct Backup {
 /// The phone's sync engine over a [`Store`].
 pub struct Engine<S: Store> {
     store: S,
-    device: String,
+    /// This account's device id on this phone (it changes only when the
+    /// server says another account took it).
+    device: RefCell<String>,
+    /// Makes a new device id (kept from `open_as`).
+    new_id: Option<Box<dyn Fn() -> String>>,
+    /// The logged-in account, when the engine was opened for one.
+    account: Option<String>,
+    /// Whether this account's device id was made by this open (nothing of
+    /// this account was on the phone: a first login here, or storage cleared).
+    fresh: bool,
 }
 
 fn to_json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("serializable")
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(store: &impl Store, key: &str) -> Option<T> {
+    store.get(key).and_then(|s| serde_json::from_str(&s).ok())
 }
 
 impl<S: Store> Engine<S> {
@@ -202,11 +251,81 @@ impl<S: Store> Engine<S> {
                 d
             }
         };
-        Ok(Self { store, device })
+        Ok(Self { store, device: RefCell::new(device), new_id: None, account: None, fresh: false })
     }
 
-    pub fn device(&self) -> &str {
-        &self.device
+    /// Opens the engine for `account` (protocol rule 4): its own device id on
+    /// this phone, made the first time it logs in here (an older phone's
+    /// single device id goes to the first account that opens it), its own
+    /// pull cursor, and only its own mutations pushed. Other accounts'
+    /// unsent work stays on the phone, apart, until they log in again.
+    pub fn open_as(store: S, account: &str, new_device_id: impl Fn() -> String + 'static) -> Result<Self, StoreError> {
+        let mut devices: BTreeMap<String, String> = read_json(&store, K_DEVICES).unwrap_or_default();
+        let mut owners: BTreeMap<String, String> = read_json(&store, K_OWNERS).unwrap_or_default();
+        let mut fresh = false;
+        let device = match devices.get(account) {
+            Some(d) => d.clone(),
+            None => {
+                let legacy = store.get(K_DEVICE).filter(|d| !owners.contains_key(d));
+                let d = match legacy {
+                    Some(d) => d,
+                    None => {
+                        fresh = true;
+                        new_device_id()
+                    }
+                };
+                owners.insert(d.clone(), account.to_string());
+                devices.insert(account.to_string(), d.clone());
+                store.set(K_OWNERS, &to_json(&owners))?;
+                store.set(K_DEVICES, &to_json(&devices))?;
+                d
+            }
+        };
+        if store.get(K_ACCOUNT).as_deref() != Some(account) {
+            store.set(K_ACCOUNT, account)?;
+        }
+        Ok(Self {
+            store,
+            device: RefCell::new(device),
+            new_id: Some(Box::new(new_device_id)),
+            account: Some(account.to_string()),
+            fresh,
+        })
+    }
+
+    pub fn device(&self) -> String {
+        self.device.borrow().clone()
+    }
+
+    /// The account the engine was opened for.
+    pub fn account(&self) -> Option<&str> {
+        self.account.as_deref()
+    }
+
+    /// Whether nothing of this account was on the phone before this open.
+    pub fn fresh(&self) -> bool {
+        self.fresh
+    }
+
+    /// The account a mutation's origin device belongs to, if the phone knows.
+    fn owner_of(&self, m: &Mutation) -> Option<String> {
+        read_json::<BTreeMap<String, String>>(&self.store, K_OWNERS).and_then(|o| o.get(m.origin()).cloned())
+    }
+
+    /// Whether the logged-in account may push `m` from this phone: its own,
+    /// or of unknown origin, and not refused for this account already.
+    fn sendable(&self, m: &Mutation) -> bool {
+        let Some(acct) = &self.account else { return true };
+        if self.owner_of(m).is_some_and(|o| &o != acct) {
+            return false;
+        }
+        self.store.get(&format!("{P_HELD}{}", m.id)).as_deref() != Some(acct.as_str())
+    }
+
+    /// Queued mutations that belong to another account (or that the server
+    /// would not take from this one): kept on the phone, not sent now.
+    pub fn held(&self) -> Vec<Mutation> {
+        self.outbox_all().into_iter().filter(|m| !self.sendable(m)).collect()
     }
 
     pub fn store(&self) -> &S {
@@ -255,6 +374,9 @@ impl<S: Store> Engine<S> {
                 received: None,
                 pending: None,
                 errors: Vec::new(),
+                ver: 0,
+                entered_by: None,
+                heard: None,
             },
         };
         self.put_record(&rec)?;
@@ -267,11 +389,12 @@ impl<S: Store> Engine<S> {
     pub fn submit(&self, body: Body, now: i64) -> Result<LocalRecord, StoreError> {
         let id = body.record_id();
         let old = self.record(&id);
+        let prev_pending = old.as_ref().and_then(|r| r.pending.clone());
         // Reserve the number first: a crash after this wastes it, never reuses it.
         let seq = self.store.get(K_SEQ).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0) + 1;
         self.store.set(K_SEQ, &seq.to_string())?;
         let m = Mutation {
-            id: Mutation::make_id(&self.device, seq),
+            id: Mutation::make_id(&self.device(), seq),
             seq,
             record: id.clone(),
             base: old.as_ref().map(|r| r.base).unwrap_or(0),
@@ -292,6 +415,9 @@ impl<S: Store> Engine<S> {
             received: old.as_ref().and_then(|r| r.received),
             pending: Some(m.id.clone()),
             errors: Vec::new(),
+            ver: old.as_ref().map(|r| r.ver).unwrap_or(0),
+            entered_by: old.as_ref().and_then(|r| r.entered_by.clone()),
+            heard: old.and_then(|r| r.heard),
         };
         if let Err(e) = self.put_record(&rec) {
             self.store.remove(&okey);
@@ -300,14 +426,21 @@ impl<S: Store> Engine<S> {
         // The new mutation carries the whole record, so an older queued edit of
         // the same record is redundant. If it had reached the server already,
         // the server applies the newer one after it (same device).
-        if let Some(prev) = old.and_then(|r| r.pending) {
+        if let Some(prev) = prev_pending {
             self.store.remove(&format!("{P_OUTBOX}{prev}"));
+            self.store.remove(&format!("{P_HELD}{prev}"));
         }
         Ok(rec)
     }
 
-    /// Queued mutations in sending order: incidents first, then by sequence.
+    /// Queued mutations this account may send now, in sending order:
+    /// incidents first, then by sequence.
     pub fn outbox(&self) -> Vec<Mutation> {
+        self.outbox_all().into_iter().filter(|m| self.sendable(m)).collect()
+    }
+
+    /// Every queued mutation on the phone, whoever it belongs to.
+    pub fn outbox_all(&self) -> Vec<Mutation> {
         let mut out: Vec<Mutation> = self
             .store
             .keys(P_OUTBOX)
@@ -315,10 +448,11 @@ impl<S: Store> Engine<S> {
             .filter_map(|k| self.store.get(k))
             .filter_map(|s| serde_json::from_str(&s).ok())
             .collect();
+        let device = self.device();
         out.sort_by(|a, b| {
-            (a.body.priority(), a.origin() != self.device, a.seq, &a.id).cmp(&(
+            (a.body.priority(), a.origin() != device, a.seq, &a.id).cmp(&(
                 b.body.priority(),
-                b.origin() != self.device,
+                b.origin() != device,
                 b.seq,
                 &b.id,
             ))
@@ -331,8 +465,17 @@ impl<S: Store> Engine<S> {
         self.records().iter().filter(|r| r.unsent()).map(|r| r.saved).min()
     }
 
+    /// Each account pulls its own view (a village head sees one village): a
+    /// cursor is per account.
+    fn cursor_key(&self) -> String {
+        match &self.account {
+            Some(a) => format!("{K_CURSOR}.{a}"),
+            None => K_CURSOR.to_string(),
+        }
+    }
+
     pub fn cursor(&self) -> i64 {
-        self.store.get(K_CURSOR).and_then(|s| s.parse().ok()).unwrap_or(0)
+        self.store.get(&self.cursor_key()).and_then(|s| s.parse().ok()).unwrap_or(0)
     }
 
     /// Server clock minus phone clock at the last sync, ms.
@@ -344,7 +487,15 @@ impl<S: Store> Engine<S> {
     pub fn request(&self, now: i64, limit: usize) -> SyncRequest {
         let mut push = self.outbox();
         push.truncate(limit.min(MAX_PUSH));
-        SyncRequest { v: PROTOCOL_VERSION, device: self.device.clone(), now, push, cursor: Some(self.cursor()) }
+        let unsent = self.records().iter().filter(|r| r.unsent()).count();
+        SyncRequest {
+            v: PROTOCOL_VERSION,
+            device: self.device(),
+            now,
+            push,
+            cursor: Some(self.cursor()),
+            unsent: Some(u32::try_from(unsent).unwrap_or(u32::MAX)),
+        }
     }
 
     /// Applies the server's answer: acknowledged mutations leave the outbox
@@ -357,8 +508,10 @@ impl<S: Store> Engine<S> {
         for c in &resp.changes {
             self.apply_change(c)?;
         }
-        if resp.cursor > self.cursor() {
-            self.store.set(K_CURSOR, &resp.cursor.to_string())?;
+        // The server may move the cursor back (it was ahead of the server's
+        // counter: a restored server); take its word either way.
+        if resp.cursor != self.cursor() {
+            self.store.set(&self.cursor_key(), &resp.cursor.to_string())?;
         }
         self.store.set(K_SKEW, &(resp.now - req_now).to_string())?;
         if !resp.due.is_empty() {
@@ -379,56 +532,162 @@ impl<S: Store> Engine<S> {
     }
 
     fn apply_result(&self, r: &MutationResult) -> Result<(), StoreError> {
+        if r.status == Status::Refused {
+            return self.refused(r);
+        }
         if let Some(mut rec) = self.record(&r.record) {
             let ours = rec.pending.as_deref() == Some(r.id.as_str());
-            if r.rev >= rec.rev {
-                rec.rev = r.rev;
-                rec.receipt = r.receipt.clone();
-                rec.received = Some(r.received);
-            }
+            // Newer than anything the phone has heard (rule 5), or a stored
+            // answer replayed after the phone pulled later news.
+            let newest = r.ver > rec.ver;
             if ours {
                 rec.pending = None;
                 // Our body is now that revision on the server (a draft edited
                 // since was edited from it). A conflict moves nothing: the
                 // server kept another phone's version this phone has not seen.
                 if r.status == Status::Applied {
-                    rec.base = r.rev;
+                    rec.base = rec.base.max(r.rev);
                 }
-                // Edits made while this one was queued stay a draft.
-                if rec.state != LocalState::Draft {
-                    rec.state = match r.status {
-                        Status::Conflict => LocalState::Conflict,
-                        Status::Applied | Status::Superseded => LocalState::Received,
-                    };
+                if newest {
+                    rec.ver = r.ver;
+                    rec.rev = r.rev;
+                    rec.receipt = r.receipt.clone();
+                    rec.received = Some(r.received);
+                    rec.heard = None;
+                    rec.entered_by = None;
+                    // Edits made while this one was queued stay a draft.
+                    if rec.state != LocalState::Draft {
+                        rec.state = match r.status {
+                            Status::Conflict => LocalState::Conflict,
+                            _ => LocalState::Received,
+                        };
+                    }
+                } else {
+                    rec.received = rec.received.or(Some(r.received));
+                    // The server moved on after this edit arrived (approved,
+                    // returned, another phone's edit): what was pulled
+                    // meanwhile is the record now.
+                    match rec.heard.take() {
+                        Some(c) if rec.state != LocalState::Draft => {
+                            rec.body = c.body.clone();
+                            rec.base = c.rev;
+                            rec.state = c.state.into();
+                        }
+                        Some(_) => {}
+                        None if rec.state != LocalState::Draft => {
+                            rec.state = match r.status {
+                                Status::Conflict => LocalState::Conflict,
+                                _ => LocalState::Received,
+                            };
+                        }
+                        None => {}
+                    }
                 }
+            } else if newest && r.rev > rec.rev {
+                // An older edit of ours, replaced on the phone by a newer one
+                // still queued: only the receipt is news.
+                rec.rev = r.rev;
+                rec.receipt = r.receipt.clone();
+                rec.received = Some(r.received);
             }
             self.put_record(&rec)?;
         }
         self.store.remove(&format!("{P_OUTBOX}{}", r.id));
+        self.store.remove(&format!("{P_HELD}{}", r.id));
+        Ok(())
+    }
+
+    /// A mutation the server refused to take from this account. Nothing of it
+    /// is dropped: it is held for an account that may send it, or given a
+    /// fresh id when its own was taken.
+    fn refused(&self, r: &MutationResult) -> Result<(), StoreError> {
+        let okey = format!("{P_OUTBOX}{}", r.id);
+        let Some(m) = self.store.get(&okey).and_then(|s| serde_json::from_str::<Mutation>(&s).ok()) else {
+            return Ok(());
+        };
+        let own = m.origin() == self.device();
+        match r.refusal() {
+            // Our id was used before with other content (an older copy of
+            // this phone's storage, or someone else's doing): same edit, new id.
+            Some(sothon_domain::protocol::refusal::ID_REUSED) => self.reissue(&m, None),
+            // Our own device id is bound to another account on the server:
+            // this account gets a new device id and the edit goes under it.
+            Some(sothon_domain::protocol::refusal::DEVICE_OWNER) if own && self.new_id.is_some() => {
+                let device = self.rotate_device()?;
+                self.reissue(&m, Some(&device))
+            }
+            _ => {
+                let who = self.account.clone().unwrap_or_default();
+                self.store.set(&format!("{P_HELD}{}", m.id), &who)
+            }
+        }
+    }
+
+    /// Gives the account a new device id (the old one is bound to another
+    /// account on the server) and returns it. The engine's other mutations
+    /// under the old id are reissued one by one as their refusals come back.
+    fn rotate_device(&self) -> Result<String, StoreError> {
+        let (Some(acct), Some(new_id)) = (&self.account, &self.new_id) else { return Ok(self.device()) };
+        let d = new_id();
+        let mut owners: BTreeMap<String, String> = read_json(&self.store, K_OWNERS).unwrap_or_default();
+        let mut devices: BTreeMap<String, String> = read_json(&self.store, K_DEVICES).unwrap_or_default();
+        owners.insert(d.clone(), acct.clone());
+        devices.insert(acct.clone(), d.clone());
+        self.store.set(K_OWNERS, &to_json(&owners))?;
+        self.store.set(K_DEVICES, &to_json(&devices))?;
+        self.device.replace(d.clone());
+        Ok(d)
+    }
+
+    fn next_seq_peek(&self) -> u64 {
+        self.store.get(K_SEQ).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0) + 1
+    }
+
+    /// Queues `m`'s edit again under a fresh id (on `device`, else its own
+    /// origin), replacing the old outbox entry only once the new one is stored.
+    fn reissue(&self, m: &Mutation, device: Option<&str>) -> Result<(), StoreError> {
+        let seq = self.next_seq_peek();
+        self.store.set(K_SEQ, &seq.to_string())?;
+        let device = device.unwrap_or(m.origin()).to_string();
+        let fresh = Mutation { id: Mutation::make_id(&device, seq), seq, ..m.clone() };
+        self.store.set(&format!("{P_OUTBOX}{}", fresh.id), &to_json(&fresh))?;
+        if let Some(mut rec) = self.record(&m.record) {
+            if rec.pending.as_deref() == Some(m.id.as_str()) {
+                rec.pending = Some(fresh.id.clone());
+                if let Err(e) = self.put_record(&rec) {
+                    self.store.remove(&format!("{P_OUTBOX}{}", fresh.id));
+                    return Err(e);
+                }
+            }
+        }
+        self.store.remove(&format!("{P_OUTBOX}{}", m.id));
+        self.store.remove(&format!("{P_HELD}{}", m.id));
         Ok(())
     }
 
     fn apply_change(&self, c: &Change) -> Result<(), StoreError> {
         let rec = match self.record(&c.record) {
             Some(mut rec) => {
-                // Same revision and state but a new comment: the office returned
-                // it again with another note; take the note.
-                if c.rev < rec.rev
-                    || (c.rev == rec.rev && LocalState::from(c.state) == rec.state && c.comment == rec.comment)
-                {
+                // Old news (rule 5). A phone upgraded from before versions
+                // holds ver 0 and takes the first change it pulls.
+                if c.ver <= rec.ver && !(c.ver == 0 && rec.ver == 0 && c.rev > rec.rev) {
                     return Ok(());
                 }
+                rec.ver = c.ver;
                 rec.rev = c.rev;
                 rec.receipt = c.receipt.clone();
                 rec.comment = c.comment.clone();
+                rec.entered_by = c.entered_by.clone();
                 // Local edits not yet on the server win on the phone; the
-                // server decides when they arrive.
+                // server decides when they arrive. What it said is kept for
+                // when their answer comes.
                 if rec.pending.is_none() && rec.state != LocalState::Draft {
                     rec.body = c.body.clone();
                     rec.base = c.rev;
                     rec.state = c.state.into();
-                } else if c.state == RecordState::Returned || c.state == RecordState::Approved {
-                    rec.comment = c.comment.clone();
+                    rec.heard = None;
+                } else {
+                    rec.heard = Some(Box::new(c.clone()));
                 }
                 rec
             }
@@ -444,6 +703,9 @@ impl<S: Store> Engine<S> {
                 received: Some(c.at),
                 pending: None,
                 errors: Vec::new(),
+                ver: c.ver,
+                entered_by: c.entered_by.clone(),
+                heard: None,
             },
         };
         self.put_record(&rec)
@@ -478,6 +740,9 @@ impl<S: Store> Engine<S> {
                 received: None,
                 pending: None,
                 errors: Vec::new(),
+                ver: 0,
+                entered_by: None,
+                heard: None,
             });
             if rec.pending.as_deref() == Some(m.id.as_str()) || rec.pending.is_none() {
                 rec.pending = None;
@@ -495,13 +760,22 @@ impl<S: Store> Engine<S> {
     /// phone's clock in ms (it may be wrong; the server measures the skew).
     pub async fn sync<T: Transport>(&self, t: &T, clock: impl Fn() -> i64) -> Result<SyncSummary, SyncError> {
         let mut sum = SyncSummary::default();
-        loop {
+        while sum.round_trips < MAX_ROUND_TRIPS {
             let req = self.request(clock(), MAX_PUSH);
             sum.round_trips += 1;
             match t.sync(&req).await {
                 Ok(resp) => {
+                    let device = self.device();
                     self.apply_response(req.now, &resp)?;
-                    sum.acked += resp.results.len();
+                    for r in &resp.results {
+                        match r.status {
+                            Status::Refused if self.device() != device || r.refusal() == Some(ID_REUSED) => {
+                                sum.reissued += 1
+                            }
+                            Status::Refused => sum.held += 1,
+                            _ => sum.acked += 1,
+                        }
+                    }
                     sum.pulled += resp.changes.len();
                     let left = self.outbox();
                     let progressed = req.push.iter().any(|m| !left.iter().any(|l| l.id == m.id));
@@ -519,17 +793,23 @@ impl<S: Store> Engine<S> {
                 Err(e) => return Err(SyncError::Transport(e)),
             }
         }
+        Ok(sum)
     }
 
     /// A backup of everything unsent (queued mutations and drafts), as JSON.
     pub fn export_backup(&self, now: i64) -> String {
         let drafts = self.records().into_iter().filter(|r| r.state == LocalState::Draft).collect();
+        let mutations = self.outbox_all();
+        let known: BTreeMap<String, String> = read_json(&self.store, K_OWNERS).unwrap_or_default();
+        let owners =
+            mutations.iter().filter_map(|m| known.get_key_value(m.origin())).map(|(d, a)| (d.clone(), a.clone()));
         to_json(&Backup {
             kind: "sothon-backup".into(),
             v: 1,
-            device: self.device.clone(),
+            device: self.device(),
+            owners: owners.collect(),
             exported: now,
-            mutations: self.outbox(),
+            mutations,
             drafts,
         })
     }
@@ -547,6 +827,15 @@ impl<S: Store> Engine<S> {
             if let Some(e) = m.check_shape().first() {
                 return Err(format!("Tệp sao lưu có bản ghi hỏng: {}", e.message));
             }
+        }
+        // Whose each origin device is, as the exporting phone knew it; what
+        // this phone knows already stands.
+        if !b.owners.is_empty() {
+            let mut owners: BTreeMap<String, String> = read_json(&self.store, K_OWNERS).unwrap_or_default();
+            for (d, a) in &b.owners {
+                owners.entry(d.clone()).or_insert_with(|| a.clone());
+            }
+            self.store.set(K_OWNERS, &to_json(&owners)).map_err(|e| e.to_string())?;
         }
         let mut added = 0;
         for m in &b.mutations {
@@ -571,6 +860,9 @@ impl<S: Store> Engine<S> {
                 received: None,
                 pending: Some(m.id.clone()),
                 errors: Vec::new(),
+                ver: local.as_ref().map(|r| r.ver).unwrap_or(0),
+                entered_by: None,
+                heard: None,
             };
             self.put_record(&rec).map_err(|e| e.to_string())?;
             added += 1;

@@ -40,6 +40,9 @@ fn applied(m: &Mutation, rev: u32, received: i64) -> MutationResult {
         rev,
         receipt: receipt_code(&m.record, rev),
         received,
+        // These fakes give each revision its own server version.
+        ver: i64::from(rev) * 10,
+        error: None,
     }
 }
 
@@ -194,6 +197,8 @@ fn pulled_review_decision_reaches_the_record() {
                     receipt: "PQ-2".into(),
                     comment: "Kiểm tra lại số thẻ BHYT".into(),
                     at: 10,
+                    ver: 25,
+                    entered_by: None,
                     body: m.body.clone(),
                 }],
                 cursor: 10,
@@ -307,6 +312,8 @@ fn hearing_of_a_newer_revision_does_not_make_it_the_base_of_an_edit() {
                 receipt: "PQ-2".into(),
                 comment: String::new(),
                 at: 2,
+                ver: 20,
+                entered_by: None,
                 body: report(999.0),
             };
             Ok(SyncResponse { v: 1, now: 2, results, changes: vec![change], cursor: 2, due: vec![] })

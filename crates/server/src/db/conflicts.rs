@@ -21,7 +21,7 @@
 //! The stored answer of the conflicting mutation is never changed: a replay
 //! of it still gets `conflict`, as the protocol promises.
 
-use super::{next_change_at, now_ms, retry_busy};
+use super::{next_change_at, next_version, now_ms, retry_busy};
 use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult};
 use anyhow::Context;
@@ -253,6 +253,7 @@ async fn resolve_once(db: &SqlitePool, user: &AuthUser, mutation: &str, keep: Ke
     }
     let now = now_ms();
     let at = next_change_at(&mut tx, commune, now).await?;
+    let ver = next_version(&mut tx, commune).await?;
     let remaining: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM conflicts WHERE commune_id = ? AND record_id = ? AND resolved = 0 AND mutation_id <> ?",
     )
@@ -269,7 +270,7 @@ async fn resolve_once(db: &SqlitePool, user: &AuthUser, mutation: &str, keep: Ke
             let receipt = receipt_code(&t.record_id, u32::try_from(new_rev).unwrap_or(u32::MAX));
             sqlx::query(
                 "UPDATE records SET body = ?, rev = ?, state = ?, receipt = ?, comment = '', last_device = ?,
-                        updated_at = ?, device_at = ?, skew_ms = ?
+                        updated_at = ?, device_at = ?, skew_ms = ?, ver = ?, entered_by = NULL
                  WHERE commune_id = ? AND id = ?",
             )
             .bind(&t.body)
@@ -280,6 +281,7 @@ async fn resolve_once(db: &SqlitePool, user: &AuthUser, mutation: &str, keep: Ke
             .bind(at)
             .bind(t.incoming_device_at.unwrap_or(t.received_at))
             .bind(t.incoming_skew.unwrap_or(0))
+            .bind(ver)
             .bind(commune)
             .bind(&t.record_id)
             .execute(&mut *tx)
@@ -307,9 +309,10 @@ async fn resolve_once(db: &SqlitePool, user: &AuthUser, mutation: &str, keep: Ke
                     _ => "received".to_string(),
                 }
             };
-            sqlx::query("UPDATE records SET state = ?, updated_at = ? WHERE commune_id = ? AND id = ?")
+            sqlx::query("UPDATE records SET state = ?, updated_at = ?, ver = ? WHERE commune_id = ? AND id = ?")
                 .bind(&state)
                 .bind(at)
+                .bind(ver)
                 .bind(commune)
                 .bind(&t.record_id)
                 .execute(&mut *tx)

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod conflicts;
 pub mod demo;
+pub mod devices;
 pub mod due;
 pub mod office;
 pub mod records;
@@ -104,4 +105,28 @@ pub async fn next_change_at(conn: &mut SqliteConnection, commune: &str, now: i64
         .fetch_one(conn)
         .await?;
     Ok(now.max(last + 1))
+}
+
+/// The next version of `commune`'s records (protocol rule 5): every write to
+/// a record takes one, inside the writing transaction, as the record's `ver`.
+/// The counter's row is written first thing, so it also orders the commune's
+/// writing transactions on an engine with concurrent writers.
+pub async fn next_version(conn: &mut SqliteConnection, commune: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO commune_sync (commune_id, version) VALUES (?, 1)
+         ON CONFLICT (commune_id) DO UPDATE SET version = commune_sync.version + 1
+         RETURNING version",
+    )
+    .bind(commune)
+    .fetch_one(conn)
+    .await
+}
+
+/// The commune's current version (0 before its first write).
+pub async fn current_version(db: &SqlitePool, commune: &str) -> sqlx::Result<i64> {
+    Ok(sqlx::query_scalar("SELECT version FROM commune_sync WHERE commune_id = ?")
+        .bind(commune)
+        .fetch_optional(db)
+        .await?
+        .unwrap_or(0))
 }

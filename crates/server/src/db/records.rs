@@ -26,26 +26,30 @@ struct ChangeRow {
     receipt: String,
     comment: String,
     updated_at: i64,
+    ver: i64,
+    entered_by: Option<String>,
     body: String,
 }
 
-/// Records of `commune` (only `village`'s when given) changed at or after
-/// `cursor`, oldest first, at most [`PULL_LIMIT`].
-///
-/// The cursor is inclusive: the record at exactly `cursor` comes again, and
-/// the phone drops what it already has by `rev` (and state). Because
-/// `updated_at` strictly increases within a commune (see `db::sync`), no two
-/// records share a cursor value, so a full page never traps the cursor.
+/// Records of `commune` (only `village`'s when given) written after version
+/// `cursor`, oldest first, at most [`PULL_LIMIT`], and the cursor to pull
+/// from next (protocol rule 5). Every write takes its own version, so a page
+/// boundary never falls inside one; a cursor ahead of the commune's counter
+/// (a server restored from a backup, an older app's time cursor) pulls from
+/// the start, and the phone drops by `ver` what it already has.
 pub async fn changes_since(
     db: &sqlx::SqlitePool,
     commune: &str,
     village: Option<&str>,
     cursor: i64,
-) -> anyhow::Result<Vec<Change>> {
+) -> anyhow::Result<(Vec<Change>, i64)> {
+    let current = super::current_version(db, commune).await?;
+    let cursor = if cursor > current || cursor < 0 { 0 } else { cursor };
     let rows: Vec<ChangeRow> = sqlx::query_as(
-        "SELECT id, rev, state, receipt, comment, updated_at, body FROM records
-         WHERE commune_id = ? AND (? IS NULL OR village_id = ?) AND updated_at >= ?
-         ORDER BY updated_at LIMIT ?",
+        "SELECT r.id, r.rev, r.state, r.receipt, r.comment, r.updated_at, r.ver, u.name AS entered_by, r.body
+         FROM records r LEFT JOIN users u ON u.id = r.entered_by
+         WHERE r.commune_id = ? AND (? IS NULL OR r.village_id = ?) AND r.ver > ?
+         ORDER BY r.ver LIMIT ?",
     )
     .bind(commune)
     .bind(village)
@@ -54,7 +58,15 @@ pub async fn changes_since(
     .bind(PULL_LIMIT)
     .fetch_all(db)
     .await?;
-    rows.into_iter()
+    // A full page: pull again from its last row. Otherwise everything up to
+    // the counter read before the query has been seen.
+    let next = match rows.last() {
+        Some(last) if rows.len() as i64 == PULL_LIMIT => last.ver,
+        Some(last) => last.ver.max(current),
+        None => current.max(cursor),
+    };
+    let changes = rows
+        .into_iter()
         .map(|r| {
             Ok(Change {
                 state: parse_state(&r.state).with_context(|| format!("record {} has state {}", r.id, r.state))?,
@@ -64,9 +76,12 @@ pub async fn changes_since(
                 receipt: r.receipt,
                 comment: r.comment,
                 at: r.updated_at,
+                ver: r.ver,
+                entered_by: r.entered_by,
             })
         })
-        .collect()
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok((changes, next))
 }
 
 /// One record as `GET /api/v1/records` lists it.

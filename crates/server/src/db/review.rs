@@ -7,12 +7,16 @@
 //! comment and moves its `updated_at`, so the next pull brings it to the
 //! village's phones; it is also kept in `reviews`, the history.
 //!
+//! A revision the commune office entered on the village's behalf ("nhập
+//! hộ", `records.entered_by`) cannot be approved by the officer who entered
+//! it (409 `own_entry`): four eyes on every approved figure.
+//!
 //! An approved record is locked: later pushes are kept as conflicts (see
 //! `db::sync`). A returned record comes back as `received` when the village
 //! sends a corrected revision, which clears the comment (it was about the
 //! old revision; the history keeps it).
 
-use super::{next_change_at, now_ms, retry_busy};
+use super::{next_change_at, next_version, now_ms, retry_busy};
 use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
@@ -90,13 +94,14 @@ pub async fn review(db: &SqlitePool, r: &NewReview<'_>) -> AppResult<Reviewed> {
 async fn review_once(db: &SqlitePool, r: &NewReview<'_>) -> AppResult<Reviewed> {
     let commune = r.user.commune.as_str();
     let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
-    let current: Option<(i64, String, String, String)> =
-        sqlx::query_as("SELECT rev, state, village_id, receipt FROM records WHERE commune_id = ? AND id = ?")
-            .bind(commune)
-            .bind(r.record)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let Some((rev, state, village, receipt)) = current else {
+    let current: Option<(i64, String, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT rev, state, village_id, receipt, entered_by FROM records WHERE commune_id = ? AND id = ?",
+    )
+    .bind(commune)
+    .bind(r.record)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((rev, state, village, receipt, entered_by)) = current else {
         return Err(AppError::NotFound(format!("Không có bản ghi {}", r.record)));
     };
     if rev != r.rev {
@@ -111,12 +116,20 @@ async fn review_once(db: &SqlitePool, r: &NewReview<'_>) -> AppResult<Reviewed> 
             "Bản ghi đang có thay đổi xung đột chưa giải quyết, vui lòng giải quyết trước khi duyệt",
         ));
     }
+    if r.decision == Decision::Approve && entered_by.as_deref() == Some(r.user.id.as_str()) {
+        return Err(AppError::conflict(
+            "own_entry",
+            "Không thể tự duyệt báo cáo do chính mình nhập hộ; cần một cán bộ khác duyệt",
+        ));
+    }
     let at = next_change_at(&mut tx, commune, now_ms()).await?;
+    let ver = next_version(&mut tx, commune).await?;
     let new_state = r.decision.state();
-    sqlx::query("UPDATE records SET state = ?, comment = ?, updated_at = ? WHERE commune_id = ? AND id = ?")
+    sqlx::query("UPDATE records SET state = ?, comment = ?, updated_at = ?, ver = ? WHERE commune_id = ? AND id = ?")
         .bind(new_state)
         .bind(r.comment)
         .bind(at)
+        .bind(ver)
         .bind(commune)
         .bind(r.record)
         .execute(&mut *tx)

@@ -3,7 +3,12 @@
 //!
 //! One push is one transaction. For each mutation, in the order sent:
 //!
-//! 1. its id was seen before → the stored result, verbatim (a replay);
+//! 0. the account may not write the record's village, or the mutation's
+//!    origin device is bound to another account → `refused` (rule 4),
+//!    nothing written for it;
+//! 1. its id was seen before → the stored result, verbatim, if it is the same
+//!    mutation (record, base, device clock and body as stored); `refused`
+//!    (`id_reused`) if not;
 //! 2. the record already has an edit from the same origin device with this
 //!    `seq` or a later one → `superseded` (a late, reordered older edit);
 //! 3. no such record → created at rev 1, `applied`;
@@ -19,14 +24,19 @@
 //!    and its state says `conflict` (an approved record stays `approved`).
 //!
 //! Every mutation is then remembered with its result, and the highest `seq`
-//! per record and origin device is kept for rule 2.
+//! per record and origin device is kept for rule 2. Each record written takes
+//! the commune's next version as its `ver` (rule 5), given in the result.
+//!
+//! A revision pushed by the commune office (an officer entering figures a
+//! village head phoned in) is marked `entered_by` that officer: the village
+//! sees "nhập hộ", and the same person cannot approve it (`db::review`).
 //!
 //! The push is answered only after the commit, so a phone that got an answer
 //! can drop its outbox entry: the mutation is durably stored.
 
-use super::{is_busy, now_ms};
+use super::{is_busy, next_version, now_ms};
 use crate::auth::AuthUser;
-use sothon_domain::protocol::{receipt_code, Mutation, MutationResult, Status};
+use sothon_domain::protocol::{receipt_code, refusal, Mutation, MutationResult, Status};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::time::Duration;
 
@@ -40,6 +50,8 @@ pub struct Push<'a> {
     pub device_now: i64,
     /// In the order sent.
     pub mutations: &'a [Mutation],
+    /// Per mutation: whether the account may write its record's village.
+    pub allowed: &'a [bool],
 }
 
 /// Applies a push in one transaction, retrying it whole if SQLite stays busy.
@@ -63,6 +75,7 @@ fn status_str(s: Status) -> &'static str {
         Status::Applied => "applied",
         Status::Superseded => "superseded",
         Status::Conflict => "conflict",
+        Status::Refused => "refused",
     }
 }
 
@@ -70,17 +83,25 @@ fn json_err(e: serde_json::Error) -> sqlx::Error {
     sqlx::Error::Decode(Box::new(e))
 }
 
-/// Hands out `updated_at` values that strictly increase within a commune, so
-/// the pull cursor never has two records at one instant even when the server
-/// clock stands still or steps back.
-struct Clock {
-    last: i64,
+#[derive(sqlx::FromRow)]
+struct Stored {
+    result: String,
+    record_id: String,
+    base: i64,
+    device_at: i64,
+    body: String,
 }
 
-impl Clock {
-    fn tick(&mut self, now: i64) -> i64 {
-        self.last = now.max(self.last + 1);
-        self.last
+impl Stored {
+    /// Whether `m` is the mutation stored under its id (rule 4): same record,
+    /// base, device clock and body. The body is compared as parsed, so a
+    /// replay still matches after the server learned to write a field
+    /// differently.
+    fn same_as(&self, m: &Mutation) -> bool {
+        self.record_id == m.record
+            && self.base == i64::from(m.base)
+            && self.device_at == m.at
+            && serde_json::from_str::<sothon_domain::protocol::Body>(&self.body).is_ok_and(|b| b == m.body)
     }
 }
 
@@ -91,23 +112,45 @@ async fn apply_once(db: &SqlitePool, push: &Push<'_>) -> sqlx::Result<(i64, Vec<
     let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let now = now_ms();
     let skew = now - push.device_now;
-    let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(updated_at), 0) FROM records WHERE commune_id = ?")
-        .bind(commune)
-        .fetch_one(&mut *tx)
-        .await?;
-    let mut clock = Clock { last };
     let mut results = Vec::with_capacity(push.mutations.len());
-    for m in push.mutations {
-        let stored: Option<String> = sqlx::query_scalar("SELECT result FROM mutations WHERE commune_id = ? AND id = ?")
-            .bind(commune)
-            .bind(&m.id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if let Some(stored) = stored {
-            results.push(serde_json::from_str(&stored).map_err(json_err)?);
+    for (i, m) in push.mutations.iter().enumerate() {
+        if !push.allowed.get(i).copied().unwrap_or(false) {
+            results.push(MutationResult::refused(
+                m,
+                refusal::FORBIDDEN,
+                "Tài khoản này không được gửi bản ghi của thôn này; bản ghi vẫn được giữ trên máy",
+            ));
             continue;
         }
-        let result = apply_new(&mut tx, push, m, now, skew, &mut clock).await?;
+        let owner = super::devices::bind(&mut tx, commune, m.origin(), &push.user.id, now).await?;
+        if owner != push.user.id {
+            results.push(MutationResult::refused(
+                m,
+                refusal::DEVICE_OWNER,
+                "Mã thiết bị này thuộc tài khoản khác; máy sẽ gửi lại bằng mã mới",
+            ));
+            continue;
+        }
+        let stored: Option<Stored> = sqlx::query_as(
+            "SELECT result, record_id, base, device_at, body FROM mutations WHERE commune_id = ? AND id = ?",
+        )
+        .bind(commune)
+        .bind(&m.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(stored) = stored {
+            if stored.same_as(m) {
+                results.push(serde_json::from_str(&stored.result).map_err(json_err)?);
+            } else {
+                results.push(MutationResult::refused(
+                    m,
+                    refusal::ID_REUSED,
+                    "Mã thay đổi này đã được dùng cho nội dung khác; máy sẽ gửi lại bằng mã mới",
+                ));
+            }
+            continue;
+        }
+        let result = apply_new(&mut tx, push, m, now, skew).await?;
         results.push(result);
     }
     tx.commit().await?;
@@ -120,7 +163,6 @@ async fn apply_new(
     m: &Mutation,
     now: i64,
     skew: i64,
-    clock: &mut Clock,
 ) -> sqlx::Result<MutationResult> {
     let commune = push.user.commune.as_str();
     let origin = m.origin();
@@ -128,8 +170,10 @@ async fn apply_new(
     let seq = i64::try_from(m.seq).unwrap_or(i64::MAX);
     let base = i64::from(m.base);
     let body = serde_json::to_string(&m.body).map_err(json_err)?;
-    let current: Option<(i64, String, String)> =
-        sqlx::query_as("SELECT rev, state, last_device FROM records WHERE commune_id = ? AND id = ?")
+    // Entered by the commune office on the village's behalf ("nhập hộ").
+    let entered_by = push.user.is_office().then_some(push.user.id.as_str());
+    let current: Option<(i64, String, String, i64)> =
+        sqlx::query_as("SELECT rev, state, last_device, ver FROM records WHERE commune_id = ? AND id = ?")
             .bind(commune)
             .bind(&m.record)
             .fetch_optional(&mut **tx)
@@ -142,14 +186,16 @@ async fn apply_new(
             .fetch_optional(&mut **tx)
             .await?;
 
-    let (status, rev) = match current {
-        Some((rev, ..)) if seen.is_some_and(|s| s >= seq) => (Status::Superseded, rev),
+    let (status, rev, ver) = match current {
+        Some((rev, _, _, ver)) if seen.is_some_and(|s| s >= seq) => (Status::Superseded, rev, ver),
         None => {
             let (kind, period) = (m.body.kind(), m.body.period().to_string());
+            let ver = next_version(tx, commune).await?;
             sqlx::query(
                 "INSERT INTO records (commune_id, id, village_id, kind, period, body, rev, state, receipt,
-                                      comment, last_device, created_at, updated_at, device_at, skew_ms)
-                 VALUES (?, ?, ?, ?, ?, ?, 1, 'received', ?, '', ?, ?, ?, ?, ?)",
+                                      comment, last_device, created_at, updated_at, device_at, skew_ms, ver,
+                                      entered_by)
+                 VALUES (?, ?, ?, ?, ?, ?, 1, 'received', ?, '', ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(commune)
             .bind(&m.record)
@@ -160,32 +206,37 @@ async fn apply_new(
             .bind(receipt_code(&m.record, 1))
             .bind(origin)
             .bind(now)
-            .bind(clock.tick(now))
+            .bind(now)
             .bind(m.at)
             .bind(skew)
+            .bind(ver)
+            .bind(entered_by)
             .execute(&mut **tx)
             .await?;
-            (Status::Applied, 1)
+            (Status::Applied, 1, ver)
         }
-        Some((rev, state, last_device)) if state != "approved" && (rev == base || last_device == origin) => {
+        Some((rev, state, last_device, _)) if state != "approved" && (rev == base || last_device == origin) => {
             let new_rev = rev + 1;
+            let ver = next_version(tx, commune).await?;
             sqlx::query(
                 "UPDATE records SET body = ?, rev = ?, state = 'received', receipt = ?, comment = '', last_device = ?,
-                        updated_at = ?, device_at = ?, skew_ms = ?
+                        updated_at = ?, device_at = ?, skew_ms = ?, ver = ?, entered_by = ?
                  WHERE commune_id = ? AND id = ?",
             )
             .bind(&body)
             .bind(new_rev)
             .bind(receipt_code(&m.record, new_rev as u32))
             .bind(origin)
-            .bind(clock.tick(now))
+            .bind(now)
             .bind(m.at)
             .bind(skew)
+            .bind(ver)
+            .bind(entered_by)
             .bind(commune)
             .bind(&m.record)
             .execute(&mut **tx)
             .await?;
-            (Status::Applied, new_rev)
+            (Status::Applied, new_rev, ver)
         }
         Some((rev, ..)) => {
             sqlx::query(
@@ -202,17 +253,19 @@ async fn apply_new(
             .execute(&mut **tx)
             .await?;
             // An approved record stays approved: the late edit waits beside it.
+            let ver = next_version(tx, commune).await?;
             sqlx::query(
                 "UPDATE records SET state = CASE WHEN state = 'approved' THEN state ELSE 'conflict' END,
-                        updated_at = ?
+                        updated_at = ?, ver = ?
                  WHERE commune_id = ? AND id = ?",
             )
-            .bind(clock.tick(now))
+            .bind(now)
+            .bind(ver)
             .bind(commune)
             .bind(&m.record)
             .execute(&mut **tx)
             .await?;
-            (Status::Conflict, rev)
+            (Status::Conflict, rev, ver)
         }
     };
 
@@ -237,6 +290,8 @@ async fn apply_new(
         rev,
         receipt: receipt_code(&m.record, rev),
         received: now,
+        ver,
+        error: None,
     };
     sqlx::query(
         "INSERT INTO mutations (commune_id, id, user_id, device, seq, record_id, base, status, result, body,

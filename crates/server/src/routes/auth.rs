@@ -40,7 +40,8 @@ pub(crate) async fn login(
         .await?
         .context("the token just stored is missing")?;
     let villages = accounts::villages_for(&state.db, &user).await?;
-    Ok(Json(Session { token, user: user.user(), villages, expires }))
+    let devices = crate::db::devices::of_user(&state.db, &user.commune, &user.id).await?;
+    Ok(Json(Session { token, user: user.user(), villages, expires, devices }))
 }
 
 /// `GET /api/v1/me`: the [`Session`] without its token.

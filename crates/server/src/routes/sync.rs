@@ -1,9 +1,12 @@
 //! `POST /api/v1/sync`: push the phone's outbox, pull what changed.
 //!
-//! Everything is checked before anything is written: one bad mutation and
-//! the whole push is refused (403 for a village the user may not write, 422
-//! with per-field errors named `push.{i}.{field}`), so the phone never has
-//! to work out which half of a push landed.
+//! Everything is checked before anything is written. A mutation this account
+//! may not send (another village's, another account's device, an id reused
+//! with other content) is `refused` alone in the results and the rest of the
+//! push goes through (protocol rule 4): a shared phone never jams. A
+//! malformed or invalid mutation refuses the whole push with 422 and
+//! per-field errors named `push.{i}.{field}`; the phone sends those back to
+//! draft and pushes the rest again.
 
 use crate::auth::AuthUser;
 use crate::db::{self, accounts, records, sync::Push};
@@ -21,30 +24,30 @@ pub(crate) async fn sync(
     user: AuthUser,
     ApiJson(req): ApiJson<SyncRequest>,
 ) -> AppResult<Json<SyncResponse>> {
-    check(&state, &user, &req).await?;
-    let push = Push { user: &user, device: &req.device, device_now: req.now, mutations: &req.push };
-    let (now, results) = if req.push.is_empty() {
-        (db::now_ms(), Vec::new())
-    } else {
+    let allowed = check(&state, &user, &req).await?;
+    let push = Push { user: &user, device: &req.device, device_now: req.now, mutations: &req.push, allowed: &allowed };
+    let (now, results) = {
         let _turn = state.writes.lock().await;
-        db::sync::apply(&state.db, &push).await?
+        let r =
+            if req.push.is_empty() { (db::now_ms(), Vec::new()) } else { db::sync::apply(&state.db, &push).await? };
+        // When this device last synced and what it had left (for a phone
+        // that loses its storage: see db::devices).
+        db::devices::seen(&state.db, &user.commune, &req.device, &user.id, r.0, req.unsent).await?;
+        r
     };
     // Pulled after the commit: the phone also gets back what it just pushed,
-    // and drops it by rev.
+    // and drops it by ver.
     let (changes, cursor) = match req.cursor {
-        Some(c) => {
-            let changes = records::changes_since(&state.db, &user.commune, user.village_scope(), c).await?;
-            let cursor = changes.iter().map(|ch| ch.at).max().unwrap_or(c);
-            (changes, cursor)
-        }
+        Some(c) => records::changes_since(&state.db, &user.commune, user.village_scope(), c).await?,
         None => (Vec::new(), 0),
     };
     let due = db::due::all(&state.db, &user.commune).await?;
     Ok(Json(SyncResponse { v: PROTOCOL_VERSION, now, results, changes, cursor, due }))
 }
 
-/// Every check of a push, before any write.
-async fn check(state: &AppState, user: &AuthUser, req: &SyncRequest) -> AppResult<()> {
+/// Every check of a push, before any write. Returns, per mutation, whether
+/// the account may write its village (the others are refused alone).
+async fn check(state: &AppState, user: &AuthUser, req: &SyncRequest) -> AppResult<Vec<bool>> {
     if req.v != PROTOCOL_VERSION {
         return Err(AppError::bad_request(
             "protocol",
@@ -57,8 +60,11 @@ async fn check(state: &AppState, user: &AuthUser, req: &SyncRequest) -> AppResul
     if req.push.len() > MAX_PUSH {
         return Err(AppError::TooLarge(format!("Mỗi lần gửi tối đa {MAX_PUSH} thay đổi")));
     }
+    if req.unsent.is_some_and(|n| n > 100_000) {
+        return Err(AppError::bad_request("unsent", "Số bản ghi chưa gửi không hợp lệ"));
+    }
     if req.push.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let villages: HashSet<String> =
         accounts::commune_village_ids(&state.db, &user.commune).await?.into_iter().collect();
@@ -67,22 +73,23 @@ async fn check(state: &AppState, user: &AuthUser, req: &SyncRequest) -> AppResul
     // answer it got the first time, not a 422.
     let stored = db::sync::stored_ids(&state.db, &user.commune, req.push.iter().map(|m| m.id.as_str())).await?;
     let mut fields = Vec::new();
+    let mut allowed = Vec::with_capacity(req.push.len());
     for (i, m) in req.push.iter().enumerate() {
         let mut errs = m.check_shape();
         if i64::try_from(m.seq).is_err() {
             errs.push(FieldError::new("seq", "invalid", "Số thứ tự không hợp lệ"));
         }
         let village = m.body.village();
-        if !villages.contains(village) || !user.may_use_village(village) {
-            return Err(AppError::Forbidden("Tài khoản này không được gửi báo cáo của thôn này".into()));
-        }
-        if !stored.contains(&m.id) {
+        let may = villages.contains(village) && user.may_use_village(village);
+        allowed.push(may);
+        // A mutation refused for its village is not this account's to fix.
+        if may && !stored.contains(&m.id) {
             errs.extend(m.body.validate(catalogue::current()));
         }
         fields.extend(errs.into_iter().map(|e| FieldError { field: format!("push.{i}.{}", e.field), ..e }));
     }
     if fields.is_empty() {
-        Ok(())
+        Ok(allowed)
     } else {
         Err(AppError::Invalid(fields))
     }

@@ -212,51 +212,9 @@ fn endpoints(t: &Tokens) -> Vec<Endpoint> {
             Access::User,
             Some(json!({"v": 1, "device": PHONE_A, "now": 1})),
             vec![
-                case(
-                    "another village's report",
-                    &t.head1,
-                    "/api/v1/sync",
-                    Some(
-                        serde_json::to_value(request(
-                            PHONE_A,
-                            vec![mutation(PHONE_A, 9, 0, report("pq-t03", 1.0, 1.0))],
-                            None,
-                        ))
-                        .unwrap(),
-                    ),
-                    S::FORBIDDEN,
-                    "forbidden",
-                ),
-                case(
-                    "another commune's village",
-                    &t.officer,
-                    "/api/v1/sync",
-                    Some(
-                        serde_json::to_value(request(
-                            PHONE_A,
-                            vec![mutation(PHONE_A, 9, 0, report("xk-t01", 1.0, 1.0))],
-                            None,
-                        ))
-                        .unwrap(),
-                    ),
-                    S::FORBIDDEN,
-                    "forbidden",
-                ),
-                case(
-                    "an unknown village",
-                    &t.officer,
-                    "/api/v1/sync",
-                    Some(
-                        serde_json::to_value(request(
-                            PHONE_A,
-                            vec![mutation(PHONE_A, 9, 0, report("pq-t99", 1.0, 1.0))],
-                            None,
-                        ))
-                        .unwrap(),
-                    ),
-                    S::FORBIDDEN,
-                    "forbidden",
-                ),
+                // Another village's, another commune's or an unknown village's
+                // record is refused alone inside a 200 (see
+                // sync::a_mutation_the_account_may_not_send_is_refused_alone).
             ],
         ),
         ep(

@@ -65,8 +65,8 @@ async fn conflicts_are_listed_with_both_versions_within_the_users_scope() {
 #[tokio::test]
 async fn keeping_the_incoming_edit_makes_it_the_next_revision() {
     let app = spawn().await;
-    let (head, _team, officer) = with_a_conflict(&app).await;
-    let cursor = app.count("SELECT MAX(updated_at) FROM records").await;
+    let (head, team, officer) = with_a_conflict(&app).await;
+    let cursor = app.count("SELECT MAX(ver) FROM records").await;
     let (status, r) = app.post_json(&officer, &resolve_path(CONFLICT_B1), &json!({"keep": "incoming", "rev": 2})).await;
     assert_eq!(status, StatusCode::OK, "{r}");
     assert_eq!(r["keep"], "incoming");
@@ -84,14 +84,14 @@ async fn keeping_the_incoming_edit_makes_it_the_next_revision() {
     assert_eq!(app.get_ok(&officer, "/api/v1/conflicts").await, json!([]));
 
     // The phones pull the outcome.
-    let v = app.sync_ok(&head, &request(PHONE_A, vec![], Some(cursor + 1))).await;
+    let v = app.sync_ok(&head, &request(PHONE_A, vec![], Some(cursor))).await;
     let ch = &v["changes"][0];
     assert_eq!((ch["rev"].as_i64(), ch["state"].as_str()), (Some(3), Some("received")), "{v}");
     assert_eq!(ch["body"]["values"]["pop"], 999.0);
 
     // The conflicting mutation's stored answer does not change on replay.
     let replay = request(PHONE_B, vec![mutation(PHONE_B, 1, 1, report("pq-t01", 999.0, 90.0))], None);
-    assert_eq!(app.sync_ok(&head, &replay).await["results"][0]["status"], "conflict");
+    assert_eq!(app.sync_ok(&team, &replay).await["results"][0]["status"], "conflict");
     assert_eq!(app.count("SELECT rev FROM records").await, 3);
 
     // Settled once only.

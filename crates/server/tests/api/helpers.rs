@@ -123,7 +123,8 @@ impl TestApp {
         // A write that changes a row without adding one shows here.
         let sums: i64 = sqlx::query_scalar(
             "SELECT COALESCE(SUM(rev), 0) + COALESCE(SUM(updated_at), 0) + COALESCE(SUM(length(state)), 0)
-                    + COALESCE(SUM(length(comment)), 0) FROM records",
+                    + COALESCE(SUM(length(comment)), 0) + COALESCE(SUM(ver), 0)
+                    + (SELECT COALESCE(SUM(version), 0) FROM commune_sync) FROM records",
         )
         .fetch_one(&self.db)
         .await
@@ -172,12 +173,23 @@ pub fn mutation(device: &str, seq: u64, base: u32, r: Report) -> Mutation {
 
 /// A sync request of `device` pushing `push`, pulling from `cursor`.
 pub fn request(device: &str, push: Vec<Mutation>, cursor: Option<i64>) -> SyncRequest {
-    SyncRequest { v: PROTOCOL_VERSION, device: device.into(), now: 1_700_000_000_500, push, cursor }
+    SyncRequest { v: PROTOCOL_VERSION, device: device.into(), now: 1_700_000_000_500, push, cursor, unsent: None }
 }
 
 /// Every table of the schema.
-pub const TABLES: &[&str] =
-    &["communes", "villages", "users", "tokens", "records", "record_seq", "mutations", "conflicts", "reviews"];
+pub const TABLES: &[&str] = &[
+    "communes",
+    "villages",
+    "users",
+    "tokens",
+    "records",
+    "record_seq",
+    "mutations",
+    "conflicts",
+    "reviews",
+    "devices",
+    "commune_sync",
+];
 
 pub const PHONE_A: &str = "phone-aaaa-0001";
 pub const PHONE_B: &str = "phone-bbbb-0002";

@@ -10,6 +10,7 @@ mod conflicts;
 mod helpers;
 mod office;
 mod openapi;
+mod ownership;
 mod records;
 mod sync;
 mod web;

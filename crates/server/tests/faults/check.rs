@@ -334,6 +334,8 @@ pub fn converged(w: &World<'_>, s: &Server, distinct_ids: i64, listed: &[Json]) 
             Status::Applied => "applied",
             Status::Superseded => "superseded",
             Status::Conflict => "conflict",
+            // Never stored: a refused mutation leaves no row.
+            Status::Refused => "refused (stored!)",
         };
         if status != m.status || m.result.id != m.id || m.result.record != m.record {
             bad.push(format!("mutation {}: stored result {:?} disagrees with its row", m.id, m.result));
