@@ -112,6 +112,16 @@ pub struct Txt {
     pub open: &'static str,
     pub imported: &'static str,
     pub ios_install: &'static str,
+    // Account safety on the phone (issue 7).
+    pub entered_by: &'static str,
+    pub unsent_waiting: &'static str,
+    pub oldest_waited: &'static str,
+    pub held_other: &'static str,
+    pub evicted_title: &'static str,
+    pub evicted_last_sync: &'static str,
+    pub evicted_unsent: &'static str,
+    pub evicted_after: &'static str,
+    pub understood: &'static str,
 }
 
 pub static VI: Txt = Txt {
@@ -193,6 +203,15 @@ pub static VI: Txt = Txt {
     open: "Mở",
     imported: "Đã nhập từ tệp sao lưu, số bản ghi mới",
     ios_install: "Trên iPhone, Safari xóa dữ liệu của trang sau 7 ngày không mở. Hãy bấm Chia sẻ → “Thêm vào MH chính” để giữ dữ liệu.",
+    entered_by: "Xã nhập hộ",
+    unsent_waiting: "bản ghi chưa gửi về xã",
+    oldest_waited: "bản cũ nhất đã chờ",
+    held_other: "bản ghi của tài khoản khác đang được giữ trên máy này. Chúng sẽ được gửi khi tài khoản đó đăng nhập lại (hoặc khi lưu tệp sao lưu).",
+    evicted_title: "Máy này chưa có dữ liệu của tài khoản",
+    evicted_last_sync: "Lần đồng bộ cuối của tài khoản này (từ máy khác, hoặc từ máy này trước khi trình duyệt xóa dữ liệu):",
+    evicted_unsent: "Khi đó máy ấy còn bản ghi chưa gửi:",
+    evicted_after: "Những gì lưu sau lúc đó mà chưa gửi không có trên máy này. Nếu có tệp sao lưu, hãy nhập tệp đó; nếu không, hãy nhập lại.",
+    understood: "Đã hiểu",
 };
 
 pub static EN: Txt = Txt {
@@ -275,6 +294,15 @@ pub static EN: Txt = Txt {
     imported: "Imported from the backup file, new records",
     ios_install:
         "On iPhone, Safari deletes this site's data after 7 days unused. Tap Share → “Add to Home Screen” to keep it.",
+    entered_by: "Entered by the commune",
+    unsent_waiting: "records not yet sent to the commune",
+    oldest_waited: "the oldest has waited",
+    held_other: "records of another account are kept on this phone. They will be sent when that account logs in again (or saved with a backup).",
+    evicted_title: "This phone has no data of this account",
+    evicted_last_sync: "Last sync of this account (from another phone, or from this one before the browser cleared its data):",
+    evicted_unsent: "That phone then still had unsent records:",
+    evicted_after: "Anything saved after that and not sent is not on this phone. Import a backup file if you have one; otherwise enter it again.",
+    understood: "Understood",
 };
 
 /// The label of a record state.

@@ -56,7 +56,13 @@ pub fn Home() -> impl IntoView {
     };
     let records = Memo::new(move |_| {
         ctx.tick.track();
-        let mut r = engine().map(|e| e.records()).unwrap_or_default();
+        let session = ctx.session.get();
+        let mut r: Vec<LocalRecord> = engine()
+            .map(|e| e.records())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| super::visible(session.as_ref(), r.body.village()))
+            .collect();
         r.sort_by_key(|r| std::cmp::Reverse(r.saved));
         r
     });
@@ -80,6 +86,7 @@ pub fn Home() -> impl IntoView {
                 <LangSwitch/>
             </header>
             <SyncBar unsent=Signal::derive(unsent)/>
+            <super::safety::SafetyNotes/>
             <Notice/>
             <nav class="actions" aria-label="Báo cáo mới">
                 <button class="primary danger" data-testid="new-incident" on:click=move |_| ctx.view.set(View::Incident(None))>
@@ -231,6 +238,9 @@ fn RecordRow(rec: LocalRecord) -> impl IntoView {
                 })}
                 {(!rec.comment.is_empty()).then(|| view! {
                     <span class="comment">{ctx.t().comment} ": " {rec.comment.clone()}</span>
+                })}
+                {rec.entered_by.clone().map(|who| view! {
+                    <span class="small" data-testid="entered-by">{ctx.t().entered_by} ": " {who}</span>
                 })}
             </button>
         </li>
@@ -403,13 +413,27 @@ fn StoragePanel(unsent: Signal<usize>) -> impl IntoView {
             ctx.notice.set(Some(ctx.t().logout_blocked.into()));
             return;
         }
-        // Clear the previous user's records, but never the device id or the
-        // sequence counter: a reused mutation id would be dropped as a duplicate.
+        // Clear this account's records, but never the device ids or the
+        // sequence counter (a reused mutation id would be refused), nor
+        // another account's unsent work waiting on this shared phone.
         let s = crate::platform::storage::LocalStore;
-        for k in sothon_sync::Store::keys(&s, "st.r.").into_iter().chain(sothon_sync::Store::keys(&s, "st.o.")) {
-            sothon_sync::Store::remove(&s, &k);
+        if let Ok(e) = engine() {
+            let held: std::collections::HashSet<String> = e.held().into_iter().map(|m| m.id).collect();
+            for m in e.outbox_all().into_iter().filter(|m| !held.contains(&m.id)) {
+                sothon_sync::Store::remove(&s, &format!("st.o.{}", m.id));
+                sothon_sync::Store::remove(&s, &format!("st.h.{}", m.id));
+            }
+            let session = ctx.session.get_untracked();
+            for r in e.records() {
+                let waiting = r.pending.as_ref().is_some_and(|p| held.contains(p));
+                if super::visible(session.as_ref(), r.body.village()) && !waiting {
+                    sothon_sync::Store::remove(&s, &format!("st.r.{}", r.id));
+                }
+            }
+            if let Some(a) = e.account() {
+                sothon_sync::Store::remove(&s, &format!("st.cur.{a}"));
+            }
         }
-        sothon_sync::Store::remove(&s, "st.cur");
         // Revoke the token on the server too, when it can be reached.
         if let Some(token) = ctx.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone())) {
             leptos::task::spawn_local(async move {

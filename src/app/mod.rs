@@ -7,6 +7,7 @@ mod login;
 #[cfg(feature = "office")]
 mod office;
 mod report;
+mod safety;
 pub mod sync;
 
 use crate::i18n::{Lang, Txt};
@@ -75,17 +76,50 @@ impl Ctx {
         match &s {
             Some(s) => {
                 let _ = LocalStore.set(K_SESSION, &serde_json::to_string(s).unwrap_or_default());
+                set_account(Some(&s.user.username));
+                // Nothing of this account on the phone, yet the server knows
+                // its devices: a new phone, or this one after the browser
+                // cleared its storage. Say what the last sync left.
+                if engine().is_ok_and(|e| e.fresh()) && !s.devices.is_empty() {
+                    let _ = LocalStore.set(
+                        &safety::warning_key(&s.user.username),
+                        &serde_json::to_string(&s.devices).unwrap_or_default(),
+                    );
+                }
             }
-            None => LocalStore.remove(K_SESSION),
+            None => {
+                LocalStore.remove(K_SESSION);
+                set_account(None);
+            }
         }
         self.session.set(s);
     }
 }
 
-/// The sync engine over localStorage (cheap to open: it reads one key). Fails
-/// only when storage refuses even the device id (disabled or full).
+thread_local! {
+    /// The logged-in account: each account has its own device id, cursor
+    /// and outbox on a shared phone (protocol rule 4).
+    static ACCOUNT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+fn set_account(a: Option<&str>) {
+    ACCOUNT.with(|c| *c.borrow_mut() = a.map(str::to_string));
+}
+
+/// The sync engine over localStorage for the logged-in account (cheap to
+/// open: it reads a few keys). Fails only when storage refuses even the
+/// device id (disabled or full).
 pub fn engine() -> Result<Engine<LocalStore>, sothon_sync::StoreError> {
-    Engine::open(LocalStore, browser::new_device_id)
+    match ACCOUNT.with(|c| c.borrow().clone()) {
+        Some(a) => Engine::open_as(LocalStore, &a, browser::new_device_id),
+        None => Engine::open(LocalStore, browser::new_device_id),
+    }
+}
+
+/// Whether the logged-in account may see a record of `village` (a shared
+/// phone can hold another village's unsent work; it stays apart).
+pub fn visible(session: Option<&Session>, village: &str) -> bool {
+    session.is_some_and(|s| s.villages.iter().any(|v| v.id == village))
 }
 
 /// Saves a finished record on the phone and queues it, then goes home and
@@ -139,6 +173,7 @@ fn office_home() -> AnyView {
 #[component]
 pub fn App() -> impl IntoView {
     let stored: Option<Session> = LocalStore.get(K_SESSION).and_then(|s| serde_json::from_str(&s).ok());
+    set_account(stored.as_ref().map(|s| s.user.username.as_str()));
     let lang = Lang::parse(&LocalStore.get(K_LANG).unwrap_or_default());
     let ctx = Ctx {
         lang: RwSignal::new(lang),

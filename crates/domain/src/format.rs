@@ -162,6 +162,45 @@ pub fn parse_number(input: &str) -> Option<f64> {
     serde_json::from_str::<f64>(&format!("{sign}{lead}{trimmed}")).ok().filter(|x| x.is_finite())
 }
 
+/// How long something has waited, in Vietnamese: "5 phút", "3 giờ", "2 ngày"
+/// (under a minute: "vừa xong").
+pub fn waited_vi(ms: i64) -> String {
+    match waited(ms) {
+        None => "vừa xong".into(),
+        Some((n, Unit::Minute)) => format!("{n} phút"),
+        Some((n, Unit::Hour)) => format!("{n} giờ"),
+        Some((n, Unit::Day)) => format!("{n} ngày"),
+    }
+}
+
+/// [`waited_vi`] in English.
+pub fn waited_en(ms: i64) -> String {
+    let plural = |n: i64, w: &str| if n == 1 { format!("1 {w}") } else { format!("{n} {w}s") };
+    match waited(ms) {
+        None => "just now".into(),
+        Some((n, Unit::Minute)) => plural(n, "minute"),
+        Some((n, Unit::Hour)) => plural(n, "hour"),
+        Some((n, Unit::Day)) => plural(n, "day"),
+    }
+}
+
+enum Unit {
+    Minute,
+    Hour,
+    Day,
+}
+
+/// Whole minutes below an hour, whole hours below two days, else days.
+fn waited(ms: i64) -> Option<(i64, Unit)> {
+    let min = ms.max(0) / 60_000;
+    match min {
+        0 => None,
+        1..=59 => Some((min, Unit::Minute)),
+        60..=2879 => Some((min / 60, Unit::Hour)),
+        _ => Some((min / 1440, Unit::Day)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,5 +262,17 @@ mod tests {
         assert_eq!(datetime_vi(ms), "01/12/2026 00:30");
         assert_eq!(date_vi(vn_date(ms)), "01/12/2026");
         assert_eq!(datetime_en(ms), "2026-12-01 00:30");
+    }
+
+    #[test]
+    fn waiting_times_read_naturally() {
+        assert_eq!(waited_vi(30_000), "vừa xong");
+        assert_eq!(waited_vi(-5), "vừa xong", "a phone clock ahead says nothing silly");
+        assert_eq!(waited_vi(5 * 60_000), "5 phút");
+        assert_eq!(waited_vi(3 * 3_600_000 + 59 * 60_000), "3 giờ");
+        assert_eq!(waited_vi(47 * 3_600_000), "47 giờ");
+        assert_eq!(waited_vi(3 * 86_400_000), "3 ngày");
+        assert_eq!(waited_en(60_000), "1 minute");
+        assert_eq!(waited_en(2 * 86_400_000), "2 days");
     }
 }

@@ -549,7 +549,17 @@ impl<S: Store> Engine<S> {
                     rec.base = rec.base.max(r.rev);
                 }
                 if newest {
-                    rec.ver = r.ver;
+                    // A conflict says the server kept a version this phone
+                    // has not seen (another phone's edit, or an approval
+                    // that locked the record): heard of, not seen, so the
+                    // pull that follows still brings the record as it is.
+                    // Only "applied" tells the whole server state (our body,
+                    // received, no comment); a superseded edit changed
+                    // nothing there, so what is there is still to be pulled.
+                    if r.status == Status::Applied {
+                        rec.ver = r.ver;
+                        rec.comment.clear();
+                    }
                     rec.rev = r.rev;
                     rec.receipt = r.receipt.clone();
                     rec.received = Some(r.received);
