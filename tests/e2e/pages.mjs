@@ -124,3 +124,25 @@ export async function axeViolations(page) {
 export async function horizontalOverflow(page) {
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 }
+
+/** Home's notes about unsent work: how long it waits, another account's work kept apart, eviction. */
+export class SafetyNotes {
+  constructor(page) {
+    this.page = page;
+  }
+  unsentWaiting() {
+    return this.page.getByTestId("unsent-waiting");
+  }
+  heldOther() {
+    return this.page.getByTestId("held-other");
+  }
+  evicted() {
+    return this.page.getByTestId("evicted");
+  }
+  evictedUnsent() {
+    return this.page.getByTestId("evicted-unsent");
+  }
+  evictedLastSync() {
+    return this.page.getByTestId("evicted-last-sync");
+  }
+}

@@ -47,3 +47,9 @@ INSERT INTO devices (commune_id, device, user_id, first_seen, last_seen, unsent)
 SELECT commune_id, substr(id, 1, instr(id, ':') - 1), user_id, MIN(received_at), MAX(received_at), 0
 FROM mutations
 GROUP BY commune_id, substr(id, 1, instr(id, ':') - 1);
+
+-- A conflict's public id, "c-" and 16 hex digits of SHA-256 of its mutation
+-- id: lists and URLs name conflicts by it, so device ids are not shown to
+-- other accounts. Filled for older rows at start-up (db::conflicts::fill_public_ids).
+ALTER TABLE conflicts ADD COLUMN public_id TEXT;
+CREATE UNIQUE INDEX conflicts_by_public_id ON conflicts (commune_id, public_id);

@@ -29,6 +29,30 @@ use serde::{Deserialize, Serialize};
 use sothon_domain::protocol::receipt_code;
 use sqlx::SqlitePool;
 
+/// A conflict's public id: "c-" and 16 hex digits of the SHA-256 of its
+/// mutation id, so that lists and URLs do not show device ids.
+pub fn public_id(mutation_id: &str) -> String {
+    use sha2::Digest;
+    let h = sha2::Sha256::digest(mutation_id.as_bytes());
+    let hex: String = h.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("c-{hex}")
+}
+
+/// Gives conflicts stored before public ids existed theirs (run at start-up).
+pub async fn fill_public_ids(db: &SqlitePool) -> sqlx::Result<()> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT commune_id, mutation_id FROM conflicts WHERE public_id IS NULL").fetch_all(db).await?;
+    for (commune, m) in rows {
+        sqlx::query("UPDATE conflicts SET public_id = ? WHERE commune_id = ? AND mutation_id = ?")
+            .bind(public_id(&m))
+            .bind(&commune)
+            .bind(&m)
+            .execute(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// The record as it stands.
 #[derive(Debug, Clone, Serialize)]
 pub struct CurrentSide {
@@ -36,7 +60,9 @@ pub struct CurrentSide {
     pub state: String,
     pub receipt: String,
     pub comment: String,
-    /// Origin device of the current revision.
+    /// Origin device of the current revision (not sent: device ids are not
+    /// shown to other accounts).
+    #[serde(skip)]
     pub device: String,
     /// Device clock when the current revision was saved, ms.
     pub device_at: i64,
@@ -51,7 +77,8 @@ pub struct CurrentSide {
 pub struct IncomingSide {
     /// The revision the edit was based on.
     pub base: i64,
-    /// Origin device of the edit.
+    /// Origin device of the edit (not sent, like [`CurrentSide::device`]).
+    #[serde(skip)]
     pub device: String,
     /// Who pushed it (username and full name).
     pub username: String,
@@ -67,7 +94,7 @@ pub struct IncomingSide {
 /// One unresolved conflict.
 #[derive(Debug, Clone, Serialize)]
 pub struct ConflictRow {
-    /// The conflicting mutation's id (`"{device}:{seq}"`): the conflict's id.
+    /// The conflict's public id ([`public_id`] of the conflicting mutation).
     pub mutation: String,
     pub record: String,
     pub village: String,
@@ -79,6 +106,7 @@ pub struct ConflictRow {
 
 #[derive(sqlx::FromRow)]
 struct ListRow {
+    public_id: String,
     mutation_id: String,
     record_id: String,
     base: i64,
@@ -105,7 +133,7 @@ struct ListRow {
 /// first.
 pub async fn list(db: &SqlitePool, commune: &str, village: Option<&str>) -> anyhow::Result<Vec<ConflictRow>> {
     let rows: Vec<ListRow> = sqlx::query_as(
-        "SELECT c.mutation_id, c.record_id, c.base, c.device, c.body AS incoming_body, c.at AS received_at,
+        "SELECT c.public_id, c.mutation_id, c.record_id, c.base, c.device, c.body AS incoming_body, c.at AS received_at,
                 m.device_at AS incoming_device_at, u.username, u.name,
                 r.village_id, r.kind, r.period, r.rev, r.state, r.receipt, r.comment, r.last_device,
                 r.device_at, r.updated_at, r.body
@@ -146,7 +174,7 @@ pub async fn list(db: &SqlitePool, commune: &str, village: Option<&str>) -> anyh
                     device_at: r.incoming_device_at.unwrap_or(r.received_at),
                     body: incoming,
                 },
-                mutation: r.mutation_id,
+                mutation: r.public_id,
                 record: r.record_id,
                 village: r.village_id,
                 kind: r.kind,
@@ -199,6 +227,7 @@ pub struct Resolved {
 
 #[derive(sqlx::FromRow)]
 struct Target {
+    mutation_id: String,
     record_id: String,
     resolved: i64,
     device: String,
@@ -223,12 +252,12 @@ async fn resolve_once(db: &SqlitePool, user: &AuthUser, mutation: &str, keep: Ke
     let commune = user.commune.as_str();
     let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let target: Option<Target> = sqlx::query_as(
-        "SELECT c.record_id, c.resolved, c.device, c.body, c.at AS received_at,
+        "SELECT c.mutation_id, c.record_id, c.resolved, c.device, c.body, c.at AS received_at,
                 r.village_id, r.rev, r.state, m.device_at AS incoming_device_at, m.skew_ms AS incoming_skew
          FROM conflicts c
          JOIN records r ON r.commune_id = c.commune_id AND r.id = c.record_id
          LEFT JOIN mutations m ON m.commune_id = c.commune_id AND m.id = c.mutation_id
-         WHERE c.commune_id = ? AND c.mutation_id = ?",
+         WHERE c.commune_id = ? AND c.public_id = ?",
     )
     .bind(commune)
     .bind(mutation)
@@ -259,7 +288,7 @@ async fn resolve_once(db: &SqlitePool, user: &AuthUser, mutation: &str, keep: Ke
     )
     .bind(commune)
     .bind(&t.record_id)
-    .bind(mutation)
+    .bind(&t.mutation_id)
     .fetch_one(&mut *tx)
     .await?;
 
@@ -329,7 +358,7 @@ async fn resolve_once(db: &SqlitePool, user: &AuthUser, mutation: &str, keep: Ke
     .bind(now)
     .bind(new_rev)
     .bind(commune)
-    .bind(mutation)
+    .bind(&t.mutation_id)
     .execute(&mut *tx)
     .await?;
     let receipt: String = sqlx::query_scalar("SELECT receipt FROM records WHERE commune_id = ? AND id = ?")

@@ -45,6 +45,7 @@ pub async fn connect(database_url: &str) -> anyhow::Result<SqlitePool> {
         .await
         .with_context(|| format!("opening database {database_url}"))?;
     sqlx::migrate!("./migrations").run(&pool).await.context("running migrations")?;
+    conflicts::fill_public_ids(&pool).await.context("naming older conflicts")?;
     Ok(pool)
 }
 

@@ -240,8 +240,9 @@ async fn apply_new(
         }
         Some((rev, ..)) => {
             sqlx::query(
-                "INSERT INTO conflicts (commune_id, mutation_id, record_id, base, device, body, at, resolved)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
+                "INSERT INTO conflicts (commune_id, mutation_id, record_id, base, device, body, at, resolved,
+                                        public_id)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
             )
             .bind(commune)
             .bind(&m.id)
@@ -250,6 +251,7 @@ async fn apply_new(
             .bind(origin)
             .bind(&body)
             .bind(now)
+            .bind(super::conflicts::public_id(&m.id))
             .execute(&mut **tx)
             .await?;
             // An approved record stays approved: the late edit waits beside it.

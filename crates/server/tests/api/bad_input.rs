@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use sothon_domain::protocol::Role;
 use sothon_server::auth::token_hash;
 use sothon_server::db::accounts::{add_commune, add_village};
+use sothon_server::db::conflicts::public_id;
 use sothon_server::routes::ROUTES;
 use sothon_server::{add_user, NewUser};
 use std::collections::BTreeSet;
@@ -171,7 +172,7 @@ fn endpoints(t: &Tokens) -> Vec<Endpoint> {
         cases,
     };
     let review = "/api/v1/records/r.pq-t01.2026-11/review";
-    let resolve = "/api/v1/conflicts/phone-bbbb-0002:1/resolve";
+    let resolve = &format!("/api/v1/conflicts/{}/resolve", public_id("phone-bbbb-0002:1"));
     // Only required fields in the valid bodies: each one's absence is a 400.
     let new_user = json!({"username": "nguoimoi", "password": "mat-khau-2026", "name": "Người Mới", "role": "officer"});
     vec![
@@ -350,7 +351,7 @@ fn endpoints(t: &Tokens) -> Vec<Endpoint> {
                 case(
                     "unknown conflict",
                     &t.officer,
-                    "/api/v1/conflicts/phone-zzzz-0009:1/resolve",
+                    &format!("/api/v1/conflicts/{}/resolve", public_id("phone-zzzz-0009:1")),
                     Some(json!({"keep": "incoming", "rev": 2})),
                     S::NOT_FOUND,
                     "not_found",
@@ -358,7 +359,7 @@ fn endpoints(t: &Tokens) -> Vec<Endpoint> {
                 case(
                     "other commune's conflict",
                     &t.officer,
-                    "/api/v1/conflicts/phone-ffff-0006:1/resolve",
+                    &format!("/api/v1/conflicts/{}/resolve", public_id("phone-ffff-0006:1")),
                     Some(json!({"keep": "incoming", "rev": 2})),
                     S::NOT_FOUND,
                     "not_found",
@@ -366,7 +367,7 @@ fn endpoints(t: &Tokens) -> Vec<Endpoint> {
                 case(
                     "other village's conflict",
                     &t.head1,
-                    "/api/v1/conflicts/phone-dddd-0004:1/resolve",
+                    &format!("/api/v1/conflicts/{}/resolve", public_id("phone-dddd-0004:1")),
                     Some(json!({"keep": "incoming", "rev": 2})),
                     S::FORBIDDEN,
                     "forbidden",

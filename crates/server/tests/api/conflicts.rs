@@ -4,11 +4,13 @@ use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sothon_domain::protocol::receipt_code;
+use sothon_server::db::conflicts::public_id;
 
 const CONFLICT_B1: &str = "phone-bbbb-0002:1";
 
+/// The resolve URL of the conflict kept for `mutation` (named by its public id).
 fn resolve_path(mutation: &str) -> String {
-    format!("/api/v1/conflicts/{mutation}/resolve")
+    format!("/api/v1/conflicts/{}/resolve", public_id(mutation))
 }
 
 /// Village head on phone A makes rev 2; the digital team's phone B edited
@@ -33,17 +35,16 @@ async fn conflicts_are_listed_with_both_versions_within_the_users_scope() {
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 1);
     let c = &list[0];
-    assert_eq!(c["mutation"], CONFLICT_B1);
+    assert_eq!(c["mutation"], public_id(CONFLICT_B1));
+    assert!(c["current"].get("device").is_none() && c["incoming"].get("device").is_none(), "no device ids shown");
     assert_eq!(c["record"], REC_T01);
     assert_eq!(c["village"], "pq-t01");
     assert_eq!(c["kind"], "report");
     assert_eq!(c["period"], "2026-11");
     assert_eq!(c["current"]["rev"], 2);
     assert_eq!(c["current"]["state"], "conflict");
-    assert_eq!(c["current"]["device"], PHONE_A);
     assert_eq!(c["current"]["body"]["values"]["pop"], 101.0);
     assert_eq!(c["incoming"]["base"], 1);
-    assert_eq!(c["incoming"]["device"], PHONE_B);
     assert_eq!(c["incoming"]["username"], "congnghe1");
     assert_eq!(c["incoming"]["name"], "Nông Văn Chiến");
     assert_eq!(c["incoming"]["device_at"], 1_700_000_000_000i64);
@@ -67,7 +68,8 @@ async fn keeping_the_incoming_edit_makes_it_the_next_revision() {
     let app = spawn().await;
     let (head, team, officer) = with_a_conflict(&app).await;
     let cursor = app.count("SELECT MAX(ver) FROM records").await;
-    let (status, r) = app.post_json(&officer, &resolve_path(CONFLICT_B1), &json!({"keep": "incoming", "rev": 2})).await;
+    let (status, r) =
+        app.post_json(&officer, &resolve_path(CONFLICT_B1), &json!({"keep": "incoming", "rev": 2})).await;
     assert_eq!(status, StatusCode::OK, "{r}");
     assert_eq!(r["keep"], "incoming");
     assert_eq!(r["rev"], 3);
@@ -95,7 +97,8 @@ async fn keeping_the_incoming_edit_makes_it_the_next_revision() {
     assert_eq!(app.count("SELECT rev FROM records").await, 3);
 
     // Settled once only.
-    let (status, e) = app.post_json(&officer, &resolve_path(CONFLICT_B1), &json!({"keep": "current", "rev": 3})).await;
+    let (status, e) =
+        app.post_json(&officer, &resolve_path(CONFLICT_B1), &json!({"keep": "current", "rev": 3})).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(e["error"], "resolved");
 }
@@ -104,9 +107,12 @@ async fn keeping_the_incoming_edit_makes_it_the_next_revision() {
 async fn keeping_the_current_revision_restores_the_records_state() {
     let app = spawn().await;
     let (head, _team, _officer) = with_a_conflict(&app).await;
-    // Percent-encoded ':' works as well; the village's own head may resolve.
-    let path = "/api/v1/conflicts/phone-bbbb-0002%3A1/resolve";
-    let (status, r) = app.post_json(&head, path, &json!({"keep": "current", "rev": 2})).await;
+    // The village's own head may resolve; the old name (the mutation id,
+    // which shows a device id) is not a conflict's name any more.
+    let old = "/api/v1/conflicts/phone-bbbb-0002%3A1/resolve";
+    let (status, _) = app.post_json(&head, old, &json!({"keep": "current", "rev": 2})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, r) = app.post_json(&head, &resolve_path(CONFLICT_B1), &json!({"keep": "current", "rev": 2})).await;
     assert_eq!(status, StatusCode::OK, "{r}");
     assert_eq!((r["rev"].as_i64(), r["state"].as_str()), (Some(2), Some("received")));
     assert_eq!(app.record_body(REC_T01).await["values"]["pop"], 101.0);
@@ -134,7 +140,8 @@ async fn a_returned_record_stays_returned_and_an_approved_one_approved() {
     app.push(&team, "phone-cccc-0003", 1, 1, report("pq-t01", 6.0, 6.0)).await;
     assert_eq!(app.get_ok(&officer, "/api/v1/conflicts").await.as_array().unwrap().len(), 2);
 
-    let (_, r) = app.post_json(&officer, &resolve_path(CONFLICT_B1), &json!({"keep": "current", "rev": 2})).await;
+    let (_, r) =
+        app.post_json(&officer, &resolve_path(CONFLICT_B1), &json!({"keep": "current", "rev": 2})).await;
     assert_eq!((r["state"].as_str(), r["remaining"].as_i64()), (Some("conflict"), Some(1)), "one still waits");
     let (_, r) =
         app.post_json(&officer, &resolve_path("phone-cccc-0003:1"), &json!({"keep": "current", "rev": 2})).await;
@@ -162,7 +169,13 @@ async fn only_the_office_or_the_villages_head_resolves_and_stale_revisions_are_4
         (&team, resolve_path(CONFLICT_B1), body.clone(), StatusCode::FORBIDDEN, "forbidden"),
         (&other, resolve_path(CONFLICT_B1), body.clone(), StatusCode::FORBIDDEN, "forbidden"),
         (&officer, resolve_path("phone-zzzz-0009:1"), body.clone(), StatusCode::NOT_FOUND, "not_found"),
-        (&officer, resolve_path(CONFLICT_B1), json!({"keep": "incoming", "rev": 1}), StatusCode::CONFLICT, "stale"),
+        (
+            &officer,
+            resolve_path(CONFLICT_B1),
+            json!({"keep": "incoming", "rev": 1}),
+            StatusCode::CONFLICT,
+            "stale",
+        ),
         (
             &officer,
             resolve_path(CONFLICT_B1),
@@ -170,8 +183,20 @@ async fn only_the_office_or_the_villages_head_resolves_and_stale_revisions_are_4
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid",
         ),
-        (&officer, resolve_path(CONFLICT_B1), json!({"keep": "current"}), StatusCode::BAD_REQUEST, "bad_json"),
-        (&officer, resolve_path(CONFLICT_B1), json!({"keep": 1, "rev": 2}), StatusCode::BAD_REQUEST, "bad_json"),
+        (
+            &officer,
+            resolve_path(CONFLICT_B1),
+            json!({"keep": "current"}),
+            StatusCode::BAD_REQUEST,
+            "bad_json",
+        ),
+        (
+            &officer,
+            resolve_path(CONFLICT_B1),
+            json!({"keep": 1, "rev": 2}),
+            StatusCode::BAD_REQUEST,
+            "bad_json",
+        ),
     ];
     for (token, path, body, status, code) in cases {
         let (got, e) = app.post_json(token, &path, &body).await;
