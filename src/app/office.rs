@@ -12,19 +12,31 @@ use super::Ctx;
 use crate::i18n::Lang;
 use crate::platform::http::{call, HttpError};
 use leptos::prelude::*;
-use serde_json::{json, Value};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use sothon_domain::aggregate::Figure;
+use sothon_domain::api::{
+    diff, Account, CommuneFigures, Conflict, DueRequest, NewUserRequest, NewVillageRequest, Overview, ResolveRequest,
+    ReviewRequest, VillageLine,
+};
 use sothon_domain::catalogue::current as catalogue;
-use sothon_domain::format::{date_vi, datetime_vi, number_vi, parse_date_iso, vn_date};
-use sothon_domain::protocol::Role;
+use sothon_domain::format::{date_vi, datetime_vi, number_vi, vn_date};
+use sothon_domain::protocol::{RecordState, Role, Village};
 use sothon_domain::{Period, PeriodKind};
 
 fn token(ctx: Ctx) -> String {
     ctx.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone())).unwrap_or_default()
 }
 
-/// Calls the API with the session's token; errors become a Vietnamese message.
-async fn api(ctx: Ctx, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
-    match call::<Value, Value>(method, path, body.as_ref(), Some(&token(ctx))).await {
+/// The typed client: calls the API with the session's token; errors become
+/// a Vietnamese message (a 401 ends the session).
+async fn api<B: Serialize, R: DeserializeOwned>(
+    ctx: Ctx,
+    method: &str,
+    path: &str,
+    body: Option<B>,
+) -> Result<R, String> {
+    match call::<B, R>(method, path, body.as_ref(), Some(&token(ctx))).await {
         Ok(v) => Ok(v),
         Err(HttpError::Status(401, _)) => {
             ctx.set_session(None);
@@ -38,27 +50,38 @@ async fn api(ctx: Ctx, method: &str, path: &str, body: Option<Value>) -> Result<
     }
 }
 
-fn s(v: &Value, k: &str) -> String {
-    match v.get(k) {
-        Some(Value::String(x)) => x.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => String::new(),
-    }
+/// A GET through [`api`].
+async fn get<R: DeserializeOwned>(ctx: Ctx, path: &str) -> Result<R, String> {
+    api::<(), R>(ctx, "GET", path, None).await
 }
 
-fn n(v: &Value, k: &str) -> i64 {
-    v.get(k).and_then(Value::as_i64).unwrap_or(0)
-}
+/// What a decision's answer is, to the screens: done, or why not.
+type Outcome = Result<(), String>;
 
-/// "state" → its Vietnamese label.
-fn state_vi(state: &str) -> &'static str {
+/// A record state's Vietnamese label (`None`: not reported).
+fn state_vi(state: Option<RecordState>) -> &'static str {
     match state {
-        "received" => "Xã đã nhận",
-        "returned" => "Đã trả lại",
-        "approved" => "Đã duyệt",
-        "conflict" => "Có xung đột",
-        _ => "Chưa báo cáo",
+        Some(RecordState::Received) => "Xã đã nhận",
+        Some(RecordState::Returned) => "Đã trả lại",
+        Some(RecordState::Approved) => "Đã duyệt",
+        Some(RecordState::Conflict) => "Có xung đột",
+        None => "Chưa báo cáo",
     }
+}
+
+/// The CSS badge of a state.
+fn state_badge(state: Option<RecordState>) -> &'static str {
+    match state {
+        Some(RecordState::Received) => "badge received",
+        Some(RecordState::Approved) => "badge approved",
+        Some(RecordState::Returned | RecordState::Conflict) => "badge attention",
+        None => "badge draft",
+    }
+}
+
+/// How a state is named in `data-state` (as the server spells it).
+fn state_attr(state: Option<RecordState>) -> &'static str {
+    state.map(sothon_domain::api::state_str).unwrap_or("")
 }
 
 /// The office home.
@@ -71,18 +94,18 @@ pub fn Office() -> impl IntoView {
     let overview = LocalResource::new(move || {
         refresh.track();
         let p = period.get();
-        async move { api(ctx, "GET", &format!("/api/v1/overview?period={p}"), None).await }
+        async move { get::<Overview>(ctx, &format!("/api/v1/overview?period={p}")).await }
     });
     let conflicts = LocalResource::new(move || {
         refresh.track();
-        async move { api(ctx, "GET", "/api/v1/conflicts", None).await }
+        async move { get::<Vec<Conflict>>(ctx, "/api/v1/conflicts").await }
     });
     let figures = LocalResource::new(move || {
         refresh.track();
         let p = period.get();
-        async move { api(ctx, "GET", &format!("/api/v1/aggregate?period={p}"), None).await }
+        async move { get::<CommuneFigures>(ctx, &format!("/api/v1/aggregate?period={p}")).await }
     });
-    let done = move |r: Result<Value, String>, ok: &str| {
+    let done = move |r: Outcome, ok: &str| {
         match r {
             Ok(_) => ctx.notice.set(Some(ok.to_string())),
             Err(e) => ctx.notice.set(Some(e)),
@@ -132,14 +155,14 @@ pub fn Office() -> impl IntoView {
                     None => view! { <p>"…"</p> }.into_any(),
                     Some(Err(e)) => view! { <p class="warn">{e}</p> }.into_any(),
                     Some(Ok(ov)) => {
-                        let sm = ov.get("summary").cloned().unwrap_or_default();
+                        let sm = &ov.summary;
                         view! {
                             <p data-testid="office-summary">
                                 {format!("Đã báo cáo {}/{} · chưa báo cáo {} · đã duyệt {} · trả lại {} · xung đột {} · hạn {}",
-                                    n(&sm, "reported"), n(&sm, "villages"), n(&sm, "missing"), n(&sm, "approved"), n(&sm, "returned"), n(&sm, "conflict"), parse_date_iso(&s(&ov, "due")).map(date_vi).unwrap_or_default())}
+                                    sm.reported, sm.villages, sm.missing, sm.approved, sm.returned, sm.conflict, date_vi(ov.due))}
                             </p>
                             <ul class="records" data-testid="office-villages">
-                                {ov.get("villages").and_then(Value::as_array).cloned().unwrap_or_default().into_iter().map(|v| view! { <VillageRow v=v on_done=done/> }).collect_view()}
+                                {ov.villages.into_iter().map(|v| view! { <VillageRow v=v on_done=done/> }).collect_view()}
                             </ul>
                         }.into_any()
                     }
@@ -151,7 +174,6 @@ pub fn Office() -> impl IntoView {
                     None => view! { <p>"…"</p> }.into_any(),
                     Some(Err(e)) => view! { <p class="warn">{e}</p> }.into_any(),
                     Some(Ok(list)) => {
-                        let list = list.as_array().cloned().unwrap_or_default();
                         if list.is_empty() {
                             return view! { <p class="muted" data-testid="no-conflicts">{"Không có xung đột."}</p> }.into_any();
                         }
@@ -171,7 +193,7 @@ pub fn Office() -> impl IntoView {
             <button data-testid="logout" on:click=move |_| {
                 let t = token(ctx);
                 leptos::task::spawn_local(async move {
-                    let _ = call::<(), Value>("POST", "/api/v1/logout", None, Some(&t)).await;
+                    let _ = call::<(), serde::de::IgnoredAny>("POST", "/api/v1/logout", None, Some(&t)).await;
                 });
                 ctx.set_session(None);
             }>{move || ctx.t().logout}</button>
@@ -181,18 +203,15 @@ pub fn Office() -> impl IntoView {
 
 /// Sets the period's due date; phones get it with their next sync.
 #[component]
-fn DueEditor(
-    period: RwSignal<Period>,
-    on_done: impl Fn(Result<Value, String>, &str) + Copy + 'static,
-) -> impl IntoView {
+fn DueEditor(period: RwSignal<Period>, on_done: impl Fn(Outcome, &str) + Copy + 'static) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let due = RwSignal::new(String::new());
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let body = json!({ "period": period.get_untracked().to_string(), "due": due.get_untracked() });
+        let body = DueRequest { period: period.get_untracked().to_string(), due: due.get_untracked() };
         leptos::task::spawn_local(async move {
-            let r = api(ctx, "POST", "/api/v1/due", Some(body)).await;
-            on_done(r, "Đã đặt hạn nộp — các thôn nhận được ở lần đồng bộ tới");
+            let r = api::<_, sothon_domain::protocol::DueDate>(ctx, "POST", "/api/v1/due", Some(body)).await;
+            on_done(r.map(drop), "Đã đặt hạn nộp — các thôn nhận được ở lần đồng bộ tới");
         });
     };
     view! {
@@ -206,17 +225,21 @@ fn DueEditor(
 
 /// One village's line: report state, receipt, clock skew, incidents; review.
 #[component]
-fn VillageRow(v: Value, on_done: impl Fn(Result<Value, String>, &str) + Copy + 'static) -> impl IntoView {
+fn VillageRow(v: VillageLine, on_done: impl Fn(Outcome, &str) + Copy + 'static) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let report = v.get("report").cloned().filter(|r| !r.is_null());
     let comment = RwSignal::new(String::new());
-    let state = report.as_ref().map(|r| s(r, "state")).unwrap_or_default();
+    let state = v.report.as_ref().map(|r| r.state);
     let review = move |decision: &'static str, record: String, rev: i64| {
-        let body = json!({ "decision": decision, "comment": comment.get_untracked(), "rev": rev });
+        let body = ReviewRequest {
+            decision: decision.into(),
+            comment: comment.get_untracked(),
+            rev: u32::try_from(rev).unwrap_or(0),
+        };
         leptos::task::spawn_local(async move {
-            let r = api(ctx, "POST", &format!("/api/v1/records/{record}/review"), Some(body)).await;
+            let path = format!("/api/v1/records/{record}/review");
+            let r = api::<_, sothon_domain::api::Reviewed>(ctx, "POST", &path, Some(body)).await;
             on_done(
-                r,
+                r.map(drop),
                 if decision == "approve" {
                     "Đã duyệt báo cáo"
                 } else {
@@ -225,19 +248,20 @@ fn VillageRow(v: Value, on_done: impl Fn(Result<Value, String>, &str) + Copy + '
             );
         });
     };
-    let skew = report.as_ref().map(|r| n(r, "skew_ms")).unwrap_or(0);
+    let skew = v.report.as_ref().map(|r| r.skew_ms).unwrap_or(0);
+    let counts = format!("Sự cố: {} · Hoạt động: {} · Xung đột: {}", v.incidents, v.activities, v.conflicts);
     view! {
-        <li data-testid="office-village" data-village=s(&v, "village") data-state=state.clone()>
-            <p class="title"><b>{s(&v, "name")}</b> " — " <span class=format!("badge {}", match state.as_str() { "received" => "received", "approved" => "approved", "returned" | "conflict" => "attention", _ => "draft" })>{state_vi(&state)}</span></p>
-            {report.clone().map(|r| view! {
+        <li data-testid="office-village" data-village=v.village.clone() data-state=state_attr(state)>
+            <p class="title"><b>{v.name.clone()}</b> " — " <span class=state_badge(state)>{state_vi(state)}</span></p>
+            {v.report.clone().map(|r| view! {
                 <p class="small">
-                    {format!("Mã biên nhận {} · nhận lúc {}", s(&r, "receipt"), datetime_vi(n(&r, "received_at")))}
+                    {format!("Mã biên nhận {} · nhận lúc {}", r.receipt, datetime_vi(r.received_at))}
                     {(skew.abs() > 5 * 60 * 1000).then(|| format!(" · đồng hồ điện thoại lệch {} giờ", number_vi(skew as f64 / 3_600_000.0, 1)))}
                 </p>
             })}
-            <p class="small">{format!("Sự cố: {} · Hoạt động: {} · Xung đột: {}", n(&v, "incidents"), n(&v, "activities"), n(&v, "conflicts"))}</p>
-            {report.filter(|r| s(r, "state") == "received").map(|r| {
-                let (rec, rev) = (s(&r, "record"), n(&r, "rev"));
+            <p class="small">{counts}</p>
+            {v.report.filter(|r| r.state == RecordState::Received).map(|r| {
+                let (rec, rev) = (r.record.clone(), r.rev);
                 let rec2 = rec.clone();
                 view! {
                     <div class="row">
@@ -252,58 +276,34 @@ fn VillageRow(v: Value, on_done: impl Fn(Result<Value, String>, &str) + Copy + '
     }
 }
 
-/// What differs between two versions of a report, field by field.
-fn diff(a: &Value, b: &Value) -> Vec<(String, String, String)> {
-    let cat = catalogue();
-    let empty = serde_json::Map::new();
-    let va = a.get("values").and_then(Value::as_object).unwrap_or(&empty);
-    let vb = b.get("values").and_then(Value::as_object).unwrap_or(&empty);
-    let mut keys: Vec<&String> = va.keys().chain(vb.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    let mut out: Vec<(String, String, String)> = keys
-        .into_iter()
-        .filter(|k| va.get(*k) != vb.get(*k))
-        .map(|k| {
-            let label = cat.indicator(k).map(|i| i.vi.clone()).unwrap_or_else(|| k.clone());
-            let show = |v: Option<&Value>| match v {
-                Some(Value::Number(x)) => number_vi(x.as_f64().unwrap_or(f64::NAN), 2),
-                Some(Value::Bool(b)) => if *b { "Có" } else { "Không" }.into(),
-                Some(Value::String(t)) => t.clone(),
-                _ => "—".into(),
-            };
-            (label, show(va.get(k)), show(vb.get(k)))
-        })
-        .collect();
-    for f in ["difficulties", "proposals", "description", "participants", "helped"] {
-        if a.get(f) != b.get(f) {
-            out.push((f.to_string(), s(a, f), s(b, f)));
-        }
-    }
-    out
-}
-
 /// A conflict: the current version and the incoming one, side by side.
 #[component]
-fn ConflictCard(c: Value, on_done: impl Fn(Result<Value, String>, &str) + Copy + 'static) -> impl IntoView {
+fn ConflictCard(c: Conflict, on_done: impl Fn(Outcome, &str) + Copy + 'static) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let cur = c.get("current").cloned().unwrap_or_default();
-    let inc = c.get("incoming").cloned().unwrap_or_default();
-    let rows = diff(&cur.get("body").cloned().unwrap_or_default(), &inc.get("body").cloned().unwrap_or_default());
-    let mutation = s(&c, "mutation");
-    let rev = n(&cur, "rev");
+    let cat = catalogue();
+    let rows: Vec<(String, String, String)> = diff(&c.current.body, &c.incoming.body)
+        .into_iter()
+        .map(|d| {
+            let label = cat.indicator(&d.key).map(|i| i.vi.clone()).unwrap_or(d.key);
+            (label, d.before.unwrap_or_else(|| "—".into()), d.after.unwrap_or_else(|| "—".into()))
+        })
+        .collect();
+    let mutation = c.mutation.clone();
+    let rev = u32::try_from(c.current.rev).unwrap_or(0);
     let resolve = move |keep: &'static str, m: String| {
         leptos::task::spawn_local(async move {
-            let r =
-                api(ctx, "POST", &format!("/api/v1/conflicts/{m}/resolve"), Some(json!({ "keep": keep, "rev": rev })))
-                    .await;
-            on_done(r, "Đã xử lý xung đột");
+            let body = ResolveRequest { keep: keep.into(), rev };
+            let path = format!("/api/v1/conflicts/{m}/resolve");
+            let r = api::<_, sothon_domain::api::Resolved>(ctx, "POST", &path, Some(body)).await;
+            on_done(r.map(drop), "Đã xử lý xung đột");
         });
     };
     let m2 = mutation.clone();
+    let period = c.period.map(|p| p.to_string()).unwrap_or_default();
+    let by = format!("bản mới của {} lúc {}", c.incoming.name, datetime_vi(c.incoming.received_at));
     view! {
         <div class="conflict" data-testid="conflict">
-            <p><b>{s(&c, "village")}</b> " · " {s(&c, "period")} " · " {format!("bản mới của {} lúc {}", s(&inc, "name"), datetime_vi(n(&inc, "received_at")))}</p>
+            <p><b>{c.village.clone()}</b> " · " {period} " · " {by}</p>
             <table class="diff">
                 <thead><tr><th scope="col">"Mục"</th><th scope="col">"Bản hiện tại"</th><th scope="col">"Bản mới"</th></tr></thead>
                 <tbody>{rows.into_iter().map(|(k, a, b)| view! { <tr><th scope="row">{k}</th><td>{a}</td><td>{b}</td></tr> }).collect_view()}</tbody>
@@ -316,43 +316,41 @@ fn ConflictCard(c: Value, on_done: impl Fn(Result<Value, String>, &str) + Copy +
     }
 }
 
-/// The commune's figures for the period, with the plan's targets.
+/// The commune's figures for the period, with the plan's targets. A target
+/// is judged only when every village's figure is in ("chưa đủ số liệu"
+/// otherwise): one village's fibre does not make the commune's.
 #[component]
-fn Figures(f: Value) -> impl IntoView {
+fn Figures(f: CommuneFigures) -> impl IntoView {
     let cat = catalogue();
-    let aggs = f.get("aggregates").and_then(Value::as_array).cloned().unwrap_or_default();
-    let targets = f.get("targets").and_then(Value::as_array).cloned().unwrap_or_default();
-    let number = |fig: &Value| -> Option<f64> {
-        fig.get("number")
-            .and_then(Value::as_f64)
-            .or_else(|| fig.get("ratio").and_then(|r| r.get("value")).and_then(Value::as_f64))
-    };
-    let rows: Vec<_> = aggs
-        .into_iter()
+    let rows: Vec<_> = f
+        .aggregates
+        .iter()
         .filter_map(|a| {
-            let key = s(&a, "key");
-            let ind = cat.indicator(&key)?;
-            let fig = a.get("figure")?;
-            let shown = if let Some(x) = number(fig) {
-                format!("{} {}", number_vi(x, 2), ind.unit)
-            } else if let Some(b) = fig.get("flag").and_then(Value::as_bool) {
-                if b { "Có" } else { "Không" }.to_string()
-            } else {
-                return None;
+            let ind = cat.indicator(&a.key)?;
+            let shown = match &a.figure {
+                Figure::Flag(Some(b)) => if *b { "Có" } else { "Không" }.to_string(),
+                _ => format!("{} {}", number_vi(a.number()?, 2), ind.unit),
             };
-            let met = targets.iter().find(|t| s(t, "key") == key).and_then(|t| t.get("met")).and_then(Value::as_bool);
-            Some((ind.vi.clone(), shown, format!("{}/{}", n(&a, "villages_reporting"), n(&a, "villages_total")), met))
+            let target = f.targets.iter().find(|t| t.key == a.key);
+            let judged = target.map(|t| match (t.complete, t.met) {
+                (false, _) => " · chưa đủ số liệu",
+                (true, Some(true)) => " ✓",
+                (true, Some(false)) => " ✗ chưa đạt mục tiêu",
+                (true, None) => "",
+            });
+            let unmet = target.is_some_and(|t| t.complete && t.met == Some(false));
+            Some((ind.vi.clone(), shown, format!("{}/{}", a.villages_reporting, a.villages_total), judged, unmet))
         })
         .collect();
     view! {
-        <p class="small">{format!("{} · {} thôn đã báo cáo", s(&f, "label"), f.get("villages_reported").and_then(Value::as_array).map(Vec::len).unwrap_or(0))}</p>
+        <p class="small">{format!("{} · {} thôn đã báo cáo", f.label, f.villages_reported.len())}</p>
         <table class="figures" data-testid="figures">
             <thead><tr><th scope="col">"Chỉ tiêu"</th><th scope="col">"Toàn xã"</th><th scope="col">"Số thôn"</th></tr></thead>
             <tbody>
-                {rows.into_iter().map(|(label, value, villages, met)| view! {
-                    <tr class:unmet=met == Some(false)>
+                {rows.into_iter().map(|(label, value, villages, judged, unmet)| view! {
+                    <tr class:unmet=unmet>
                         <th scope="row">{label}</th>
-                        <td>{value} {met.map(|m| if m { " ✓" } else { " ✗ chưa đạt mục tiêu" })}</td>
+                        <td>{value} {judged}</td>
                         <td>{villages}</td>
                     </tr>
                 }).collect_view()}
@@ -368,11 +366,11 @@ fn Admin() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let users = LocalResource::new(move || {
         refresh.track();
-        async move { api(ctx, "GET", "/api/v1/users", None).await }
+        async move { get::<Vec<Account>>(ctx, "/api/v1/users").await }
     });
     let villages = LocalResource::new(move || {
         refresh.track();
-        async move { api(ctx, "GET", "/api/v1/villages", None).await }
+        async move { get::<Vec<Village>>(ctx, "/api/v1/villages").await }
     });
     let (vid, vname) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let (uname, upass, ufull, urole, uvillage) = (
@@ -384,9 +382,10 @@ fn Admin() -> impl IntoView {
     );
     let add_village = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let body = json!({ "id": vid.get_untracked().trim(), "name": vname.get_untracked().trim() });
+        let body =
+            NewVillageRequest { id: vid.get_untracked().trim().into(), name: vname.get_untracked().trim().into() };
         leptos::task::spawn_local(async move {
-            match api(ctx, "POST", "/api/v1/villages", Some(body)).await {
+            match api::<_, Village>(ctx, "POST", "/api/v1/villages", Some(body)).await {
                 Ok(_) => {
                     ctx.notice.set(Some("Đã thêm thôn".into()));
                     vid.set(String::new());
@@ -400,13 +399,15 @@ fn Admin() -> impl IntoView {
     let add_user = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let village = uvillage.get_untracked();
-        let body = json!({
-            "username": uname.get_untracked().trim(), "password": upass.get_untracked(),
-            "name": ufull.get_untracked().trim(), "role": urole.get_untracked(),
-            "village": if village.is_empty() { Value::Null } else { Value::String(village) },
-        });
+        let body = NewUserRequest {
+            username: uname.get_untracked().trim().into(),
+            password: upass.get_untracked(),
+            name: ufull.get_untracked().trim().into(),
+            role: urole.get_untracked(),
+            village: (!village.is_empty()).then_some(village),
+        };
         leptos::task::spawn_local(async move {
-            match api(ctx, "POST", "/api/v1/users", Some(body)).await {
+            match api::<_, Account>(ctx, "POST", "/api/v1/users", Some(body)).await {
                 Ok(_) => {
                     ctx.notice.set(Some("Đã tạo tài khoản".into()));
                     uname.set(String::new());
@@ -418,12 +419,11 @@ fn Admin() -> impl IntoView {
             refresh.update(|x| *x += 1);
         });
     };
-    let village_list =
-        move || villages.get().and_then(Result::ok).and_then(|v| v.as_array().cloned()).unwrap_or_default();
+    let village_list = move || villages.get().and_then(Result::ok).unwrap_or_default();
     view! {
         <section class="card" aria-labelledby="adm-v">
             <h2 id="adm-v">"Thôn"</h2>
-            <ul data-testid="admin-villages">{move || village_list().into_iter().map(|v| view! { <li>{s(&v, "id")} " — " {s(&v, "name")}</li> }).collect_view()}</ul>
+            <ul data-testid="admin-villages">{move || village_list().into_iter().map(|v| view! { <li>{v.id} " — " {v.name}</li> }).collect_view()}</ul>
             <form on:submit=add_village data-testid="add-village">
                 <label for="v-id">"Mã thôn"</label>
                 <input id="v-id" prop:value=vid on:input=move |e| vid.set(event_target_value(&e))/>
@@ -435,8 +435,8 @@ fn Admin() -> impl IntoView {
         <section class="card" aria-labelledby="adm-u">
             <h2 id="adm-u">"Tài khoản"</h2>
             <ul data-testid="admin-users">
-                {move || users.get().and_then(Result::ok).and_then(|v| v.as_array().cloned()).unwrap_or_default().into_iter().map(|u| view! {
-                    <li>{s(&u, "username")} " — " {s(&u, "name")} " (" {s(&u, "role")} {let v = s(&u, "village"); (!v.is_empty()).then(|| format!(", {v}"))} ")"</li>
+                {move || users.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|u| view! {
+                    <li>{u.username} " — " {u.name} " (" {u.role.label_vi()} {u.village.map(|v| format!(", {v}"))} ")"</li>
                 }).collect_view()}
             </ul>
             <form on:submit=add_user data-testid="add-user">
@@ -456,7 +456,7 @@ fn Admin() -> impl IntoView {
                 <label for="u-village">"Thôn (với trưởng thôn, tổ CNS)"</label>
                 <select id="u-village" on:change=move |e| uvillage.set(event_target_value(&e))>
                     <option value="">"—"</option>
-                    {move || village_list().into_iter().map(|v| view! { <option value=s(&v, "id")>{s(&v, "name")}</option> }).collect_view()}
+                    {move || village_list().into_iter().map(|v| view! { <option value=v.id>{v.name}</option> }).collect_view()}
                 </select>
                 <button type="submit" class="primary">"Tạo tài khoản"</button>
             </form>

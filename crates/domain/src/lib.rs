@@ -12,6 +12,7 @@
 //! Nothing here does I/O, so everything is tested with plain `#[test]`s.
 
 pub mod aggregate;
+pub mod api;
 pub mod catalogue;
 pub mod event;
 pub mod format;

@@ -2,7 +2,6 @@
 
 use crate::auth::AuthUser;
 use anyhow::{bail, Context};
-use serde::Serialize;
 use sothon_domain::protocol::{Role, Village};
 use sothon_domain::FieldError;
 use sqlx::{Row, SqlitePool};
@@ -221,18 +220,8 @@ pub async fn add_user(db: &SqlitePool, u: NewUser) -> anyhow::Result<String> {
     }
 }
 
-/// One account as `GET /api/v1/users` lists it (never the password hash).
-#[derive(Debug, Clone, Serialize)]
-pub struct UserRow {
-    pub id: String,
-    pub username: String,
-    pub name: String,
-    pub role: Role,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub village: Option<String>,
-    /// Server ms.
-    pub created_at: i64,
-}
+/// An account as `GET /api/v1/users` lists it.
+pub use sothon_domain::api::Account as UserRow;
 
 /// The accounts of `commune`, by username.
 pub async fn list_users(db: &SqlitePool, commune: &str) -> anyhow::Result<Vec<UserRow>> {

@@ -25,7 +25,6 @@ use super::{next_change_at, next_version, now_ms, retry_busy};
 use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult};
 use anyhow::Context;
-use serde::{Deserialize, Serialize};
 use sothon_domain::protocol::receipt_code;
 use sqlx::SqlitePool;
 
@@ -53,56 +52,7 @@ pub async fn fill_public_ids(db: &SqlitePool) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// The record as it stands.
-#[derive(Debug, Clone, Serialize)]
-pub struct CurrentSide {
-    pub rev: i64,
-    pub state: String,
-    pub receipt: String,
-    pub comment: String,
-    /// Origin device of the current revision (not sent: device ids are not
-    /// shown to other accounts).
-    #[serde(skip)]
-    pub device: String,
-    /// Device clock when the current revision was saved, ms.
-    pub device_at: i64,
-    /// Server time of the record's last change, ms.
-    pub updated_at: i64,
-    /// `protocol::Body` JSON.
-    pub body: serde_json::Value,
-}
-
-/// The edit that waits.
-#[derive(Debug, Clone, Serialize)]
-pub struct IncomingSide {
-    /// The revision the edit was based on.
-    pub base: i64,
-    /// Origin device of the edit (not sent, like [`CurrentSide::device`]).
-    #[serde(skip)]
-    pub device: String,
-    /// Who pushed it (username and full name).
-    pub username: String,
-    pub name: String,
-    /// Server time it was received, ms.
-    pub received_at: i64,
-    /// Device clock when it was saved, ms.
-    pub device_at: i64,
-    /// `protocol::Body` JSON.
-    pub body: serde_json::Value,
-}
-
-/// One unresolved conflict.
-#[derive(Debug, Clone, Serialize)]
-pub struct ConflictRow {
-    /// The conflict's public id ([`public_id`] of the conflicting mutation).
-    pub mutation: String,
-    pub record: String,
-    pub village: String,
-    pub kind: String,
-    pub period: Option<String>,
-    pub current: CurrentSide,
-    pub incoming: IncomingSide,
-}
+pub use sothon_domain::api::{Conflict as ConflictRow, CurrentSide, IncomingSide, Keep, Resolved};
 
 #[derive(sqlx::FromRow)]
 struct ListRow {
@@ -110,7 +60,6 @@ struct ListRow {
     mutation_id: String,
     record_id: String,
     base: i64,
-    device: String,
     incoming_body: String,
     received_at: i64,
     incoming_device_at: Option<i64>,
@@ -123,7 +72,6 @@ struct ListRow {
     state: String,
     receipt: String,
     comment: String,
-    last_device: String,
     device_at: i64,
     updated_at: i64,
     body: String,
@@ -133,9 +81,9 @@ struct ListRow {
 /// first.
 pub async fn list(db: &SqlitePool, commune: &str, village: Option<&str>) -> anyhow::Result<Vec<ConflictRow>> {
     let rows: Vec<ListRow> = sqlx::query_as(
-        "SELECT c.public_id, c.mutation_id, c.record_id, c.base, c.device, c.body AS incoming_body, c.at AS received_at,
+        "SELECT c.public_id, c.mutation_id, c.record_id, c.base, c.body AS incoming_body, c.at AS received_at,
                 m.device_at AS incoming_device_at, u.username, u.name,
-                r.village_id, r.kind, r.period, r.rev, r.state, r.receipt, r.comment, r.last_device,
+                r.village_id, r.kind, r.period, r.rev, r.state, r.receipt, r.comment,
                 r.device_at, r.updated_at, r.body
          FROM conflicts c
          JOIN records r ON r.commune_id = c.commune_id AND r.id = c.record_id
@@ -152,22 +100,23 @@ pub async fn list(db: &SqlitePool, commune: &str, village: Option<&str>) -> anyh
     rows.into_iter()
         .map(|r| {
             let body = serde_json::from_str(&r.body).with_context(|| format!("record {} body", r.record_id))?;
+            let state = sothon_domain::api::parse_state(&r.state)
+                .with_context(|| format!("record {} has state {}", r.record_id, r.state))?;
+            let period = r.period.as_deref().and_then(|p| sothon_domain::Period::parse(p).ok());
             let incoming =
                 serde_json::from_str(&r.incoming_body).with_context(|| format!("conflict {} body", r.mutation_id))?;
             Ok(ConflictRow {
                 current: CurrentSide {
                     rev: r.rev,
-                    state: r.state,
+                    state,
                     receipt: r.receipt,
                     comment: r.comment,
-                    device: r.last_device,
                     device_at: r.device_at,
                     updated_at: r.updated_at,
                     body,
                 },
                 incoming: IncomingSide {
                     base: r.base,
-                    device: r.device,
                     username: r.username.unwrap_or_default(),
                     name: r.name.unwrap_or_default(),
                     received_at: r.received_at,
@@ -178,51 +127,10 @@ pub async fn list(db: &SqlitePool, commune: &str, village: Option<&str>) -> anyh
                 record: r.record_id,
                 village: r.village_id,
                 kind: r.kind,
-                period: r.period,
+                period,
             })
         })
         .collect()
-}
-
-/// Which side to keep.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Keep {
-    Current,
-    Incoming,
-}
-
-impl Keep {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Keep::Current => "current",
-            Keep::Incoming => "incoming",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "current" => Some(Keep::Current),
-            "incoming" => Some(Keep::Incoming),
-            _ => None,
-        }
-    }
-}
-
-/// The record after a resolution.
-#[derive(Debug, Clone, Serialize)]
-pub struct Resolved {
-    pub mutation: String,
-    pub record: String,
-    pub village: String,
-    pub keep: Keep,
-    pub rev: i64,
-    pub state: String,
-    pub receipt: String,
-    /// The record's new `updated_at` (pull cursor), server ms.
-    pub updated_at: i64,
-    /// Other edits of the same record still waiting.
-    pub remaining: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -373,7 +281,7 @@ async fn resolve_once(db: &SqlitePool, user: &AuthUser, mutation: &str, keep: Ke
         village: t.village_id,
         keep,
         rev: new_rev,
-        state,
+        state: sothon_domain::api::parse_state(&state).context("resolved state")?,
         receipt,
         updated_at: at,
         remaining,

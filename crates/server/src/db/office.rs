@@ -2,8 +2,7 @@
 //! overview) and the commune figures (the aggregate).
 
 use anyhow::Context;
-use serde::Serialize;
-use sothon_domain::aggregate::{aggregate_period, check_targets, Aggregate, TargetCheck};
+use sothon_domain::aggregate::{aggregate_period, check_targets};
 use sothon_domain::protocol::Body;
 use sothon_domain::{catalogue, Period, PeriodKind, Report};
 use sqlx::SqlitePool;
@@ -21,66 +20,7 @@ pub fn months_of(period: Period) -> Vec<String> {
     months
 }
 
-/// A village's report for the period, as it stands.
-#[derive(Debug, Clone, Serialize)]
-pub struct ReportStatus {
-    pub record: String,
-    /// received | conflict | returned | approved
-    pub state: String,
-    pub rev: i64,
-    pub receipt: String,
-    pub comment: String,
-    /// Server time the report first arrived, ms.
-    pub received_at: i64,
-    /// Server time of its last change, ms.
-    pub updated_at: i64,
-    /// Device clock when the current revision was saved, ms.
-    pub device_at: i64,
-    /// Server minus device clock when that revision was pushed, ms.
-    pub skew_ms: i64,
-}
-
-/// One village's line of the overview.
-#[derive(Debug, Clone, Serialize)]
-pub struct VillageLine {
-    pub village: String,
-    pub name: String,
-    pub sample: bool,
-    /// `null` when the village has not reported for the period.
-    pub report: Option<ReportStatus>,
-    /// Incident reports and activity-log entries dated in the period.
-    pub incidents: i64,
-    pub activities: i64,
-    /// Edits of the village's records waiting in conflict (any period).
-    pub conflicts: i64,
-}
-
-/// Counts over the villages.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Summary {
-    pub villages: usize,
-    pub reported: usize,
-    pub missing: usize,
-    pub received: usize,
-    pub returned: usize,
-    pub approved: usize,
-    pub conflict: usize,
-    pub incidents: i64,
-    pub activities: i64,
-}
-
-/// `GET /api/v1/overview`.
-#[derive(Debug, Clone, Serialize)]
-pub struct Overview {
-    pub period: String,
-    /// "Tháng 11/2026".
-    pub label: String,
-    /// The due date (`YYYY-MM-DD`): the commune's, else five days after the period ends.
-    pub due: String,
-    pub summary: Summary,
-    /// Every village of the commune, by id.
-    pub villages: Vec<VillageLine>,
-}
+pub use sothon_domain::api::{CommuneFigures, Overview, ReportStatus, Summary, VillageLine};
 
 #[derive(sqlx::FromRow)]
 struct StatusRow {
@@ -144,29 +84,22 @@ pub async fn overview(db: &SqlitePool, commune: &str, period: Period) -> anyhow:
         let (incidents, activities) = (count("incident"), count("activity"));
         summary.incidents += incidents;
         summary.activities += activities;
-        let report = reports.remove(&id).map(|r| ReportStatus {
-            record: r.id,
-            state: r.state,
-            rev: r.rev,
-            receipt: r.receipt,
-            comment: r.comment,
-            received_at: r.created_at,
-            updated_at: r.updated_at,
-            device_at: r.device_at,
-            skew_ms: r.skew_ms,
-        });
-        match report.as_ref().map(|r| r.state.as_str()) {
-            None => summary.missing += 1,
-            Some(state) => {
-                summary.reported += 1;
-                match state {
-                    "returned" => summary.returned += 1,
-                    "approved" => summary.approved += 1,
-                    "conflict" => summary.conflict += 1,
-                    _ => summary.received += 1,
-                }
-            }
-        }
+        let report = match reports.remove(&id) {
+            None => None,
+            Some(r) => Some(ReportStatus {
+                state: sothon_domain::api::parse_state(&r.state)
+                    .with_context(|| format!("record {} has state {}", r.id, r.state))?,
+                record: r.id,
+                rev: r.rev,
+                receipt: r.receipt,
+                comment: r.comment,
+                received_at: r.created_at,
+                updated_at: r.updated_at,
+                device_at: r.device_at,
+                skew_ms: r.skew_ms,
+            }),
+        };
+        summary.count(report.as_ref().map(|r| r.state));
         lines.push(VillageLine {
             conflicts: conflicts.get(&id).copied().unwrap_or(0),
             village: id,
@@ -178,32 +111,12 @@ pub async fn overview(db: &SqlitePool, commune: &str, period: Period) -> anyhow:
         });
     }
     Ok(Overview {
-        period: period.to_string(),
+        period,
         label: period.label_vi(),
-        due: super::due::of(db, commune, period).await?.to_string(),
+        due: super::due::of(db, commune, period).await?,
         summary,
         villages: lines,
     })
-}
-
-/// `GET /api/v1/aggregate`.
-#[derive(Debug, Clone, Serialize)]
-pub struct CommuneFigures {
-    pub period: String,
-    pub label: String,
-    /// The catalogue version the figures follow.
-    pub catalogue: u32,
-    /// Only approved reports were counted.
-    pub approved_only: bool,
-    /// Villages of the commune (expected to report).
-    pub villages_total: usize,
-    /// Villages whose report went into the figures, by id.
-    pub villages_reported: Vec<String>,
-    /// One per indicator the period's report asks for, in catalogue order
-    /// (`sothon_domain::aggregate::Aggregate`).
-    pub aggregates: Vec<Aggregate>,
-    /// Figures that have a plan target, and whether it is met.
-    pub targets: Vec<TargetCheck>,
 }
 
 /// The commune figures of `period` over its villages' reports (only the
@@ -238,7 +151,7 @@ pub async fn aggregate(
     let aggregates = aggregate_period(cat, period, &reports, total).map_err(anyhow::Error::msg)?;
     let targets = check_targets(cat, &aggregates);
     Ok(CommuneFigures {
-        period: period.to_string(),
+        period,
         label: period.label_vi(),
         catalogue: cat.version,
         approved_only,

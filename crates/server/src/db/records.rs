@@ -7,15 +7,9 @@ use sothon_domain::protocol::{Body, Change, RecordState};
 /// Most changes one pull returns; the phone pulls again from the cursor.
 pub const PULL_LIMIT: i64 = 500;
 
-/// Parses a `records.state` value.
+/// Parses a `records.state` value ([`sothon_domain::api::parse_state`]).
 pub fn parse_state(s: &str) -> Option<RecordState> {
-    Some(match s {
-        "received" => RecordState::Received,
-        "conflict" => RecordState::Conflict,
-        "returned" => RecordState::Returned,
-        "approved" => RecordState::Approved,
-        _ => return None,
-    })
+    sothon_domain::api::parse_state(s)
 }
 
 #[derive(sqlx::FromRow)]

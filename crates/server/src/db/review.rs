@@ -19,43 +19,9 @@
 use super::{next_change_at, next_version, now_ms, retry_busy};
 use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult};
-use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
 
-/// What the office decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Decision {
-    Approve,
-    Return,
-}
-
-impl Decision {
-    /// How it is spelled on the wire and in `reviews.decision`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Decision::Approve => "approve",
-            Decision::Return => "return",
-        }
-    }
-
-    /// Parses [`Decision::as_str`]'s spelling.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "approve" => Some(Decision::Approve),
-            "return" => Some(Decision::Return),
-            _ => None,
-        }
-    }
-
-    /// The record state the decision leads to.
-    fn state(self) -> &'static str {
-        match self {
-            Decision::Approve => "approved",
-            Decision::Return => "returned",
-        }
-    }
-}
+pub use sothon_domain::api::{Decision, ReviewEntry, Reviewed};
 
 /// A checked decision to apply.
 pub struct NewReview<'a> {
@@ -67,21 +33,6 @@ pub struct NewReview<'a> {
     pub comment: &'a str,
     /// The revision the decision was taken on.
     pub rev: i64,
-}
-
-/// The record after a decision.
-#[derive(Debug, Clone, Serialize)]
-pub struct Reviewed {
-    /// The review's id in the history.
-    pub id: String,
-    pub record: String,
-    pub village: String,
-    pub rev: i64,
-    pub state: String,
-    pub receipt: String,
-    pub comment: String,
-    /// The record's new `updated_at` (pull cursor), server ms.
-    pub updated_at: i64,
 }
 
 /// Applies a decision in one transaction: 404 if the record is not in the
@@ -126,7 +77,7 @@ async fn review_once(db: &SqlitePool, r: &NewReview<'_>) -> AppResult<Reviewed> 
     let ver = next_version(&mut tx, commune).await?;
     let new_state = r.decision.state();
     sqlx::query("UPDATE records SET state = ?, comment = ?, updated_at = ?, ver = ? WHERE commune_id = ? AND id = ?")
-        .bind(new_state)
+        .bind(sothon_domain::api::state_str(new_state))
         .bind(r.comment)
         .bind(at)
         .bind(ver)
@@ -157,26 +108,22 @@ async fn review_once(db: &SqlitePool, r: &NewReview<'_>) -> AppResult<Reviewed> 
         record: r.record.to_string(),
         village,
         rev,
-        state: new_state.into(),
+        state: new_state,
         receipt,
         comment: r.comment.to_string(),
         updated_at: at,
     })
 }
 
-/// One entry of a record's review history.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct ReviewRow {
-    pub id: String,
-    pub rev: i64,
-    /// `approve` or `return`.
-    pub decision: String,
-    pub comment: String,
-    /// Who decided: username and full name.
-    pub username: String,
-    pub name: String,
-    /// Server ms.
-    pub at: i64,
+#[derive(sqlx::FromRow)]
+struct ReviewRow {
+    id: String,
+    rev: i64,
+    decision: String,
+    comment: String,
+    username: String,
+    name: String,
+    at: i64,
 }
 
 /// The village of a record of `commune`, if it exists.
@@ -189,8 +136,8 @@ pub async fn record_village(db: &SqlitePool, commune: &str, record: &str) -> sql
 }
 
 /// A record's review history, oldest first.
-pub async fn history(db: &SqlitePool, commune: &str, record: &str) -> sqlx::Result<Vec<ReviewRow>> {
-    sqlx::query_as(
+pub async fn history(db: &SqlitePool, commune: &str, record: &str) -> sqlx::Result<Vec<ReviewEntry>> {
+    let rows: Vec<ReviewRow> = sqlx::query_as(
         "SELECT v.id, v.rev, v.decision, v.comment, u.username, u.name, v.at
          FROM reviews v JOIN users u ON u.id = v.user_id
          WHERE v.commune_id = ? AND v.record_id = ?
@@ -199,5 +146,19 @@ pub async fn history(db: &SqlitePool, commune: &str, record: &str) -> sqlx::Resu
     .bind(commune)
     .bind(record)
     .fetch_all(db)
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(ReviewEntry {
+                decision: Decision::parse(&r.decision)?,
+                id: r.id,
+                rev: r.rev,
+                comment: r.comment,
+                username: r.username,
+                name: r.name,
+                at: r.at,
+            })
+        })
+        .collect())
 }

@@ -11,7 +11,6 @@ use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
 use sothon_domain::protocol::Village;
 
 /// The villages of the commune, by id.
@@ -22,13 +21,7 @@ pub(crate) async fn list_villages(
     Ok(Json(accounts::villages_for(&state.db, &user).await?))
 }
 
-/// `POST /api/v1/villages` body.
-#[derive(Debug, Deserialize)]
-pub struct NewVillageRequest {
-    /// 1–40 characters of `a-z 0-9 -`; part of record ids, never changes.
-    pub id: String,
-    pub name: String,
-}
+pub use sothon_domain::api::{NewUserRequest, NewVillageRequest};
 
 /// Adds a village to the admin's commune: 201 with the village.
 pub(crate) async fn add_village(
@@ -52,19 +45,6 @@ pub(crate) async fn list_users(
     AdminUser(user): AdminUser,
 ) -> AppResult<Json<Vec<UserRow>>> {
     Ok(Json(accounts::list_users(&state.db, &user.commune).await?))
-}
-
-/// `POST /api/v1/users` body.
-#[derive(Debug, Deserialize)]
-pub struct NewUserRequest {
-    pub username: String,
-    pub password: String,
-    pub name: String,
-    /// `village_head`, `digital_team`, `officer` or `admin`.
-    pub role: String,
-    /// Required for `village_head` and `digital_team`, refused for the others.
-    #[serde(default)]
-    pub village: Option<String>,
 }
 
 /// Creates an account in the admin's commune (password hashed with

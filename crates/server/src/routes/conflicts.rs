@@ -30,14 +30,7 @@ pub(crate) async fn list(
     Ok(Json(conflicts_db::list(&state.db, &user.commune, village.as_deref()).await?))
 }
 
-/// `POST /api/v1/conflicts/{mutation_id}/resolve` body.
-#[derive(Debug, Deserialize)]
-pub struct ResolveRequest {
-    /// `current` or `incoming`.
-    pub keep: String,
-    /// The record's current revision, as the person saw it.
-    pub rev: u32,
-}
+pub use sothon_domain::api::ResolveRequest;
 
 /// Keeps one side of a conflict. The commune office, or the head of the
 /// record's village.

@@ -6,7 +6,7 @@
 use super::records::parse_period;
 use crate::auth::{AuthUser, OfficeUser};
 use crate::db::office::{self as office_db, CommuneFigures, Overview};
-use crate::db::review::{self as review_db, Decision, NewReview, ReviewRow, Reviewed};
+use crate::db::review::{self as review_db, Decision, NewReview, ReviewEntry, Reviewed};
 use crate::error::{ApiJson, ApiPath, ApiQuery, AppError, AppResult};
 use crate::AppState;
 use axum::extract::State;
@@ -15,17 +15,7 @@ use serde::Deserialize;
 use sothon_domain::catalogue::MAX_TEXT;
 use sothon_domain::FieldError;
 
-/// `POST /api/v1/records/{id}/review` body.
-#[derive(Debug, Deserialize)]
-pub struct ReviewRequest {
-    /// `approve` or `return`.
-    pub decision: String,
-    /// Required (non-blank) to return; optional to approve.
-    #[serde(default)]
-    pub comment: String,
-    /// The revision the decision is about; must be the record's current one.
-    pub rev: u32,
-}
+pub use sothon_domain::api::{DueRequest, ReviewRequest};
 
 /// Officers and admins approve or return one revision of a record.
 pub(crate) async fn review(
@@ -58,7 +48,7 @@ pub(crate) async fn reviews(
     State(state): State<AppState>,
     user: AuthUser,
     ApiPath(id): ApiPath<String>,
-) -> AppResult<Json<Vec<ReviewRow>>> {
+) -> AppResult<Json<Vec<ReviewEntry>>> {
     let village = review_db::record_village(&state.db, &user.commune, &id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("Không có bản ghi {id}")))?;
@@ -85,15 +75,6 @@ pub(crate) async fn overview(
 ) -> AppResult<Json<Overview>> {
     let period = parse_period(&q.period)?;
     Ok(Json(office_db::overview(&state.db, &user.commune, period).await?))
-}
-
-/// `POST /api/v1/due` body.
-#[derive(Debug, Deserialize)]
-pub struct DueRequest {
-    /// `2026-11`, `2026-Q4`, `2026-H2` or `2026`.
-    pub period: String,
-    /// `YYYY-MM-DD`, not before the period starts.
-    pub due: String,
 }
 
 /// Sets the due date of a period for the commune; phones get it with their

@@ -68,8 +68,7 @@ async fn keeping_the_incoming_edit_makes_it_the_next_revision() {
     let app = spawn().await;
     let (head, team, officer) = with_a_conflict(&app).await;
     let cursor = app.count("SELECT MAX(ver) FROM records").await;
-    let (status, r) =
-        app.post_json(&officer, &resolve_path(CONFLICT_B1), &json!({"keep": "incoming", "rev": 2})).await;
+    let (status, r) = app.post_json(&officer, &resolve_path(CONFLICT_B1), &json!({"keep": "incoming", "rev": 2})).await;
     assert_eq!(status, StatusCode::OK, "{r}");
     assert_eq!(r["keep"], "incoming");
     assert_eq!(r["rev"], 3);
@@ -97,8 +96,7 @@ async fn keeping_the_incoming_edit_makes_it_the_next_revision() {
     assert_eq!(app.count("SELECT rev FROM records").await, 3);
 
     // Settled once only.
-    let (status, e) =
-        app.post_json(&officer, &resolve_path(CONFLICT_B1), &json!({"keep": "current", "rev": 3})).await;
+    let (status, e) = app.post_json(&officer, &resolve_path(CONFLICT_B1), &json!({"keep": "current", "rev": 3})).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(e["error"], "resolved");
 }
@@ -140,8 +138,7 @@ async fn a_returned_record_stays_returned_and_an_approved_one_approved() {
     app.push(&team, "phone-cccc-0003", 1, 1, report("pq-t01", 6.0, 6.0)).await;
     assert_eq!(app.get_ok(&officer, "/api/v1/conflicts").await.as_array().unwrap().len(), 2);
 
-    let (_, r) =
-        app.post_json(&officer, &resolve_path(CONFLICT_B1), &json!({"keep": "current", "rev": 2})).await;
+    let (_, r) = app.post_json(&officer, &resolve_path(CONFLICT_B1), &json!({"keep": "current", "rev": 2})).await;
     assert_eq!((r["state"].as_str(), r["remaining"].as_i64()), (Some("conflict"), Some(1)), "one still waits");
     let (_, r) =
         app.post_json(&officer, &resolve_path("phone-cccc-0003:1"), &json!({"keep": "current", "rev": 2})).await;
@@ -169,13 +166,7 @@ async fn only_the_office_or_the_villages_head_resolves_and_stale_revisions_are_4
         (&team, resolve_path(CONFLICT_B1), body.clone(), StatusCode::FORBIDDEN, "forbidden"),
         (&other, resolve_path(CONFLICT_B1), body.clone(), StatusCode::FORBIDDEN, "forbidden"),
         (&officer, resolve_path("phone-zzzz-0009:1"), body.clone(), StatusCode::NOT_FOUND, "not_found"),
-        (
-            &officer,
-            resolve_path(CONFLICT_B1),
-            json!({"keep": "incoming", "rev": 1}),
-            StatusCode::CONFLICT,
-            "stale",
-        ),
+        (&officer, resolve_path(CONFLICT_B1), json!({"keep": "incoming", "rev": 1}), StatusCode::CONFLICT, "stale"),
         (
             &officer,
             resolve_path(CONFLICT_B1),
@@ -183,20 +174,8 @@ async fn only_the_office_or_the_villages_head_resolves_and_stale_revisions_are_4
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid",
         ),
-        (
-            &officer,
-            resolve_path(CONFLICT_B1),
-            json!({"keep": "current"}),
-            StatusCode::BAD_REQUEST,
-            "bad_json",
-        ),
-        (
-            &officer,
-            resolve_path(CONFLICT_B1),
-            json!({"keep": 1, "rev": 2}),
-            StatusCode::BAD_REQUEST,
-            "bad_json",
-        ),
+        (&officer, resolve_path(CONFLICT_B1), json!({"keep": "current"}), StatusCode::BAD_REQUEST, "bad_json"),
+        (&officer, resolve_path(CONFLICT_B1), json!({"keep": 1, "rev": 2}), StatusCode::BAD_REQUEST, "bad_json"),
     ];
     for (token, path, body, status, code) in cases {
         let (got, e) = app.post_json(token, &path, &body).await;
