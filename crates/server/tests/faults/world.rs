@@ -457,11 +457,17 @@ impl<'a> World<'a> {
             return;
         }
         let row = &rows[self.rng.index(rows.len())];
-        let mutation = row["mutation"].as_str().expect("mutation").to_string();
+        // Conflicts are named by a public id; the rules speak of mutations.
+        let public = row["mutation"].as_str().expect("conflict id").to_string();
+        let mutation: String = sqlx::query_scalar("SELECT mutation_id FROM conflicts WHERE public_id = ?")
+            .bind(&public)
+            .fetch_one(self.db)
+            .await
+            .expect("a listed conflict is stored");
         let incoming = self.rng.chance(50);
         let after = self.stored_mutations().await;
         let body = json!({"keep": if incoming { "incoming" } else { "current" }, "rev": row["current"]["rev"]});
-        if self.office(reqwest::Method::POST, &format!("/conflicts/{mutation}/resolve"), Some(body)).await.is_some() {
+        if self.office(reqwest::Method::POST, &format!("/conflicts/{public}/resolve"), Some(body)).await.is_some() {
             self.net
                 .log(format!("office keeps the {} side of {mutation}", if incoming { "incoming" } else { "current" }));
             self.book.office.push((after, Office::Resolve { mutation, incoming }));
