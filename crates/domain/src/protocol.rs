@@ -263,6 +263,11 @@ impl Role {
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
+    /// The device token an earlier login of this account on this phone got
+    /// ([`Session::device_token`]): a phone that has logged in before keeps
+    /// being let in while someone else's guesses slow the account down.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_token: Option<String>,
 }
 
 /// A village of the commune.
@@ -296,6 +301,23 @@ pub struct Session {
     pub villages: Vec<Village>,
     /// Server time the token expires, ms.
     pub expires: i64,
+    /// A secret for this phone and account, to send back at the next login
+    /// ([`LoginRequest::device_token`]); kept after logout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_token: Option<String>,
+    /// This account's devices as the server saw them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<DeviceSeen>,
+}
+
+/// One device of an account, as the server last saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceSeen {
+    pub device: String,
+    /// Server time of its last sync, ms.
+    pub last_sync: i64,
+    /// Records it said were still unsent on the phone.
+    pub unsent: u32,
 }
 
 /// Every API error has this JSON shape.
