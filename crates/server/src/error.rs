@@ -98,14 +98,20 @@ impl AppError {
             Self::Conflict { code, message } => (code, message, vec![]),
             Self::TooLarge(m) => ("too_large", m, vec![]),
             Self::Invalid(fields) => ("invalid", "Dữ liệu chưa hợp lệ, vui lòng kiểm tra lại".into(), fields),
-            Self::TooManyRequests { retry_after } => (
-                "too_many_requests",
-                format!("Thử quá nhiều lần, vui lòng đợi {} phút rồi thử lại", retry_after.div_ceil(60).max(1)),
-                vec![],
-            ),
+            Self::TooManyRequests { retry_after } => ("too_many_requests", wait_message(retry_after), vec![]),
             Self::Internal(_) => ("internal", "Máy chủ gặp lỗi, vui lòng thử lại sau".into(), vec![]),
         };
         ApiError { error: error.into(), message, fields }
+    }
+}
+
+/// "Wait N seconds" or "wait N minutes", in Vietnamese: the delays grow
+/// from one second to a quarter of an hour.
+fn wait_message(secs: u64) -> String {
+    if secs < 60 {
+        format!("Thử quá nhiều lần, vui lòng đợi {} giây rồi thử lại", secs.max(1))
+    } else {
+        format!("Thử quá nhiều lần, vui lòng đợi {} phút rồi thử lại", secs.div_ceil(60))
     }
 }
 
