@@ -60,18 +60,20 @@ pub fn clean_name(name: &str) -> &str {
 
 /// The problem with a name typed for `field`, if any: nothing visible
 /// (`required`, with `required_vi` as the message), a control character
-/// inside (`invalid`), or more than `max` characters once cleaned
+/// inside (`invalid`), or more than `max` characters as typed
 /// (`too_long`).
 pub fn check_name(field: &str, name: &str, max: usize, required_vi: &str) -> Option<FieldError> {
+    // The length is the typed one, as a JSON Schema `maxLength` counts it
+    // (the OpenAPI document says so): invisible ends count too.
+    if name.chars().count() > max {
+        return Some(FieldError::limit(field, "too_long", max as f64, "Quá dài, tối đa số ký tự là"));
+    }
     let name = clean_name(name);
     if name.is_empty() {
         return Some(FieldError::new(field, "required", required_vi));
     }
     if name.chars().any(char::is_control) {
         return Some(FieldError::new(field, "invalid", "Tên không được chứa ký tự điều khiển (xuống dòng, tab…)"));
-    }
-    if name.chars().count() > max {
-        return Some(FieldError::limit(field, "too_long", max as f64, "Quá dài, tối đa số ký tự là"));
     }
     None
 }
@@ -120,8 +122,8 @@ mod tests {
         assert_eq!(code("Thôn\u{0}A").as_deref(), Some("invalid"));
         assert_eq!(code("0123456789").as_deref(), None);
         assert_eq!(code("0123456789x").as_deref(), Some("too_long"));
-        // Invisible ends do not count towards the length.
-        assert_eq!(code("\u{200b}0123456789\u{200b}").as_deref(), None);
+        // The length is the typed one (what the OpenAPI maxLength says).
+        assert_eq!(code("\u{200b}0123456789").as_deref(), Some("too_long"));
     }
 
     #[test]

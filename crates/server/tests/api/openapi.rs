@@ -208,7 +208,7 @@ fn the_documents_patterns_accept_what_the_server_accepts() {
     use sothon_domain::names::check_name;
     use sothon_domain::protocol::{valid_device_id, Body, Mutation};
     use sothon_domain::{event::valid_local_id, Period};
-    use sothon_server::db::accounts::{check_new_village, normalize_username, valid_username};
+    use sothon_server::db::accounts::{check_new_village, normalize_username, valid_username, MAX_NAME};
     let doc = doc();
     let prop = |s: &str, p: &str| schema(&doc, s)["properties"][p].clone();
 
@@ -292,9 +292,13 @@ fn the_documents_patterns_accept_what_the_server_accepts() {
         "Thôn\nA",
         "Thôn\tA",
         "\u{200b}Thôn A\u{200b}",
+        &"x".repeat(100),
+        &"x".repeat(101),
+        &format!("{}\u{200b}", "x".repeat(100)),
     ] {
-        let doc_ok = name_patterns.iter().all(|p| p.is_match(n));
-        assert_eq!(doc_ok, check_name("name", n, 100, "").is_none(), "name {n:?}");
+        let max = name["maxLength"].as_u64().unwrap() as usize;
+        let doc_ok = name_patterns.iter().all(|p| p.is_match(n)) && n.chars().count() <= max;
+        assert_eq!(doc_ok, check_name("name", n, MAX_NAME, "").is_none(), "name {n:?}");
     }
 
     let username = regex(&prop("NewUser", "username")["pattern"]);
