@@ -6,7 +6,7 @@ DB ?= data/sothon.db
 SERVER := target/server/sothon-server
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test tools tools-test web server native-test faults browser-test e2e size bench lint fmt clean
+.PHONY: run test tools tools-test web server native-test faults browser-test e2e size bench lint fmt clean api-fuzz
 
 ## make run: build everything, start the server with the demo commune on http://127.0.0.1:$(PORT)
 run: tools web server
@@ -53,6 +53,11 @@ size: tools web
 # The server profile, not the size-tuned release one: the server that ships.
 bench: tools server
 	cargo bench --profile server -p sothon-server --bench push
+
+## make api-fuzz: Schemathesis 4 (installed into target/ from PyPI) against a real server on a free port;
+## not part of make test. Bounds: make api-fuzz MAX_EXAMPLES=100 MAX_TIME=600; see docs/api-fuzz.md.
+api-fuzz:
+	bash scripts/api-fuzz.sh
 
 lint:
 	cargo fmt --all -- --check

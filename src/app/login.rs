@@ -3,8 +3,44 @@
 
 use super::{sync, Ctx};
 use crate::platform::http::{call, HttpError};
+use crate::platform::storage::LocalStore;
 use leptos::prelude::*;
 use sothon_domain::protocol::{LoginRequest, Session};
+use sothon_sync::Store;
+use std::collections::BTreeMap;
+
+/// The device tokens this phone got, by username (`{"truongthon1": "…"}`).
+/// Kept across logouts: sent back at the next login of that account, they
+/// let this phone in while someone else's wrong guesses slow the account
+/// down. Several accounts can share one phone, hence one token each.
+const K_DEVTOK: &str = "st.devtok";
+/// A shared phone keeps the tokens of this many accounts at most.
+const MAX_DEVTOK: usize = 8;
+
+fn device_tokens() -> BTreeMap<String, String> {
+    LocalStore.get(K_DEVTOK).and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default()
+}
+
+/// How the server spells a username (usernames are ASCII: trimmed and
+/// lower-cased is the server's normalisation for them).
+fn username_key(typed: &str) -> String {
+    typed.trim().to_lowercase()
+}
+
+/// Keeps the token a login handed out, under the account's username.
+fn keep_device_token(s: &Session) {
+    let Some(token) = &s.device_token else { return };
+    let mut all = device_tokens();
+    all.insert(s.user.username.clone(), token.clone());
+    if all.len() > MAX_DEVTOK {
+        // Arbitrary but stable: a shared phone of more than eight accounts
+        // loses one of them its head start, nothing else.
+        if let Some(k) = all.keys().find(|k| **k != s.user.username).cloned() {
+            all.remove(&k);
+        }
+    }
+    let _ = LocalStore.set(K_DEVTOK, &serde_json::to_string(&all).unwrap_or_default());
+}
 
 #[component]
 pub fn Login() -> impl IntoView {
@@ -21,13 +57,15 @@ pub fn Login() -> impl IntoView {
         }
         busy.set(true);
         error.set(None);
-        let req =
-            LoginRequest { username: username.get_untracked().trim().to_string(), password: password.get_untracked() };
+        let name = username.get_untracked().trim().to_string();
+        let device_token = device_tokens().remove(&username_key(&name));
+        let req = LoginRequest { username: name, password: password.get_untracked(), device_token };
         leptos::task::spawn_local(async move {
             let res: Result<Session, HttpError> = call("POST", "/api/v1/login", Some(&req), None).await;
             busy.set(false);
             match res {
                 Ok(s) => {
+                    keep_device_token(&s);
                     ctx.set_session(Some(s));
                     ctx.touch();
                     sync::sync_now(ctx);

@@ -7,7 +7,8 @@
 //! * [`record`] — the periodic report and its validation;
 //! * [`event`] — incident reports and the digital team's activity log;
 //! * [`protocol`] — the sync wire protocol (push/pull), versioned;
-//! * [`format`] — Vietnamese number and date formatting (Asia/Ho_Chi_Minh).
+//! * [`format`] — Vietnamese number and date formatting (Asia/Ho_Chi_Minh);
+//! * [`names`] — names of villages and accounts must show something.
 //!
 //! Nothing here does I/O, so everything is tested with plain `#[test]`s.
 
@@ -16,6 +17,7 @@ pub mod api;
 pub mod catalogue;
 pub mod event;
 pub mod format;
+pub mod names;
 pub mod period;
 pub mod protocol;
 pub mod record;

@@ -76,17 +76,24 @@ impl Period {
             Some((y, r)) => (y, Some(r)),
             None => (s, None),
         };
-        if year.len() != 4 {
-            return Err(err());
-        }
-        let year: i32 = year.parse().map_err(|_| err())?;
+        // Digits only, and exactly as many as the canonical spelling has:
+        // `str::parse` alone would also take "+1" or "Q04", which then name
+        // the same period as "01" or "Q4" under another string.
+        let digits = |d: &str, len: usize| -> Result<u32, PeriodError> {
+            if d.len() == len && d.bytes().all(|b| b.is_ascii_digit()) {
+                d.parse().map_err(|_| err())
+            } else {
+                Err(err())
+            }
+        };
+        let year = digits(year, 4)? as i32;
         let (kind, n) = match rest {
             None => (PeriodKind::Year, 1),
-            Some(r) if r.starts_with('Q') => (PeriodKind::Quarter, r[1..].parse().map_err(|_| err())?),
-            Some(r) if r.starts_with('H') => (PeriodKind::Half, r[1..].parse().map_err(|_| err())?),
-            Some(r) if r.len() == 2 => (PeriodKind::Month, r.parse().map_err(|_| err())?),
-            Some(_) => return Err(err()),
+            Some(r) if r.starts_with('Q') => (PeriodKind::Quarter, digits(&r[1..], 1)?),
+            Some(r) if r.starts_with('H') => (PeriodKind::Half, digits(&r[1..], 1)?),
+            Some(r) => (PeriodKind::Month, digits(r, 2)?),
         };
+        let n = u8::try_from(n).map_err(|_| err())?;
         Self::new(kind, year, n)
     }
 
@@ -224,6 +231,17 @@ mod tests {
     #[test]
     fn refuses_garbage() {
         for s in ["", "2026-13", "2026-00", "2026-Q5", "2026-H3", "26-11", "2026-1", "abcd", "1999", "2026-Qx"] {
+            assert!(Period::parse(s).is_err(), "{s} should be refused");
+        }
+    }
+
+    #[test]
+    fn only_the_canonical_spelling_parses() {
+        // Each of these once parsed as a period printed differently, so one
+        // period had two strings (and a report two record ids).
+        for s in
+            ["2026-+1", "2026-Q+4", "2026-Q04", "2026-H+2", "2026-H02", "+202", "2026-Q", "2026-", " 2026", "２０２６"]
+        {
             assert!(Period::parse(s).is_err(), "{s} should be refused");
         }
     }

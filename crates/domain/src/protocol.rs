@@ -346,6 +346,11 @@ impl Role {
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
+    /// The device token an earlier login of this account on this phone got
+    /// ([`Session::device_token`]): a phone that has logged in before keeps
+    /// being let in while someone else's guesses slow the account down.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_token: Option<String>,
 }
 
 /// A village of the commune.
@@ -379,14 +384,18 @@ pub struct Session {
     pub villages: Vec<Village>,
     /// Server time the token expires, ms.
     pub expires: i64,
+    /// A secret for this phone and account, to send back at the next login
+    /// ([`LoginRequest::device_token`]); kept after logout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_token: Option<String>,
     /// This account's devices as the server last saw them (a phone whose
     /// storage was cleared learns what its last sync left unsent).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub devices: Vec<DeviceSeen>,
 }
 
-/// One device of the logged-in account, as the server saw it last.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One device of an account, as the server last saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceSeen {
     pub device: String,
     /// Server time of its last sync, ms.

@@ -1,5 +1,5 @@
 //! Who is asking: passwords, bearer tokens, the [`AuthUser`] extractor and
-//! login throttling.
+//! the login throttle's rules (its counts live in [`crate::db::throttle`]).
 
 use crate::error::AppError;
 use crate::AppState;
@@ -12,31 +12,22 @@ use axum::http::request::Parts;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use sothon_domain::protocol::{Role, User};
-use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 /// Fills `buf` from the operating system's random source.
 pub fn fill_random(buf: &mut [u8]) {
     OsRng.fill_bytes(buf);
 }
 
-/// Argon2id hash of a password, as a PHC string (salt and parameters inside).
+/// Argon2id hash of a password, as a PHC string (salt and parameters
+/// inside), with [`Argon2::default`]'s parameters (19 MiB, two passes:
+/// OWASP's minimum). Every account is hashed with these — the sample ones
+/// too — so that every login, and the dummy check for an unknown username,
+/// costs the same time: the time a login takes tells nothing.
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("hashing password: {e}"))
-}
-
-/// Argon2id with light parameters (4 MiB, one pass), for the sample accounts
-/// only: their password is printed at every start, so a slow hash would
-/// protect nothing and only slow down first starts and tests.
-pub fn hash_sample_password(password: &str) -> anyhow::Result<String> {
-    let params = argon2::Params::new(4 * 1024, 1, 1, None).map_err(|e| anyhow::anyhow!("argon2 params: {e}"))?;
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| anyhow::anyhow!("hashing password: {e}"))
@@ -48,12 +39,30 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
+/// Whether a stored hash was made with other parameters than
+/// [`hash_password`]'s (the light ones sample accounts had before version
+/// 4): it is replaced at the account's next successful login, so its
+/// logins stop answering faster than the others'.
+pub fn needs_rehash(hash: &str) -> bool {
+    let Ok(h) = PasswordHash::new(hash) else { return true };
+    h.algorithm != argon2::ARGON2ID_IDENT
+        || argon2::Params::try_from(&h).map_or(true, |p| p != argon2::Params::default())
+}
+
+/// The parameters (`m=…,t=…,p=…`) of a PHC hash, for comparing two hashes'
+/// cost.
+pub fn hash_params(hash: &str) -> Option<String> {
+    let h = PasswordHash::new(hash).ok()?;
+    Some(format!("{} v={} {}", h.algorithm, h.version.unwrap_or_default(), h.params))
+}
+
 /// Checks a password off the async threads, a few at a time: each Argon2
 /// verification takes 19 MiB and a core for a moment, and a burst of logins
 /// must not take the server's memory with it.
 ///
-/// `None` (no such user) is checked against a dummy hash and fails, so
-/// timing does not tell which usernames exist.
+/// `None` (no such user) is checked against a dummy hash made with the same
+/// parameters as every account's, and fails, so timing does not tell which
+/// usernames exist.
 pub async fn check_password(hash: Option<String>, password: String) -> anyhow::Result<bool> {
     static SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
     let _slot = SLOTS.acquire().await?;
@@ -65,9 +74,9 @@ pub async fn check_password(hash: Option<String>, password: String) -> anyhow::R
     Ok(ok)
 }
 
-/// A hash to verify against when the username does not exist, so that an
-/// unknown user costs the same time as a wrong password.
-fn dummy_hash() -> &'static str {
+/// The hash an unknown username is checked against: made by
+/// [`hash_password`], so it costs what an account's check costs.
+pub fn dummy_hash() -> &'static str {
     static HASH: OnceLock<String> = OnceLock::new();
     HASH.get_or_init(|| hash_password("not a password").expect("hashing a constant"))
 }
@@ -216,90 +225,68 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
-/// Failed logins are counted over this window…
-pub const THROTTLE_WINDOW_MS: i64 = 10 * 60 * 1000;
-/// …and after this many for one username, that username must wait…
-pub const THROTTLE_PER_USER: usize = 5;
-/// …and after this many from one address, that address must wait.
-pub const THROTTLE_PER_IP: usize = 20;
-
-/// In-memory counts of recent failed logins.
-#[derive(Debug, Default)]
-pub struct Throttle {
-    inner: Mutex<ThrottleMaps>,
+/// How one kind of login count slows guessing down (OWASP's advice: delays
+/// that grow with each failure instead of a lock an attacker could renew
+/// forever to keep the owner out).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delays {
+    /// Failures that cost nothing: typos.
+    pub free: i64,
+    /// The wait after the first failure past the free ones, ms; it doubles
+    /// with each further failure…
+    pub first_ms: i64,
+    /// …up to this.
+    pub cap_ms: i64,
+    /// A count nobody added to for this long is forgotten. Longer than
+    /// `cap_ms`, so forgetting never cuts a delay short.
+    pub forget_ms: i64,
 }
 
-#[derive(Debug, Default)]
-struct ThrottleMaps {
-    by_user: HashMap<String, VecDeque<i64>>,
-    by_ip: HashMap<IpAddr, VecDeque<i64>>,
-}
-
-fn prune(q: &mut VecDeque<i64>, now: i64) {
-    while q.front().is_some_and(|&t| t <= now - THROTTLE_WINDOW_MS) {
-        q.pop_front();
+impl Delays {
+    /// How long to wait after the `failures`-th counted attempt.
+    pub fn delay_ms(&self, failures: i64) -> i64 {
+        if failures < self.free {
+            return 0;
+        }
+        let doublings = (failures - self.free).min(40) as u32;
+        self.first_ms.saturating_mul(1i64 << doublings.min(40)).min(self.cap_ms)
     }
 }
 
-/// Seconds until the oldest counted failure leaves the window, if the queue
-/// is at its limit.
-fn wait(q: Option<&mut VecDeque<i64>>, limit: usize, now: i64) -> Option<u64> {
-    let q = q?;
-    prune(q, now);
-    (q.len() >= limit).then(|| {
-        let oldest = q.front().copied().unwrap_or(now);
-        ((oldest + THROTTLE_WINDOW_MS - now).max(1000) as u64).div_ceil(1000)
-    })
-}
+const MINUTE_MS: i64 = 60_000;
 
-/// Usernames are at most 32 characters; a longer guess is counted under its
-/// start, so a flood of huge usernames cannot fill memory.
-fn user_key(username: &str) -> String {
-    username.chars().take(40).collect::<String>().to_lowercase()
-}
+/// Per account (normalised username, known or not): five free tries, then
+/// 1 s, 2 s, 4 s … up to 15 minutes between tries — about 100 guesses a day
+/// at most, while the owner's known phones are not slowed at all.
+pub const ACCOUNT_DELAYS: Delays =
+    Delays { free: 5, first_ms: 1000, cap_ms: 15 * MINUTE_MS, forget_ms: 24 * 60 * MINUTE_MS };
+/// Per address: generous, since a whole village can sit behind one carrier
+/// NAT and a successful login takes its attempt back; it stops one address
+/// from spraying guesses over many accounts.
+pub const ADDRESS_DELAYS: Delays =
+    Delays { free: 100, first_ms: 1000, cap_ms: 15 * MINUTE_MS, forget_ms: 60 * MINUTE_MS };
+/// Per device token: a phone that logged in before has its own count, so a
+/// stolen token cannot be used to guess faster than anyone else.
+pub const DEVICE_DELAYS: Delays = ACCOUNT_DELAYS;
 
-impl Throttle {
-    fn maps(&self) -> std::sync::MutexGuard<'_, ThrottleMaps> {
-        // A panic while holding the lock leaves plain counters behind: still usable.
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// `Err(seconds to wait)` when this username or address has failed too
-    /// often lately. Checked before the password, so guessing stays slow even
-    /// with the right password among the guesses.
-    pub fn check(&self, username: &str, ip: IpAddr, now: i64) -> Result<(), u64> {
-        let mut m = self.maps();
-        let m = &mut *m;
-        let user = wait(m.by_user.get_mut(&user_key(username)), THROTTLE_PER_USER, now);
-        let ip = wait(m.by_ip.get_mut(&ip), THROTTLE_PER_IP, now);
-        match user.max(ip) {
-            Some(secs) => Err(secs),
-            None => Ok(()),
+/// The key an address is counted under: IPv4 as is, IPv6 by its /64 (one
+/// home or phone gets a whole /64, so single addresses would be free to
+/// change).
+pub fn address_key(ip: IpAddr) -> String {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
         }
     }
+}
 
-    /// Counts a failed login.
-    pub fn fail(&self, username: &str, ip: IpAddr, now: i64) {
-        let mut m = self.maps();
-        // Keeps memory bounded when someone sprays many usernames.
-        if m.by_user.len() + m.by_ip.len() > 10_000 {
-            m.by_user.retain(|_, q| {
-                prune(q, now);
-                !q.is_empty()
-            });
-            m.by_ip.retain(|_, q| {
-                prune(q, now);
-                !q.is_empty()
-            });
-        }
-        m.by_user.entry(user_key(username)).or_default().push_back(now);
-        m.by_ip.entry(ip).or_default().push_back(now);
-    }
-
-    /// A successful login forgets that username's failures.
-    pub fn succeed(&self, username: &str) {
-        self.maps().by_user.remove(&user_key(username));
-    }
+/// The key a username is counted under: normalised like the lookup, cut to
+/// 64 characters (usernames have at most 32), so one person typing it
+/// differently gets one count, and huge made-up names stay small rows.
+pub fn account_key(username: &str) -> String {
+    crate::db::accounts::normalize_username(username).chars().take(64).collect()
 }
 
 #[cfg(test)]
@@ -316,21 +303,35 @@ mod tests {
     }
 
     #[test]
-    fn throttle_counts_per_user_and_per_ip() {
-        let th = Throttle::default();
-        let ip: IpAddr = "10.0.0.1".parse().unwrap();
-        for _ in 0..THROTTLE_PER_USER {
-            assert!(th.check("An", ip, 0).is_ok());
-            th.fail("An", ip, 0);
+    fn delays_are_free_at_first_then_double_up_to_a_cap() {
+        let d = ACCOUNT_DELAYS;
+        let waits: Vec<i64> = (1..=9).map(|n| d.delay_ms(n)).collect();
+        assert_eq!(waits, [0, 0, 0, 0, 1000, 2000, 4000, 8000, 16000]);
+        assert_eq!(d.delay_ms(20), 15 * 60_000);
+        assert_eq!(d.delay_ms(i64::MAX), 15 * 60_000, "no overflow");
+        for d in [ACCOUNT_DELAYS, ADDRESS_DELAYS, DEVICE_DELAYS] {
+            assert!(d.forget_ms > d.cap_ms, "forgetting must never cut a delay short");
         }
-        assert_eq!(th.check("an", ip, 1000), Err(599));
-        assert!(th.check("binh", "10.0.0.2".parse().unwrap(), 1000).is_ok());
-        assert!(th.check("an", ip, THROTTLE_WINDOW_MS).is_ok(), "the window slides");
-        for i in 0..THROTTLE_PER_IP {
-            th.fail(&format!("u{i}"), ip, THROTTLE_WINDOW_MS);
-        }
-        assert!(th.check("someone", ip, THROTTLE_WINDOW_MS + 1).is_err());
-        th.succeed("u1");
-        assert!(th.check("someone", ip, THROTTLE_WINDOW_MS + 1).is_err(), "the address stays throttled");
+        const { assert!(ADDRESS_DELAYS.free >= 20 * ACCOUNT_DELAYS.free, "an address is shared by many people") };
+    }
+
+    #[test]
+    fn addresses_are_keyed_by_ipv4_or_ipv6_slash_64() {
+        let k = |s: &str| address_key(s.parse().unwrap());
+        assert_eq!(k("203.0.113.7"), "203.0.113.7");
+        assert_eq!(k("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(k("2001:db8:1:2:aaaa::1"), k("2001:db8:1:2:bbbb::2"));
+        assert_eq!(k("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_ne!(k("2001:db8:1:2::1"), k("2001:db8:1:3::1"));
+    }
+
+    #[test]
+    fn one_account_key_however_the_username_is_typed() {
+        assert_eq!(account_key(" truongthon2"), "truongthon2");
+        assert_eq!(account_key("TruongThon2\t"), "truongthon2");
+        // NFD and NFC spellings of one name are one key.
+        assert_eq!(account_key("Tr\u{01b0}\u{1edd}ng"), account_key("Tru\u{031b}o\u{031b}\u{0300}ng"));
+        assert_eq!(account_key("Tru\u{031b}o\u{031b}\u{0300}ng"), "tr\u{01b0}\u{1edd}ng");
+        assert_eq!(account_key(&"x".repeat(1000)).chars().count(), 64);
     }
 }

@@ -2,6 +2,7 @@
 //! and one machine-readable `error` code; every error body has the
 //! [`ApiError`] shape. Internal causes are logged, never sent.
 
+use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -98,14 +99,20 @@ impl AppError {
             Self::Conflict { code, message } => (code, message, vec![]),
             Self::TooLarge(m) => ("too_large", m, vec![]),
             Self::Invalid(fields) => ("invalid", "Dữ liệu chưa hợp lệ, vui lòng kiểm tra lại".into(), fields),
-            Self::TooManyRequests { retry_after } => (
-                "too_many_requests",
-                format!("Thử quá nhiều lần, vui lòng đợi {} phút rồi thử lại", retry_after.div_ceil(60).max(1)),
-                vec![],
-            ),
+            Self::TooManyRequests { retry_after } => ("too_many_requests", wait_message(retry_after), vec![]),
             Self::Internal(_) => ("internal", "Máy chủ gặp lỗi, vui lòng thử lại sau".into(), vec![]),
         };
         ApiError { error: error.into(), message, fields }
+    }
+}
+
+/// "Wait N seconds" or "wait N minutes", in Vietnamese: the delays grow
+/// from one second to a quarter of an hour.
+fn wait_message(secs: u64) -> String {
+    if secs < 60 {
+        format!("Thử quá nhiều lần, vui lòng đợi {} giây rồi thử lại", secs.max(1))
+    } else {
+        format!("Thử quá nhiều lần, vui lòng đợi {} phút rồi thử lại", secs.div_ceil(60))
     }
 }
 
@@ -154,6 +161,11 @@ impl From<JsonRejection> for AppError {
 
 /// `axum::Json`, but a body that does not parse is a JSON [`AppError`] (400
 /// `bad_json`, or 413) rather than axum's plain-text rejection.
+///
+/// Numbers are read as JSON (and JSON Schema, and so the OpenAPI document)
+/// reads them: `971.0` is the integer 971, where serde alone refuses it for
+/// an integer field. A body that fails only for that is read again with its
+/// integral numbers written as integers; the usual body pays nothing.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
 
@@ -165,9 +177,48 @@ where
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::Json(v) = axum::Json::<T>::from_request(req, state).await?;
-        Ok(Self(v))
+        let (parts, body) = req.into_parts();
+        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state).await.map_err(|r| {
+            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Self::Rejection::TooLarge("Dữ liệu gửi lên quá lớn".into())
+            } else {
+                Self::Rejection::BadJson(r.body_text())
+            }
+        })?;
+        let again = Request::from_parts(parts, axum::body::Body::from(bytes.clone()));
+        match axum::Json::<T>::from_request(again, state).await {
+            Ok(axum::Json(v)) => Ok(Self(v)),
+            Err(JsonRejection::JsonDataError(e)) => match integral_as_integers(&bytes) {
+                Some(fixed) => Ok(Self(axum::Json::<T>::from_bytes(&fixed)?.0)),
+                None => Err(JsonRejection::JsonDataError(e).into()),
+            },
+            Err(r) => Err(r.into()),
+        }
     }
+}
+
+/// The JSON text with every integral float (`971.0`, `1e3`, `-0.0`)
+/// written as an integer, or `None` if it has none.
+fn integral_as_integers(bytes: &[u8]) -> Option<Vec<u8>> {
+    fn fix(v: &mut serde_json::Value) -> bool {
+        use serde_json::Value;
+        match v {
+            Value::Number(n) if n.is_f64() => {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                // Beyond ±2^63 it stays a float, which no integer field takes.
+                if f.fract() != 0.0 || f.abs() >= 9_223_372_036_854_775_808.0 {
+                    return false;
+                }
+                *v = if f >= 0.0 { Value::from(f as u64) } else { Value::from(f as i64) };
+                true
+            }
+            Value::Array(a) => a.iter_mut().fold(false, |changed, x| fix(x) | changed),
+            Value::Object(o) => o.values_mut().fold(false, |changed, x| fix(x) | changed),
+            _ => false,
+        }
+    }
+    let mut v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    fix(&mut v).then(|| serde_json::to_vec(&v).ok()).flatten()
 }
 
 /// `axum::extract::Query`, with a JSON 400 when the query string is wrong.
@@ -206,5 +257,22 @@ where
             .await
             .map(|p| Self(p.0))
             .map_err(|r: PathRejection| AppError::bad_request("bad_request", r.body_text()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::integral_as_integers;
+
+    #[test]
+    fn integral_floats_become_integers_and_nothing_else_changes() {
+        let fixed = |s: &str| integral_as_integers(s.as_bytes()).map(|b| String::from_utf8(b).unwrap());
+        assert_eq!(
+            fixed(r#"{"rev":971.0,"a":[1e3,-2.0,0.5],"s":"1.0"}"#).as_deref(),
+            Some(r#"{"a":[1000,-2,0.5],"rev":971,"s":"1.0"}"#)
+        );
+        assert_eq!(fixed(r#"{"rev":971,"x":0.5}"#), None, "nothing to change");
+        assert_eq!(fixed(r#"{"big":1e300}"#), None, "too big for any integer field: stays a float");
+        assert_eq!(fixed("not json"), None);
     }
 }

@@ -14,7 +14,9 @@
 //!   JSON error shape), with the `ApiJson` extractor that keeps even malformed
 //!   bodies answered in JSON.
 //! * [`auth`] is passwords (Argon2id), bearer tokens (only hashes stored),
-//!   the `AuthUser` extractor and login throttling.
+//!   the `AuthUser` extractor and the login throttle's rules; its counts
+//!   and the device tokens are in [`db::throttle`], shared by every server
+//!   process on the database.
 //! * [`db`] is every SQL statement; [`db::sync`] applies pushed mutations
 //!   exactly once, following the rules at the top of
 //!   `sothon_domain::protocol`; [`db::review`] and [`db::conflicts`] are the
@@ -72,9 +74,6 @@ pub struct AppState {
     pub db: SqlitePool,
     /// The configuration the server was built with.
     pub config: Arc<Config>,
-    /// Failed logins per username and per client address (in memory: it only
-    /// has to slow down guessing, and a restart forgetting it is harmless).
-    pub throttle: Arc<auth::Throttle>,
     /// Pushes queue here, first come first served, before SQLite's single
     /// writer: concurrent writers otherwise poll its busy handler, and the
     /// unlucky ones wait hundreds of ms (p99 106 ms → 18 ms with 8 clients,
@@ -85,12 +84,7 @@ pub struct AppState {
 impl AppState {
     /// State for `config` over an already migrated database.
     pub fn new(db: SqlitePool, config: Config) -> Self {
-        Self {
-            db,
-            config: Arc::new(config),
-            throttle: Arc::new(auth::Throttle::default()),
-            writes: Arc::new(tokio::sync::Mutex::new(())),
-        }
+        Self { db, config: Arc::new(config), writes: Arc::new(tokio::sync::Mutex::new(())) }
     }
 }
 

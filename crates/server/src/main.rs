@@ -123,7 +123,7 @@ async fn run() -> anyhow::Result<()> {
                 commune: args.get("--commune"),
                 village: args.get("--village"),
             };
-            let username = user.username.trim().to_lowercase();
+            let username = accounts::normalize_username(&user.username);
             sothon_server::add_user(&db, user).await?;
             println!("Đã tạo tài khoản {username} ({}).", role.label_vi());
             Ok(())

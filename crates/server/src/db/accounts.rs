@@ -2,9 +2,11 @@
 
 use crate::auth::AuthUser;
 use anyhow::{bail, Context};
+use sothon_domain::names::{check_name, clean_name};
 use sothon_domain::protocol::{Role, Village};
 use sothon_domain::FieldError;
 use sqlx::{Row, SqlitePool};
+use unicode_normalization::UnicodeNormalization;
 
 /// How a role is spelled in the database and on the command line (the same
 /// as on the wire).
@@ -52,9 +54,14 @@ pub const MAX_PASSWORD: usize = 1024;
 /// Longest full name or village name, in characters.
 pub const MAX_NAME: usize = 100;
 
-/// How a username is stored: trimmed, lower-case.
+/// How a username is stored, looked up and throttled: without spaces or
+/// invisible characters at either end, lower-case, in Unicode NFC. One
+/// spelling per account, so `" TruongThon2"` (pasted with a space, or
+/// capitalised by the phone's keyboard) is the same account and the same
+/// throttle count as `truongthon2`; an NFD spelling of a name (some
+/// keyboards send the accents as separate marks) is the same as its NFC one.
 pub fn normalize_username(username: &str) -> String {
-    username.trim().to_lowercase()
+    clean_name(username).to_lowercase().nfc().collect()
 }
 
 /// Whether a (normalized) username is 3–32 characters of `a-z 0-9 . _ -`.
@@ -88,11 +95,7 @@ pub async fn check_new_user(
     } else if password.len() > MAX_PASSWORD {
         errs.push(FieldError::limit("password", "too_long", MAX_PASSWORD as f64, "Quá dài, tối đa số ký tự là"));
     }
-    if name.trim().is_empty() {
-        errs.push(FieldError::new("name", "required", "Vui lòng nhập họ và tên"));
-    } else if name.trim().chars().count() > MAX_NAME {
-        errs.push(FieldError::limit("name", "too_long", MAX_NAME as f64, "Quá dài, tối đa số ký tự là"));
-    }
+    errs.extend(check_name("name", name, MAX_NAME, "Vui lòng nhập họ và tên"));
     match (role.map(Role::village_scoped), village) {
         (None, _) => errs.push(FieldError::new(
             "role",
@@ -106,7 +109,7 @@ pub async fn check_new_user(
             errs.push(FieldError::new("village", "invalid", "Vai trò này làm việc cho cả xã, không gắn với một thôn"))
         }
         (Some(true), Some(v)) => {
-            if village_commune(db, v).await?.as_deref() != Some(commune) {
+            if !village_exists(db, commune, v).await? {
                 errs.push(FieldError::new("village", "unknown", "Không có thôn này trong xã"));
             }
         }
@@ -180,7 +183,7 @@ pub async fn create_user(db: &SqlitePool, commune: &str, u: &NewUser) -> Result<
     let row = UserRow {
         id: super::new_id(),
         username,
-        name: u.name.trim().to_string(),
+        name: clean_name(&u.name).to_string(),
         role: u.role,
         village: u.village.clone(),
         created_at: super::now_ms(),
@@ -249,21 +252,18 @@ pub fn check_new_village(id: &str, name: &str) -> Vec<FieldError> {
             "Mã thôn gồm 1–40 ký tự: chữ thường không dấu, chữ số hoặc gạch ngang",
         ));
     }
-    if name.trim().is_empty() {
-        errs.push(FieldError::new("name", "required", "Vui lòng nhập tên thôn"));
-    } else if name.trim().chars().count() > MAX_NAME {
-        errs.push(FieldError::limit("name", "too_long", MAX_NAME as f64, "Quá dài, tối đa số ký tự là"));
-    }
+    errs.extend(check_name("name", name, MAX_NAME, "Vui lòng nhập tên thôn"));
     errs
 }
 
-/// Inserts a (checked) village into `commune`; `false` if the id is taken
-/// (in any commune: village ids are global).
+/// Inserts a (checked) village into `commune`; `false` if the commune
+/// already has a village with that id (another commune's is no obstacle:
+/// village ids are scoped to their commune).
 pub async fn insert_village(db: &SqlitePool, commune: &str, id: &str, name: &str) -> sqlx::Result<bool> {
-    let res = sqlx::query("INSERT INTO villages (id, commune_id, name, sample) VALUES (?, ?, ?, 0)")
-        .bind(id)
+    let res = sqlx::query("INSERT INTO villages (commune_id, id, name, sample) VALUES (?, ?, ?, 0)")
         .bind(commune)
-        .bind(name.trim())
+        .bind(id)
+        .bind(clean_name(name))
         .execute(db)
         .await;
     match res {
@@ -282,35 +282,30 @@ pub async fn revoke_token(db: &SqlitePool, hash: &str) -> sqlx::Result<bool> {
 /// Creates a commune.
 pub async fn add_commune(db: &SqlitePool, id: &str, name: &str) -> anyhow::Result<()> {
     check_id(id)?;
+    if let Some(e) = check_name("name", name, MAX_NAME, "Vui lòng nhập tên xã") {
+        bail!("{}: {}", e.field, e.message);
+    }
     sqlx::query("INSERT INTO communes (id, name) VALUES (?, ?)")
         .bind(id)
-        .bind(name.trim())
+        .bind(clean_name(name))
         .execute(db)
         .await
         .with_context(|| format!("adding commune {id}"))?;
     Ok(())
 }
 
-/// Creates a village of a commune (`None`: the only commune).
+/// Creates a village of a commune (`None`: the only commune), by the same
+/// rules as `POST /api/v1/villages` ([`check_new_village`]).
 pub async fn add_village(db: &SqlitePool, id: &str, commune: Option<&str>, name: &str) -> anyhow::Result<()> {
-    check_id(id)?;
-    let commune = match commune {
-        Some(c) => c.to_string(),
-        None => {
-            let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM communes").fetch_all(db).await?;
-            match ids.as_slice() {
-                [one] => one.clone(),
-                _ => bail!("say which commune with --commune"),
-            }
-        }
-    };
-    sqlx::query("INSERT INTO villages (id, commune_id, name, sample) VALUES (?, ?, ?, 0)")
-        .bind(id)
-        .bind(&commune)
-        .bind(name.trim())
-        .execute(db)
-        .await
-        .with_context(|| format!("adding village {id} to commune {commune}"))?;
+    let commune = pick_commune(db, commune).await?;
+    let errs = check_new_village(id, name);
+    if !errs.is_empty() {
+        let all: Vec<String> = errs.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+        bail!("{}", all.join("; "))
+    }
+    if !insert_village(db, &commune, id, name).await.with_context(|| format!("adding village {id}"))? {
+        bail!("commune {commune} already has a village {id}");
+    }
     Ok(())
 }
 
@@ -327,17 +322,35 @@ async fn commune_exists(db: &SqlitePool, id: &str) -> sqlx::Result<bool> {
     Ok(sqlx::query("SELECT 1 FROM communes WHERE id = ?").bind(id).fetch_optional(db).await?.is_some())
 }
 
-/// The commune a village belongs to, if the village exists.
-pub async fn village_commune(db: &SqlitePool, village: &str) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT commune_id FROM villages WHERE id = ?").bind(village).fetch_optional(db).await
+/// Whether `commune` has a village `village`.
+pub async fn village_exists(db: &SqlitePool, commune: &str, village: &str) -> sqlx::Result<bool> {
+    let found = sqlx::query("SELECT 1 FROM villages WHERE commune_id = ? AND id = ?")
+        .bind(commune)
+        .bind(village)
+        .fetch_optional(db)
+        .await?;
+    Ok(found.is_some())
 }
 
-/// The user id and password hash for a login attempt.
+/// The user id and password hash for a login attempt (the username is
+/// normalised first: [`normalize_username`]).
 pub async fn login_lookup(db: &SqlitePool, username: &str) -> sqlx::Result<Option<(String, String)>> {
     sqlx::query_as("SELECT id, password_hash FROM users WHERE username = ?")
-        .bind(username.trim().to_lowercase())
+        .bind(normalize_username(username))
         .fetch_optional(db)
         .await
+}
+
+/// Replaces an account's password hash with one of the same password made
+/// with the current parameters, unless it changed meanwhile.
+pub async fn upgrade_password_hash(db: &SqlitePool, user_id: &str, old: &str, new: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?")
+        .bind(new)
+        .bind(user_id)
+        .bind(old)
+        .execute(db)
+        .await?;
+    Ok(())
 }
 
 /// Stores a new token's hash; drops the user's expired tokens on the way.

@@ -10,6 +10,7 @@ pub mod office;
 pub mod records;
 pub mod review;
 pub mod sync;
+pub mod throttle;
 
 use crate::error::AppResult;
 use anyhow::Context;
@@ -39,14 +40,43 @@ pub async fn connect(database_url: &str) -> anyhow::Result<SqlitePool> {
         .journal_mode(SqliteJournalMode::Wal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(5));
+    migrate(opts.clone()).await.with_context(|| format!("migrating database {database_url}"))?;
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
         .connect_with(opts)
         .await
         .with_context(|| format!("opening database {database_url}"))?;
-    sqlx::migrate!("./migrations").run(&pool).await.context("running migrations")?;
     conflicts::fill_public_ids(&pool).await.context("naming older conflicts")?;
     Ok(pool)
+}
+
+/// Runs `migrations/` over a connection of its own with foreign keys off,
+/// then checks every foreign key and refuses to go on if one points nowhere.
+///
+/// Changing a table's key in SQLite means rebuilding the table and the
+/// tables that point at it (new table, copy, drop, rename), which needs
+/// foreign keys off — or dropping the old table would cascade to their rows
+/// (every login token with the accounts table). sqlx runs each SQLite
+/// migration inside a transaction, where that pragma cannot change (its
+/// `-- no-transaction` marker is honoured for PostgreSQL only), so it is set
+/// on the connection before, and `PRAGMA foreign_key_check` afterwards does
+/// the check the pragma skipped.
+async fn migrate(opts: SqliteConnectOptions) -> anyhow::Result<()> {
+    let pool = SqlitePoolOptions::new().max_connections(1).connect_with(opts.foreign_keys(false)).await?;
+    sqlx::migrate!("./migrations").run(&pool).await.context("running migrations")?;
+    let dangling: Vec<(String, Option<i64>, String)> =
+        sqlx::query_as("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check")
+            .fetch_all(&pool)
+            .await
+            .context("checking foreign keys")?;
+    pool.close().await;
+    if let Some((table, rowid, parent)) = dangling.first() {
+        anyhow::bail!(
+            "after the migrations, {} row(s) point nowhere (first: {table} row {rowid:?} → {parent})",
+            dangling.len()
+        );
+    }
+    Ok(())
 }
 
 /// Server clock, ms since the epoch.

@@ -36,7 +36,8 @@ pub(crate) async fn add_village(
     if !accounts::insert_village(&state.db, &user.commune, &req.id, &req.name).await? {
         return Err(AppError::conflict("duplicate", format!("Mã thôn {} đã có", req.id)));
     }
-    Ok((StatusCode::CREATED, Json(Village { id: req.id, name: req.name.trim().to_string(), sample: false })))
+    let name = sothon_domain::names::clean_name(&req.name).to_string();
+    Ok((StatusCode::CREATED, Json(Village { id: req.id, name, sample: false })))
 }
 
 /// The accounts of the commune, by username (never a password hash).

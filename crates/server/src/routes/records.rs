@@ -30,7 +30,7 @@ pub(crate) async fn scope_village(
 ) -> AppResult<Option<String>> {
     match asked {
         Some(v) => {
-            if accounts::village_commune(&state.db, &v).await?.as_deref() != Some(user.commune.as_str()) {
+            if !accounts::village_exists(&state.db, &user.commune, &v).await? {
                 return Err(AppError::NotFound(format!("Không có thôn {v}")));
             }
             if !user.may_use_village(&v) {

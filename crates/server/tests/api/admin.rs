@@ -182,3 +182,80 @@ async fn logout_revokes_only_that_token() {
     assert_eq!(app.get(&laptop, "/api/v1/me").await.status(), StatusCode::OK, "the other session stays");
     assert_eq!(app.count("SELECT COUNT(*) FROM tokens").await, 1);
 }
+
+#[tokio::test]
+async fn village_ids_belong_to_their_commune() {
+    use sothon_domain::protocol::Role;
+    use sothon_server::db::accounts::{add_commune, add_village};
+    use sothon_server::{add_user, NewUser};
+    let app = spawn().await;
+    add_commune(&app.db, "xa-khac", "Xã Khác").await.unwrap();
+    let account = |username: &str, role: Role, village: Option<&str>| NewUser {
+        username: username.into(),
+        password: "mat-khau-2026".into(),
+        name: "Người Xã Khác".into(),
+        role,
+        commune: Some("xa-khac".into()),
+        village: village.map(str::to_string),
+    };
+    add_user(&app.db, account("quantrixk", Role::Admin, None)).await.unwrap();
+    let login = |u: &'static str| {
+        let app = &app;
+        async move {
+            let res = app.login_raw(u, "mat-khau-2026").await;
+            assert_eq!(res.status(), StatusCode::OK, "{u}");
+            res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string()
+        }
+    };
+    let admin_xk = login("quantrixk").await;
+    // The other commune's admin adds its own pq-t02 (Phong Quang has one).
+    let (status, v) =
+        app.post_json(&admin_xk, "/api/v1/villages", &json!({"id": "pq-t02", "name": "Thôn Hai Xã Khác"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    // The command line too, once per commune.
+    add_village(&app.db, "pq-t05", Some("xa-khac"), "Thôn Năm Xã Khác").await.unwrap();
+    assert!(add_village(&app.db, "pq-t05", Some("xa-khac"), "Lần nữa").await.is_err(), "taken in its commune");
+    let (status, e) = app.post_json(&admin_xk, "/api/v1/villages", &json!({"id": "pq-t02", "name": "Lần nữa"})).await;
+    assert_eq!((status, e["error"].as_str()), (StatusCode::CONFLICT, Some("duplicate")));
+
+    // Each admin sees its own villages only.
+    let ids = |v: Value| -> Vec<(String, String)> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| (x["id"].as_str().unwrap().to_string(), x["name"].as_str().unwrap().to_string()))
+            .collect()
+    };
+    let xk = ids(app.get_ok(&admin_xk, "/api/v1/villages").await);
+    assert_eq!(xk, [("pq-t02".into(), "Thôn Hai Xã Khác".into()), ("pq-t05".into(), "Thôn Năm Xã Khác".into())]);
+    let admin_pq = app.login("quantri").await;
+    let pq = ids(app.get_ok(&admin_pq, "/api/v1/villages").await);
+    assert_eq!(pq.len(), 5);
+    assert!(pq.contains(&("pq-t02".into(), "Thôn Nà Pài (mẫu)".into())));
+
+    // A village head of each pq-t02 reports; each record stays in its commune.
+    let (status, u) = app
+        .post_json(
+            &admin_xk,
+            "/api/v1/users",
+            &json!({"username": "truongthonxk2", "password": "mat-khau-2026", "name": "Hà Văn Hai",
+                    "role": "village_head", "village": "pq-t02"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{u}");
+    let head_xk = login("truongthonxk2").await;
+    let head_pq = app.login("truongthon2").await;
+    assert_eq!(app.push(&head_xk, PHONE_A, 1, 0, report("pq-t02", 300.0, 200.0)).await["status"], "applied");
+    assert_eq!(app.push(&head_pq, PHONE_B, 1, 0, report("pq-t02", 50.0, 40.0)).await["status"], "applied");
+    add_user(&app.db, account("canboxk", Role::Officer, None)).await.unwrap();
+    let officer_xk = login("canboxk").await;
+    let officer_pq = app.login("canbo").await;
+    for (officer, pop) in [(&officer_xk, 300.0), (&officer_pq, 50.0)] {
+        let rows = app.get_ok(officer, "/api/v1/records?village=pq-t02").await;
+        let rows = rows.as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0]["body"]["values"]["pop"], pop);
+    }
+    let me: Value = app.get(&head_xk, "/api/v1/me").await.json().await.unwrap();
+    assert_eq!(me["villages"], json!([{"id": "pq-t02", "name": "Thôn Hai Xã Khác", "sample": false}]));
+}

@@ -5,7 +5,7 @@
 use crate::helpers::*;
 use reqwest::header::CONTENT_TYPE;
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
+use serde_json::{json, Value};
 use sothon_server::routes::openapi::OPENAPI_JSON;
 use sothon_server::routes::ROUTES;
 use std::collections::BTreeSet;
@@ -130,4 +130,204 @@ async fn every_listed_route_is_served() {
             "{method} {path} fell through to the fallback"
         );
     }
+}
+
+/// A schema of `components.schemas`.
+fn schema<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    let s = &doc["components"]["schemas"][name];
+    assert!(s.is_object(), "no schema {name}");
+    s
+}
+
+/// A `pattern` of the document, compiled (the document's patterns use only
+/// syntax that means the same in ECMA-262, Python and the regex crate).
+fn regex(pattern: &Value) -> regex::Regex {
+    regex::Regex::new(pattern.as_str().unwrap_or_else(|| panic!("not a pattern: {pattern}"))).unwrap()
+}
+
+#[test]
+fn the_documents_limits_are_the_servers_constants() {
+    use sothon_domain::catalogue::{current, MAX_TEXT};
+    use sothon_domain::event::MAX_COUNT;
+    use sothon_domain::protocol::{MAX_PUSH, PROTOCOL_VERSION};
+    use sothon_server::db::accounts::{MAX_NAME, MAX_PASSWORD, MIN_PASSWORD};
+    let doc = doc();
+    let prop = |s: &str, p: &str| schema(&doc, s)["properties"][p].clone();
+    assert_eq!(prop("SyncRequest", "push")["maxItems"], MAX_PUSH);
+    assert_eq!(prop("SyncRequest", "v")["const"], PROTOCOL_VERSION);
+    assert_eq!(prop("ReportBody", "cv")["maximum"], current().version);
+    assert_eq!(prop("ReportBody", "cv")["minimum"], 1);
+    for (s, p) in [
+        ("ReportBody", "difficulties"),
+        ("ReportBody", "proposals"),
+        ("IncidentBody", "description"),
+        ("ActivityBody", "note"),
+        ("ReviewRequest", "comment"),
+    ] {
+        assert_eq!(prop(s, p)["maxLength"], MAX_TEXT, "{s}.{p}");
+    }
+    let text_value = schema(&doc, "Value")["oneOf"].as_array().unwrap().iter().find(|v| v["type"] == "string").cloned();
+    assert_eq!(text_value.unwrap()["maxLength"], MAX_TEXT);
+    for s in ["NewVillage", "NewUser"] {
+        assert_eq!(prop(s, "name")["maxLength"], MAX_NAME, "{s}.name");
+    }
+    assert_eq!(prop("NewUser", "password")["minLength"], MIN_PASSWORD);
+    assert_eq!(prop("NewUser", "password")["maxLength"], MAX_PASSWORD);
+    for (s, p) in [("IncidentBody", "people"), ("IncidentBody", "households"), ("ActivityBody", "participants")] {
+        assert_eq!(prop(s, p)["maximum"], MAX_COUNT, "{s}.{p}");
+        assert_eq!(prop(s, p)["type"], "integer", "{s}.{p}: counts are integers");
+    }
+    // Revisions are u32 on the wire: a float (429328.0) or more is refused.
+    for (s, p) in [("Mutation", "base"), ("ReviewRequest", "rev"), ("ResolveRequest", "rev"), ("MutationResult", "rev")]
+    {
+        assert_eq!(prop(s, p)["type"], "integer", "{s}.{p}");
+        assert_eq!((prop(s, p)["minimum"].clone(), prop(s, p)["maximum"].clone()), (json!(0), json!(u32::MAX)));
+    }
+    assert_eq!(prop("Mutation", "seq")["maximum"], i64::MAX, "the server refuses a seq beyond i64");
+
+    // The incident time window, checked against the rule itself.
+    let at = prop("IncidentBody", "at");
+    let incident = |at: i64| sothon_domain::Incident {
+        id: "abc123".into(),
+        village: "pq-t01".into(),
+        kind: sothon_domain::event::IncidentKind::Landslide,
+        at,
+        severity: sothon_domain::event::Severity::Low,
+        gps: None,
+        people: 0,
+        households: 0,
+        description: String::new(),
+    };
+    let (lo, hi) = (at["minimum"].as_i64().unwrap(), at["maximum"].as_i64().unwrap());
+    assert!(incident(lo).validate().is_empty() && incident(hi).validate().is_empty());
+    assert!(!incident(lo - 1).validate().is_empty() && !incident(hi + 1).validate().is_empty());
+}
+
+#[test]
+fn the_documents_patterns_accept_what_the_server_accepts() {
+    use sothon_domain::names::check_name;
+    use sothon_domain::protocol::{valid_device_id, Body, Mutation};
+    use sothon_domain::{event::valid_local_id, Period};
+    use sothon_server::db::accounts::{check_new_village, normalize_username, valid_username, MAX_NAME};
+    let doc = doc();
+    let prop = |s: &str, p: &str| schema(&doc, s)["properties"][p].clone();
+
+    let period = regex(&schema(&doc, "Period")["pattern"]);
+    let mut samples =
+        vec!["", "2026-", "+202", "2026-+1", "2026-Q+4", "2026-Q04", "2026-H02", "2026-1", "2026-x", "20260"];
+    let owned: Vec<String> = (2018..=2042)
+        .flat_map(|y| {
+            let mut s = vec![format!("{y}")];
+            s.extend((0..=13).map(|m| format!("{y}-{m:02}")));
+            s.extend((0..=5).map(|q| format!("{y}-Q{q}")));
+            s.extend((0..=3).map(|h| format!("{y}-H{h}")));
+            s
+        })
+        .collect();
+    samples.extend(owned.iter().map(String::as_str));
+    for s in &samples {
+        assert_eq!(period.is_match(s), Period::parse(s).is_ok(), "period {s:?}");
+    }
+    assert!(samples.iter().filter(|s| period.is_match(s)).count() > 300);
+
+    let device = regex(&schema(&doc, "DeviceId")["pattern"]);
+    let mut ids: Vec<String> = (0..=70).map(|n| "a".repeat(n)).collect();
+    ids.extend(
+        ["phone-aaaa-0001", "Phone_AAAA_0001", "phone aaaa 0001", "phone-aaaa-000ü", "phone:aaaa-0001"]
+            .map(String::from),
+    );
+    for d in &ids {
+        assert_eq!(device.is_match(d), valid_device_id(d), "device {d:?}");
+    }
+
+    // A mutation id, with `seq` the number it ends with: the pattern is the
+    // server's shape check (the equality of the two cannot be a pattern).
+    let mutation_id = regex(&prop("Mutation", "id")["pattern"]);
+    let report = crate::helpers::report("pq-t01", 1.0, 1.0);
+    for id in [
+        "phone-aaaa-0001:1",
+        "phone-aaaa-0001:0",
+        "phone-aaaa-0001:01",
+        "phone-aaaa-0001:+1",
+        "phone-aaaa-0001:-1",
+        "phone-aaaa-0001:",
+        "phone-aaaa-0001",
+        "short:1",
+        ":1",
+        "phone-aaaa-0001:1:2",
+        "phone aaaa 0001:1",
+        "phone-aaaa-0001:9223372036854775807",
+    ] {
+        let seq = id.rsplit_once(':').and_then(|(_, s)| s.parse::<u64>().ok()).unwrap_or(0);
+        let m =
+            Mutation { id: id.into(), seq, record: report.id(), base: 0, at: 1, body: Body::Report(report.clone()) };
+        assert_eq!(mutation_id.is_match(id), m.check_shape().is_empty(), "mutation id {id:?}");
+    }
+
+    let village = regex(&schema(&doc, "VillageId")["pattern"]);
+    for v in ["pq-t01", "a", "", "PQ-T01", "pq_t01", "../x", "thôn", &"x".repeat(40), &"x".repeat(41)] {
+        assert_eq!(village.is_match(v), check_new_village(v, "Thôn").is_empty(), "village id {v:?}");
+    }
+    let local = regex(&prop("IncidentBody", "id")["pattern"]);
+    assert_eq!(prop("ActivityBody", "id")["pattern"], prop("IncidentBody", "id")["pattern"]);
+    for v in ["abc123", "abc12", "abc-123-xyz", "ABC123", &"x".repeat(40), &"x".repeat(41)] {
+        assert_eq!(local.is_match(v), valid_local_id(v), "local id {v:?}");
+    }
+
+    let name = prop("NewVillage", "name");
+    assert_eq!(name["allOf"], prop("NewUser", "name")["allOf"]);
+    let name_patterns: Vec<regex::Regex> =
+        name["allOf"].as_array().unwrap().iter().map(|p| regex(&p["pattern"])).collect();
+    for n in [
+        "Thôn Nà Pài",
+        "A",
+        "😀",
+        "",
+        " ",
+        "\u{200b}",
+        "\u{202e}",
+        "\u{200b}\u{202e}\u{feff}",
+        " \u{2060}\u{a0}\u{3000} ",
+        "\u{3164}",
+        "Thôn\nA",
+        "Thôn\tA",
+        "\u{200b}Thôn A\u{200b}",
+        &"x".repeat(100),
+        &"x".repeat(101),
+        &format!("{}\u{200b}", "x".repeat(100)),
+    ] {
+        let max = name["maxLength"].as_u64().unwrap() as usize;
+        let doc_ok = name_patterns.iter().all(|p| p.is_match(n)) && n.chars().count() <= max;
+        assert_eq!(doc_ok, check_name("name", n, MAX_NAME, "").is_none(), "name {n:?}");
+    }
+
+    let username = regex(&prop("NewUser", "username")["pattern"]);
+    for u in [" TruongThon6 ", "truongthon6", "ab", "có-dấu", "x.y_z-1", &"a".repeat(32), &"a".repeat(33), "a b c"] {
+        assert_eq!(username.is_match(u), valid_username(&normalize_username(u)), "username {u:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_integral_float_is_an_integer_as_json_schema_says() {
+    let app = spawn().await;
+    let head = app.login("truongthon1").await;
+    let officer = app.login("canbo").await;
+    let mut push =
+        serde_json::to_value(request(PHONE_A, vec![mutation(PHONE_A, 1, 0, report("pq-t01", 9.0, 9.0))], None))
+            .unwrap();
+    push["v"] = json!(1.0);
+    push["push"][0]["seq"] = json!(1.0);
+    push["push"][0]["base"] = json!(0.0);
+    push["push"][0]["at"] = json!(1.7e12);
+    push["push"][0]["body"]["cv"] = json!(1.0);
+    let v = app.sync_json(&head, &push).await;
+    assert_eq!(v.status(), StatusCode::OK);
+    let v: Value = v.json().await.unwrap();
+    assert_eq!(v["results"][0]["status"], "applied", "{v}");
+    let review = |rev: Value| json!({"decision": "approve", "rev": rev});
+    let (status, e) = app.post_json(&officer, "/api/v1/records/r.pq-t01.2026-11/review", &review(json!(1.5))).await;
+    assert_eq!((status, e["error"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_json")), "{e}");
+    assert!(e["message"].as_str().unwrap().contains("rev"), "the message names the field: {e}");
+    let (status, v) = app.post_json(&officer, "/api/v1/records/r.pq-t01.2026-11/review", &review(json!(1.0))).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
 }
