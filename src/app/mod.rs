@@ -6,6 +6,7 @@ mod incident;
 mod login;
 #[cfg(feature = "office")]
 mod office;
+mod owed;
 mod report;
 pub mod sync;
 
