@@ -278,8 +278,8 @@ pub fn RecordMeta(id: String) -> impl IntoView {
                         })
                         .unwrap_or_else(|| "—".into()),
                 ),
-                (t.people_affected, i.people.to_string()),
-                (t.households_affected, i.households.to_string()),
+                (t.people_affected, i.people_now().map_or(t.not_known.to_string(), |n| n.to_string())),
+                (t.households_affected, i.households_now().map_or(t.not_known.to_string(), |n| n.to_string())),
                 (t.description, i.description),
             ],
             Body::Activity(a) => vec![
@@ -317,6 +317,11 @@ pub fn RecordMeta(id: String) -> impl IntoView {
 #[component]
 fn SyncBar(unsent: Signal<usize>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    // A clock for the countdown, ticking once a second while this bar is shown.
+    let now = RwSignal::new(browser::now_ms());
+    if let Ok(h) = set_interval_with_handle(move || now.set(browser::now_ms()), std::time::Duration::from_secs(1)) {
+        on_cleanup(move || h.clear());
+    }
     let status = move || {
         let t = ctx.t();
         let lang = ctx.lang.get();
@@ -325,7 +330,7 @@ fn SyncBar(unsent: Signal<usize>) -> impl IntoView {
             SyncStatus::Syncing => t.syncing.to_string(),
             SyncStatus::Online(at) => format!("{} · {} {}", t.online, t.last_sync, when(lang, at)),
             SyncStatus::Offline { retry_at } => {
-                let secs = ((retry_at - browser::now_ms()) / 1000).max(0);
+                let secs = ((retry_at - now.get() + 999) / 1000).max(0);
                 format!("{} · {} {} s", t.offline, t.retry_in, number_vi(secs as f64, 0))
             }
             SyncStatus::NeedLogin => t.login_again.to_string(),
@@ -346,7 +351,7 @@ fn SyncBar(unsent: Signal<usize>) -> impl IntoView {
                     ctx.set_session(None);
                 }>{ctx.t().login}</button>
             })}
-            <button class="primary" data-testid="send-now" on:click=move |_| sync::sync_now(ctx)>
+            <button class="primary" data-testid="send-now" on:click=move |_| sync::send_now(ctx)>
                 {move || ctx.t().send_now}
             </button>
         </section>
