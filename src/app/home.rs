@@ -126,7 +126,7 @@ pub fn Home() -> impl IntoView {
                             all.into_iter().map(|p| view! { <option value=p.to_string()>{label(p)}</option> }).collect_view()
                         }}
                     </select>
-                    <button on:click=move |_| { let c = choice.get(); if !c.is_empty() { ctx.view.set(View::Report(c)); } }>
+                    <button data-testid="open-other" on:click=move |_| { let c = choice.get(); if !c.is_empty() { ctx.view.set(View::Report(c)); } }>
                         {move || ctx.t().open_report}
                     </button>
                 </div>
