@@ -116,8 +116,10 @@ fn period_label(lang: Lang, p: &Period) -> String {
 pub(super) fn focus_id(id: String) {
     request_animation_frame(move || {
         if let Some(el) = document().get_element_by_id(&id) {
+            // The field's label too, not just its box: scroll its wrapper to the top.
+            let wrapper = el.closest(".field").ok().flatten().unwrap_or_else(|| el.clone());
+            wrapper.scroll_into_view_with_bool(true);
             if let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el) {
-                el.scroll_into_view_with_bool(true);
                 let _ = el.focus();
             }
         }
@@ -330,7 +332,7 @@ pub fn ReportForm(period: String) -> impl IntoView {
                     format!("{}: {}. {}", ctx.t().returned_reports, list.iter().map(|p| period_label(lang, p)).collect::<Vec<_>>().join(", "), ctx.t().returned_reports_after)
                 }}</p> }
             })}
-            <form on:submit=submit novalidate data-testid="report-form">
+            <form on:submit=submit novalidate data-testid="report-form" data-period=period.to_string()>
                 <fieldset disabled=locked>
                 {groups.into_iter().map(|g| {
                     let inds: Vec<&'static Indicator> = cat.asked(period.kind()).filter(|i| i.group == g.key).collect();

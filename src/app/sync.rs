@@ -5,8 +5,9 @@
 //! timer: every few minutes while reachable (to pull review decisions), with
 //! exponential backoff and jitter (at most 60 s) while not. Reachability is
 //! decided by reaching the server, never by `navigator.onLine`, which lies —
-//! except that its `offline` event is believed at once: the status line says
-//! "Chưa gửi được — không có sóng" instead of a stale "connected".
+//! but only one way: its "offline" (and the `offline` event) is believed at
+//! once, so the status line says "Chưa gửi được — không có sóng" instead of
+//! a stale "connected", and no request is made that cannot succeed.
 
 use super::{engine, Ctx, SyncStatus};
 use crate::platform::{browser, http::FetchTransport};
@@ -87,7 +88,11 @@ pub fn sync_now(ctx: Ctx) {
     RUNNING.with(|r| r.set(true));
     ctx.sync.set(SyncStatus::Syncing);
     leptos::task::spawn_local(async move {
+        // `navigator.onLine` lies only one way: "online" may be no signal,
+        // but "offline" is offline — no request is worth waiting for.
+        let offline = !window().navigator().on_line();
         let result = match engine() {
+            _ if offline => Err(SyncError::Transport(TransportError::Unreachable("navigator.onLine".into()))),
             Ok(e) => e.sync(&FetchTransport { token }, browser::now_ms).await.map(|_| ()),
             Err(e) => Err(SyncError::Store(e)),
         };

@@ -62,7 +62,7 @@ export class HomePage {
       await this.page.selectOption("#other-period", period);
       await this.page.getByTestId("open-other").click();
     }
-    await this.page.getByTestId("report-form").waitFor();
+    await this.page.locator(`[data-testid=report-form][data-period="${period}"]`).waitFor({ timeout: 5000 });
   }
   /** The periods listed under "Việc cần làm", in order. */
   owedPeriods() {
