@@ -28,8 +28,11 @@ web:
 server:
 	cargo build --profile server -p sothon-server
 
+# The PWA's pure logic modules (e.g. src/app/owed.rs) compile and run natively too;
+# its browser tests (tests/browser.rs) need wasm32 and run in browser-test.
 native-test:
 	cargo test --workspace --exclude sothon
+	cargo test -p sothon --lib
 
 ## make faults: 10,000 randomized fault schedules (the real engine against the real server), optimised build.
 ## Longer: make faults SCHEDULES=200000; replay one: SOTHON_FAULT_SEED=229 cargo test -p sothon-server --test faults -- --nocapture

@@ -7,7 +7,7 @@ use crate::i18n::Lang;
 use crate::platform::browser;
 use leptos::prelude::*;
 use sothon_domain::event::{Activity, Topic};
-use sothon_domain::format::{date_iso, parse_date_iso, parse_number, vn_date};
+use sothon_domain::format::{date_vi, parse_date_vi, parse_number, vn_date};
 use sothon_domain::protocol::Body;
 
 fn count(s: &str) -> Option<u32> {
@@ -26,7 +26,7 @@ pub fn ActivityForm(id: Option<String>) -> impl IntoView {
     let village = StoredValue::new(
         ctx.session.with_untracked(|s| s.as_ref().and_then(|s| s.user.village.clone())).unwrap_or_default(),
     );
-    let date = RwSignal::new(date_iso(vn_date(trusted_now())));
+    let date = RwSignal::new(date_vi(vn_date(trusted_now())));
     let topic = RwSignal::new(Topic::PublicServices);
     let participants = RwSignal::new(String::new());
     let helped = RwSignal::new(String::new());
@@ -49,7 +49,7 @@ pub fn ActivityForm(id: Option<String>) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let mut problems = Vec::new();
-        let d = parse_date_iso(&date.get_untracked());
+        let d = parse_date_vi(&date.get_untracked());
         if d.is_none() {
             problems.push(sothon_domain::FieldError::new("date", "invalid", "Ngày không hợp lệ"));
         }
@@ -88,8 +88,8 @@ pub fn ActivityForm(id: Option<String>) -> impl IntoView {
             </BackBar>
             <Notice/>
             <form on:submit=submit novalidate data-testid="activity-form">
-                <label for="act-date">{move || ctx.t().date}</label>
-                <input id="act-date" type="date" prop:value=date on:input=move |e| date.set(event_target_value(&e))/>
+                <label for="act-date">{move || ctx.t().date} " (dd/mm/yyyy)"</label>
+                <input id="act-date" inputmode="numeric" autocomplete="off" data-testid="act-date" prop:value=date on:input=move |e| date.set(event_target_value(&e))/>
                 <span class="error" role="alert">{err("date")}</span>
                 <fieldset class="choices" role="radiogroup" aria-labelledby="topic-label">
                     <legend id="topic-label">{move || ctx.t().topic}</legend>

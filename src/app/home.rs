@@ -2,6 +2,7 @@
 //! not sent yet, every record's state, and the storage safety tools.
 
 use super::login::LangSwitch;
+use super::owed::{owed, Owed};
 use super::{engine, sync, BackBar, Ctx, SyncStatus, View};
 use crate::i18n::{state_label, Lang};
 use crate::platform::{browser, storage};
@@ -13,6 +14,9 @@ use sothon_sync::{LocalRecord, LocalState};
 
 /// Unsent records older than this earn a warning.
 const OLD_UNSENT_MS: i64 = 3 * 24 * 3600 * 1000;
+
+/// What Chromium's localStorage holds per site, in UTF-16 code units (10 MiB at two bytes each).
+const LOCAL_STORAGE_UNITS: f64 = 5_242_880.0;
 
 /// A period's due date: the commune's (pulled with the last sync), else the default.
 fn due_of(p: &Period) -> sothon_domain::chrono_date::NaiveDate {
@@ -113,30 +117,6 @@ pub fn Home() -> impl IntoView {
                         </button>
                     }
                 }}
-                <ul class="longer" data-testid="longer-periods">
-                    {move || {
-                        let now = vn_date(trusted_now());
-                        let lang = ctx.lang.get();
-                        records.track();
-                        [PeriodKind::Quarter, PeriodKind::Half, PeriodKind::Year].into_iter().map(|k| {
-                            let p = Period::containing(k, now);
-                            let id = Report::record_id(&village_id(), &p);
-                            let rec = records.with(|r| r.iter().find(|x| x.id == id).cloned());
-                            view! {
-                                <li>
-                                    <button class="rowlink" on:click=move |_| ctx.view.set(View::Report(p.to_string()))>
-                                        <span class="title">{match lang { Lang::Vi => p.label_vi(), Lang::En => p.label_en() }}</span>
-                                        <span class="small">{ctx.t().due} ": " {date_vi(due_of(&p))}</span>
-                                        {match rec {
-                                            Some(r) => view! { <span class=state_class(r.state)>{state_label(lang, r.state)}</span> }.into_any(),
-                                            None => view! { <span class="badge draft">{ctx.t().not_filed}</span> }.into_any(),
-                                        }}
-                                    </button>
-                                </li>
-                            }
-                        }).collect_view()
-                    }}
-                </ul>
                 <label for="other-period" class="small">{move || ctx.t().other_period}</label>
                 <div class="row">
                     <select id="other-period" prop:value=choice on:change=move |e| choice.set(event_target_value(&e))>
@@ -153,22 +133,33 @@ pub fn Home() -> impl IntoView {
                             all.into_iter().map(|p| view! { <option value=p.to_string()>{label(p)}</option> }).collect_view()
                         }}
                     </select>
-                    <button on:click=move |_| { let c = choice.get(); if !c.is_empty() { ctx.view.set(View::Report(c)); } }>
+                    <button data-testid="open-other" on:click=move |_| { let c = choice.get(); if !c.is_empty() { ctx.view.set(View::Report(c)); } }>
                         {move || ctx.t().open_report}
                     </button>
                 </div>
             </section>
             <section class="card" aria-labelledby="owed-title">
                 <h2 id="owed-title">{move || ctx.t().owed}</h2>
-                <ul class="records" data-testid="owed">
-                    {move || {
-                        let list: Vec<LocalRecord> = records.with(|r| r.iter().filter(|r| r.unsent() || matches!(r.state, LocalState::Returned | LocalState::Conflict)).cloned().collect());
-                        if list.is_empty() {
-                            return view! { <li class="muted">{ctx.t().nothing_owed}</li> }.into_any();
-                        }
-                        list.into_iter().map(|r| view! { <RecordRow rec=r/> }).collect_view().into_any()
-                    }}
-                </ul>
+                {move || {
+                    let today = vn_date(trusted_now());
+                    let reports = records.with(|r| owed(&village_id(), today, r, due_of));
+                    // Other records not yet on the server, or needing a person.
+                    let others: Vec<LocalRecord> = records.with(|r| r.iter()
+                        .filter(|r| !matches!(r.body, Body::Report(_)))
+                        .filter(|r| r.unsent() || matches!(r.state, LocalState::Returned | LocalState::Conflict))
+                        .cloned().collect());
+                    if reports.is_empty() && others.is_empty() {
+                        return view! { <p class="muted" data-testid="nothing-owed">{ctx.t().nothing_owed}</p> }.into_any();
+                    }
+                    view! {
+                        <ul class="records" data-testid="owed-reports">
+                            {reports.into_iter().map(|o| view! { <OwedRow owed=o/> }).collect_view()}
+                        </ul>
+                        <ul class="records" data-testid="owed">
+                            {others.into_iter().map(|r| view! { <RecordRow rec=r/> }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
             </section>
             <section class="card" aria-labelledby="records-title">
                 <h2 id="records-title">{move || ctx.t().history}</h2>
@@ -215,6 +206,29 @@ pub fn record_title(lang: Lang, body: &Body) -> (String, View) {
             ),
             View::Activity(Some(a.record_id())),
         ),
+    }
+}
+
+/// One report owed: its period, due date and state.
+#[component]
+fn OwedRow(owed: Owed) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let lang = ctx.lang.get_untracked();
+    let t = ctx.t();
+    let p = owed.period;
+    let (class, state) = match owed.state {
+        Some(s) => (state_class(s), state_label(lang, s)),
+        None => ("badge draft", t.not_filed),
+    };
+    view! {
+        <li data-testid="owed-report" data-period=p.to_string() data-overdue=owed.overdue.to_string()>
+            <button class="rowlink" on:click=move |_| ctx.view.set(View::Report(p.to_string()))>
+                <span class="title">{t.report_of} " " {match lang { Lang::Vi => p.label_vi(), Lang::En => p.label_en() }}</span>
+                <span class="small nowrap">{t.due} ": " {date_vi(owed.due)}</span>
+                {owed.overdue.then(|| view! { <span class="badge attention">{t.overdue}</span> })}
+                <span class=class data-testid="owed-state">{state}</span>
+            </button>
+        </li>
     }
 }
 
@@ -274,8 +288,8 @@ pub fn RecordMeta(id: String) -> impl IntoView {
                         })
                         .unwrap_or_else(|| "—".into()),
                 ),
-                (t.people_affected, i.people.to_string()),
-                (t.households_affected, i.households.to_string()),
+                (t.people_affected, i.people_now().map_or(t.not_known.to_string(), |n| n.to_string())),
+                (t.households_affected, i.households_now().map_or(t.not_known.to_string(), |n| n.to_string())),
                 (t.description, i.description),
             ],
             Body::Activity(a) => vec![
@@ -313,6 +327,11 @@ pub fn RecordMeta(id: String) -> impl IntoView {
 #[component]
 fn SyncBar(unsent: Signal<usize>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    // A clock for the countdown, ticking once a second while this bar is shown.
+    let now = RwSignal::new(browser::now_ms());
+    if let Ok(h) = set_interval_with_handle(move || now.set(browser::now_ms()), std::time::Duration::from_secs(1)) {
+        on_cleanup(move || h.clear());
+    }
     let status = move || {
         let t = ctx.t();
         let lang = ctx.lang.get();
@@ -321,7 +340,7 @@ fn SyncBar(unsent: Signal<usize>) -> impl IntoView {
             SyncStatus::Syncing => t.syncing.to_string(),
             SyncStatus::Online(at) => format!("{} · {} {}", t.online, t.last_sync, when(lang, at)),
             SyncStatus::Offline { retry_at } => {
-                let secs = ((retry_at - browser::now_ms()) / 1000).max(0);
+                let secs = ((retry_at - now.get() + 999) / 1000).max(0);
                 format!("{} · {} {} s", t.offline, t.retry_in, number_vi(secs as f64, 0))
             }
             SyncStatus::NeedLogin => t.login_again.to_string(),
@@ -342,7 +361,7 @@ fn SyncBar(unsent: Signal<usize>) -> impl IntoView {
                     ctx.set_session(None);
                 }>{ctx.t().login}</button>
             })}
-            <button class="primary" data-testid="send-now" on:click=move |_| sync::sync_now(ctx)>
+            <button class="primary" data-testid="send-now" on:click=move |_| sync::send_now(ctx)>
                 {move || ctx.t().send_now}
             </button>
         </section>
@@ -365,11 +384,9 @@ pub fn Notice() -> impl IntoView {
 fn StoragePanel(unsent: Signal<usize>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let persisted = RwSignal::new(None::<bool>);
-    let estimate = RwSignal::new(None::<(f64, f64)>);
     let exported = RwSignal::new(false);
     leptos::task::spawn_local(async move {
         persisted.set(Some(browser::request_persistence().await));
-        estimate.set(browser::storage_estimate().await);
     });
     let used = move || {
         ctx.tick.track();
@@ -450,18 +467,24 @@ fn StoragePanel(unsent: Signal<usize>) -> impl IntoView {
             {move || old_unsent().then(|| view! { <p class="warn" role="alert" data-testid="old-unsent">{ctx.t().old_unsent}</p> })}
             {move || browser::ios_not_installed().then(|| view! { <p class="warn" data-testid="ios-install">{ctx.t().ios_install}</p> })}
             <p data-testid="storage-used">
-                {move || format!("{} KB", number_vi(used() as f64 * 2.0 / 1024.0, 1))}
-                {move || estimate.get().map(|(u, q)| format!(" · {} / {} MB", number_vi(u / 1048576.0, 1), number_vi(q / 1048576.0, 0)))}
+                {move || {
+                    // Records live in localStorage: about 5 million characters per site.
+                    let pct = used() as f64 / LOCAL_STORAGE_UNITS * 100.0;
+                    let pct = if pct > 0.0 && pct < 1.0 { "<1".to_string() } else { number_vi(pct, 0) };
+                    format!("{} {pct}% {} ({} KB)", ctx.t().used, ctx.t().storage_pct, number_vi(used() as f64 * 2.0 / 1024.0, 0))
+                }}
             </p>
             <p class="small" data-testid="persisted">
                 {move || match persisted.get() { Some(true) => ctx.t().persisted, Some(false) => ctx.t().not_persisted, None => "" }}
             </p>
-            <div class="row">
-                <button data-testid="backup" on:click=export>{move || ctx.t().backup}</button>
+            <h3 id="backup-title">{move || ctx.t().backup_title}</h3>
+            <p class="small">{move || ctx.t().backup_why}</p>
+            <button data-testid="backup" on:click=export>{move || ctx.t().backup}</button>
+            <input id="import-backup" class="visually-hidden" type="file" accept=".json,application/json" data-testid="import-backup" on:change=import/>
+            <label for="import-backup" class="filepick">{move || ctx.t().choose_file}</label>
+            <div class="row logout">
                 <button data-testid="logout" on:click=logout>{move || ctx.t().logout}</button>
             </div>
-            <label for="import-backup">{move || ctx.t().import_backup}</label>
-            <input id="import-backup" type="file" accept=".json,application/json" data-testid="import-backup" on:change=import/>
         </section>
     }
 }

@@ -6,6 +6,7 @@ mod incident;
 mod login;
 #[cfg(feature = "office")]
 mod office;
+mod owed;
 mod report;
 mod safety;
 pub mod sync;
@@ -192,11 +193,13 @@ pub fn App() -> impl IntoView {
             let _ = el.set_attribute("lang", l.code());
         }
     });
-    // A message belongs to the screen it was said on; opening a form starts clean.
+    // A message belongs to the screen it was said on; opening a form starts
+    // clean, and at its top (the browser would keep home's scroll position).
     Effect::new(move |_| {
         if ctx.view.get() != View::Home {
             ctx.notice.set(None);
         }
+        window().scroll_to_with_x_and_y(0.0, 0.0);
     });
     sync::start(ctx);
 

@@ -2,27 +2,34 @@
 //! collapsible sections with progress, one input per indicator, rates
 //! computed as the person types, checks shown per field. The draft is saved
 //! on the phone on every change; "Lưu và gửi" queues it for sending.
+//!
+//! A quarter, half-year or year report opens prefilled from the months (and
+//! quarters, half-years) already filed (`sothon_domain::derive`), each such
+//! field marked "Theo báo cáo tháng" and, once changed, with its difference
+//! from the months. Yes/no questions are two answers (Có / Không) or none.
 
 use super::home::Notice;
 use super::{engine, save_and_send, BackBar, Ctx, View};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Txt};
 use crate::platform::browser;
 use leptos::prelude::*;
 use sothon_domain::catalogue::{current as catalogue, far_from_previous, Indicator, Kind};
+use sothon_domain::derive::{derive, Derived, Filed};
 use sothon_domain::event::{activity_totals, Activity};
 use sothon_domain::format::{number_en, number_vi, parse_number};
 use sothon_domain::protocol::Body;
-use sothon_domain::{FieldError, Period, Report, Value};
+use sothon_domain::{FieldError, Period, PeriodKind, Report, Value};
 use sothon_sync::LocalState;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-/// What the person typed, per indicator key, as text.
+/// What the person typed, per indicator key, as text. Yes/no: `"1"` Có,
+/// `"0"` Không, empty unanswered.
 type Raw = BTreeMap<String, String>;
 
-fn value_to_raw(v: &Value) -> String {
+fn value_to_raw(ind: Option<&Indicator>, v: &Value) -> String {
     match v {
-        Value::Num(x) => number_vi(*x, 6),
-        Value::Bool(b) => if *b { "1" } else { "" }.into(),
+        Value::Num(x) => number_vi(ind.map_or(*x, |i| i.to_typed(*x)), 6),
+        Value::Bool(b) => if *b { "1" } else { "0" }.into(),
         Value::Text(s) => s.clone(),
     }
 }
@@ -41,19 +48,87 @@ fn parse_raw(raw: &Raw) -> (BTreeMap<String, Value>, Vec<FieldError>) {
         }
         let v = match ind.kind {
             Kind::Count | Kind::Decimal => match parse_number(text) {
-                Some(x) => Value::Num(x),
+                Some(x) => Value::Num(ind.from_typed(x)),
                 None => {
                     errs.push(FieldError::new(k, "type", "Phải là một số"));
                     continue;
                 }
             },
-            Kind::Bool => Value::Bool(text == "1"),
+            Kind::Bool => match text {
+                "1" => Value::Bool(true),
+                "0" => Value::Bool(false),
+                _ => continue,
+            },
             Kind::Choice | Kind::Text => Value::Text(text.to_string()),
             Kind::Rate => continue,
         };
         values.insert(k.clone(), v);
     }
     (values, errs)
+}
+
+/// Whether an input counts toward a group's progress and "missing" fields:
+/// optional free text ("để trống nếu không có") does not.
+fn counted(ind: &Indicator) -> bool {
+    ind.is_input() && (ind.kind != Kind::Text || ind.required)
+}
+
+/// A value as the person reads it ("12", "400 m", "Có", a choice's label).
+fn shown(lang: Lang, ind: &Indicator, v: &Value) -> String {
+    let t = lang.t();
+    match v {
+        Value::Num(x) => {
+            let x = ind.to_typed(*x);
+            let n = if lang == Lang::Vi { number_vi(x, 2) } else { number_en(x, 2) };
+            let unit = ind.typed_unit(lang == Lang::En);
+            if unit.is_empty() {
+                n
+            } else {
+                format!("{n} {unit}")
+            }
+        }
+        Value::Bool(b) => if *b { t.yes } else { t.no }.to_string(),
+        Value::Text(s) => ind
+            .choices
+            .iter()
+            .find(|c| &c.key == s)
+            .map(|c| if lang == Lang::Vi { c.vi.clone() } else { c.en.clone() })
+            .unwrap_or_else(|| s.clone()),
+    }
+}
+
+fn from_label(t: &'static Txt, kind: PeriodKind) -> &'static str {
+    match kind {
+        PeriodKind::Month => t.from_months,
+        PeriodKind::Quarter => t.from_quarters,
+        PeriodKind::Half | PeriodKind::Year => t.from_halves,
+    }
+}
+
+fn period_label(lang: Lang, p: &Period) -> String {
+    match lang {
+        Lang::Vi => p.label_vi(),
+        Lang::En => p.label_en(),
+    }
+}
+
+/// Moves focus (and the screen) to an element by id, after the DOM settles.
+pub(super) fn focus_id(id: String) {
+    request_animation_frame(move || {
+        if let Some(el) = document().get_element_by_id(&id) {
+            // The field's label too, not just its box: scroll its wrapper to the top.
+            let wrapper = el.closest(".field").ok().flatten().unwrap_or_else(|| el.clone());
+            wrapper.scroll_into_view_with_bool(true);
+            if let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el) {
+                let _ = el.focus();
+            }
+        }
+    });
+}
+
+/// The element id a field's error links to (a yes/no field: its "Có").
+fn input_id(key: &str) -> String {
+    format!("f-{key}")
 }
 
 #[component]
@@ -67,44 +142,55 @@ pub fn ReportForm(period: String) -> impl IntoView {
     let cat = catalogue();
     let id = Report::record_id(&village, &period);
     let eng = engine().ok();
-    let existing = eng.as_ref().and_then(|e| e.record(&id));
-    let locked = existing.as_ref().is_some_and(|r| r.state == LocalState::Approved);
+    let all_records = eng.as_ref().map(|e| e.records()).unwrap_or_default();
+    let existing = all_records.iter().find(|r| r.id == id).cloned();
+    let state = existing.as_ref().map(|r| r.state);
+    let locked = state == Some(LocalState::Approved);
+    let returned = state == Some(LocalState::Returned);
     let server_errors = existing.as_ref().map(|r| r.errors.clone()).unwrap_or_default();
     let comment = existing.as_ref().map(|r| r.comment.clone()).unwrap_or_default();
 
-    // Start from the phone's copy; else prefill slowly changing figures from
-    // the previous period's report and the digital team's activity log.
+    // The village's filed reports (not drafts) feed a longer period's prefill.
+    let reports: Vec<(Report, bool)> = all_records
+        .iter()
+        .filter(|r| r.state != LocalState::Draft)
+        .filter_map(|r| match &r.body {
+            Body::Report(rep) if rep.village == village => Some((rep.clone(), r.state == LocalState::Returned)),
+            _ => None,
+        })
+        .collect();
+    let filed: Vec<Filed<'_>> =
+        reports.iter().map(|(report, returned)| Filed { report, returned: *returned }).collect();
+    let derived: Derived = derive(cat, &village, period, &filed);
+
+    // Start from the phone's copy; else from the shorter reports, then slowly
+    // changing figures from the previous period's report and the digital
+    // team's activity log.
     let prev_values: BTreeMap<String, Value> =
-        match eng.as_ref().and_then(|e| e.record(&Report::record_id(&village, &period.prev()))).map(|r| r.body) {
-            Some(Body::Report(r)) => r.values,
+        match all_records.iter().find(|r| r.id == Report::record_id(&village, &period.prev())).map(|r| &r.body) {
+            Some(Body::Report(r)) => r.values.clone(),
             _ => BTreeMap::new(),
         };
-    let activities: Vec<Activity> = eng
-        .as_ref()
-        .map(|e| e.records())
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|r| match r.body {
-            Body::Activity(a) if a.village == village => Some(a),
+    let activities: Vec<Activity> = all_records
+        .iter()
+        .filter_map(|r| match &r.body {
+            Body::Activity(a) if a.village == village => Some(a.clone()),
             _ => None,
         })
         .collect();
     let from_log = activity_totals(&activities, &period);
     let (raw0, diff0, prop0) = match existing.as_ref().map(|r| &r.body) {
         Some(Body::Report(r)) => (
-            r.values.iter().map(|(k, v)| (k.clone(), value_to_raw(v))).collect(),
+            r.values.iter().map(|(k, v)| (k.clone(), value_to_raw(cat.indicator(k), v))).collect(),
             r.difficulties.clone(),
             r.proposals.clone(),
         ),
         _ => {
-            let mut raw: Raw = prev_values
-                .iter()
-                .filter(|(k, _)| cat.indicator(k).is_some_and(|i| i.prefill))
-                .map(|(k, v)| (k.clone(), value_to_raw(v)))
-                .collect();
-            for (k, v) in &from_log {
-                if cat.indicator(k).is_some_and(|i| i.asked_in(period.kind())) {
-                    raw.entry(k.clone()).or_insert_with(|| number_vi(*v, 0));
+            let mut raw: Raw =
+                derived.values.iter().map(|(k, v)| (k.clone(), value_to_raw(cat.indicator(k), v))).collect();
+            for (k, v) in &prev_values {
+                if cat.indicator(k).is_some_and(|i| i.prefill && i.asked_in(period.kind())) {
+                    raw.entry(k.clone()).or_insert_with(|| value_to_raw(cat.indicator(k), v));
                 }
             }
             (raw, String::new(), String::new())
@@ -112,7 +198,8 @@ pub fn ReportForm(period: String) -> impl IntoView {
     };
     let prev_values = StoredValue::new(prev_values);
     let from_log = StoredValue::new(from_log);
-    let confirmed = RwSignal::new(std::collections::BTreeSet::<String>::new());
+    let derived = StoredValue::new(derived);
+    let confirmed = RwSignal::new(BTreeSet::<String>::new());
     let village = StoredValue::new(village);
     let raw = RwSignal::new(raw0);
     let difficulties = RwSignal::new(diff0);
@@ -130,6 +217,9 @@ pub fn ReportForm(period: String) -> impl IntoView {
             .filter(|e| !errs.iter().any(|p| p.field == e.field))
             .collect();
         errs.extend(more);
+        // In catalogue order, so "the first" is the first on screen.
+        let order = |k: &str| cat.indicators.iter().position(|i| i.key == k).unwrap_or(usize::MAX);
+        errs.sort_by_key(|e| order(&e.field));
         errs
     });
 
@@ -145,6 +235,22 @@ pub fn ReportForm(period: String) -> impl IntoView {
                     .collect::<Vec<String>>()
             })
         })
+    });
+    // Fields needing attention after "Lưu và gửi": errors, then unconfirmed
+    // far values, each once, in screen order.
+    let attention = Memo::new(move |_| {
+        if !tried.get() {
+            return Vec::new();
+        }
+        let mut keys: Vec<String> = errors.with(|es| es.iter().map(|e| e.field.clone()).collect());
+        for k in far.get() {
+            if !confirmed.with(|c| c.contains(&k)) && !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+        keys.retain(|k| cat.indicator(k).is_some());
+        keys.dedup();
+        keys
     });
 
     let build = move || {
@@ -172,53 +278,104 @@ pub fn ReportForm(period: String) -> impl IntoView {
         ev.prevent_default();
         tried.set(true);
         let report = build();
-        if !report.validate(cat).is_empty() || !parsed.get_untracked().1.is_empty() {
-            ctx.notice.set(Some(ctx.t().fix_errors.into()));
-            focus_first_error();
-            return;
-        }
-        if far.with_untracked(|f| f.iter().any(|k| !confirmed.with_untracked(|c| c.contains(k)))) {
-            ctx.notice.set(Some(ctx.t().confirm_far.into()));
-            if let Some(el) = document().query_selector("[data-testid^=confirm-]").ok().flatten() {
-                if let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el) {
-                    let _ = el.focus();
-                }
+        let first = attention.get_untracked().into_iter().next();
+        if !report.validate(cat).is_empty() || !parsed.get_untracked().1.is_empty() || first.is_some() {
+            let msg = if errors.with_untracked(Vec::is_empty) { ctx.t().confirm_far } else { ctx.t().fix_errors };
+            ctx.notice.set(Some(msg.into()));
+            if let Some(k) = first {
+                focus_id(input_id(&k));
             }
             return;
         }
         save_and_send(ctx, Body::Report(report));
     };
 
+    // A returned report opens on the commune's comment.
+    if returned && !comment.is_empty() {
+        focus_id("review-comment".into());
+    }
+
+    let notes = derived.with_value(|d| (d.missing.clone(), d.returned.clone()));
     let groups = cat.groups.clone();
     view! {
-        <main class="page report">
+        <main class="page report" class:locked=locked>
             <BackBar>
                 <h1 data-testid="report-title">
-                    {move || format!("{} {}", ctx.t().report_of, match ctx.lang.get() { Lang::Vi => period.label_vi(), Lang::En => period.label_en() })}
+                    {move || format!("{} {}", ctx.t().report_of, period_label(ctx.lang.get(), &period))}
                 </h1>
             </BackBar>
+            {locked.then(|| view! { <p class="notice locked-note" role="status" data-testid="locked">{move || ctx.t().approved_locked}</p> })}
             <Notice/>
-            {(!comment.is_empty()).then(|| view! { <p class="warn">{move || ctx.t().comment} ": " {comment.clone()}</p> })}
-            {(!server_errors.is_empty()).then(|| view! {
-                <ul class="warn" role="alert">{server_errors.iter().map(|e| view! { <li>{e.field.clone()} ": " {e.message.clone()}</li> }).collect_view()}</ul>
+            {(!comment.is_empty()).then(|| view! {
+                <p class="warn" id="review-comment" tabindex="-1" data-testid="report-comment">
+                    <b>{move || ctx.t().comment} ": "</b> {comment.clone()}
+                </p>
             })}
-            <form on:submit=submit novalidate data-testid="report-form">
+            {(!server_errors.is_empty()).then(|| view! {
+                <ul class="warn" role="alert" data-testid="server-errors">{server_errors.iter().map(|e| {
+                    let label = cat.indicator(&e.field).map(|i| i.vi.clone()).unwrap_or_else(|| e.field.clone());
+                    let target = input_id(&e.field);
+                    view! { <li><button type="button" class="link" on:click=move |_| focus_id(target.clone())>{label}</button> ": " {e.message.clone()}</li> }
+                }).collect_view()}</ul>
+            })}
+            {(!notes.0.is_empty()).then(|| {
+                let list = notes.0.clone();
+                view! { <p class="warn" data-testid="derive-missing">{move || {
+                    let lang = ctx.lang.get();
+                    format!("{}: {}. {}", ctx.t().missing_reports, list.iter().map(|p| period_label(lang, p)).collect::<Vec<_>>().join(", "), ctx.t().missing_reports_after)
+                }}</p> }
+            })}
+            {(!notes.1.is_empty()).then(|| {
+                let list = notes.1.clone();
+                view! { <p class="warn" data-testid="derive-returned">{move || {
+                    let lang = ctx.lang.get();
+                    format!("{}: {}. {}", ctx.t().returned_reports, list.iter().map(|p| period_label(lang, p)).collect::<Vec<_>>().join(", "), ctx.t().returned_reports_after)
+                }}</p> }
+            })}
+            <form on:submit=submit novalidate data-testid="report-form" data-period=period.to_string()>
                 <fieldset disabled=locked>
                 {groups.into_iter().map(|g| {
                     let inds: Vec<&'static Indicator> = cat.asked(period.kind()).filter(|i| i.group == g.key).collect();
-                    let inputs: Vec<String> = inds.iter().filter(|i| i.is_input()).map(|i| i.key.clone()).collect();
+                    let inputs: Vec<String> = inds.iter().filter(|i| counted(i)).map(|i| i.key.clone()).collect();
                     let total = inputs.len();
+                    let numeric: Vec<String> = inds.iter().filter(|i| matches!(i.kind, Kind::Count | Kind::Decimal)).map(|i| i.key.clone()).collect();
+                    // "Nothing this period" fits a group whose answers are all numbers.
+                    let all_numbers = numeric.len() == total && total > 0;
+                    let inputs2 = inputs.clone();
                     let done = move || raw.with(|r| inputs.iter().filter(|k| r.get(*k).is_some_and(|v| !v.trim().is_empty())).count());
-                    let (vi, en) = (g.vi.clone(), g.en.clone());
+                    let all_done = move || raw.with(|r| inputs2.iter().all(|k| r.get(k).is_some_and(|v| !v.trim().is_empty())));
+                    let (vi, en, sub_vi, sub_en) = (g.vi.clone(), g.en.clone(), g.sub_vi.clone(), g.sub_en.clone());
+                    let gkey = g.key.clone();
                     view! {
                         <details class="group" open data-testid=format!("group-{}", g.key)>
                             <summary>
-                                <span>{move || if ctx.lang.get() == Lang::Vi { vi.clone() } else { en.clone() }}</span>
-                                <span class="progress">{move || format!("{}/{}", done(), total)}</span>
+                                <span class="gtitle">
+                                    <span>{move || if ctx.lang.get() == Lang::Vi { sub_vi.clone() } else { sub_en.clone() }}</span>
+                                    <span class="small plan">{move || if ctx.lang.get() == Lang::Vi { vi.clone() } else { en.clone() }}</span>
+                                </span>
+                                <span class="progress" data-testid=format!("progress-{}", g.key)>{move || format!("{}/{}", done(), total)}</span>
                             </summary>
+                            {(all_numbers && !locked).then(|| {
+                                let numeric = numeric.clone();
+                                view! {
+                                    <div class="field">
+                                        <button type="button" class="nil" data-testid=format!("nothing-{gkey}") disabled=all_done
+                                            on:click=move |_| {
+                                                raw.update(|r| for k in &numeric {
+                                                    let e = r.entry(k.clone()).or_default();
+                                                    if e.trim().is_empty() { *e = "0".into(); }
+                                                });
+                                                save_draft();
+                                            }>
+                                            {move || ctx.t().nothing_this_period}
+                                        </button>
+                                    </div>
+                                }
+                            })}
                             {inds.into_iter().map(|ind| view! { <Field ind=ind raw=raw errors=errors parsed=parsed on_change=save_draft
                                 prev=prev_values.with_value(|p| p.get(&ind.key).and_then(Value::as_num))
                                 from_log=from_log.with_value(|l| l.get(&ind.key).copied())
+                                derived=derived.with_value(|d| d.values.get(&ind.key).cloned().zip(d.from.get(&ind.key).copied()))
                                 far=far confirmed=confirmed/> }).collect_view()}
                         </details>
                     }
@@ -230,6 +387,23 @@ pub fn ReportForm(period: String) -> impl IntoView {
                 <textarea id="proposals" rows="3" prop:value=proposals
                     on:input=move |e| { proposals.set(event_target_value(&e)); save_draft(); }></textarea>
                 </fieldset>
+                {move || {
+                    let keys = attention.get();
+                    (!keys.is_empty()).then(|| {
+                        let lang = ctx.lang.get();
+                        let n = keys.len();
+                        view! {
+                            <div class="warn attention" role="alert" data-testid="attention">
+                                <p><b>{format!("{} {n} {}", ctx.t().still, ctx.t().fields_to_fix)}</b></p>
+                                <ul>{keys.into_iter().map(|k| {
+                                    let label = cat.indicator(&k).map(|i| if lang == Lang::Vi { i.vi.clone() } else { i.en.clone() }).unwrap_or_else(|| k.clone());
+                                    let target = input_id(&k);
+                                    view! { <li><button type="button" class="link" data-testid=format!("goto-{k}") on:click=move |_| focus_id(target.clone())>{label}</button></li> }
+                                }).collect_view()}</ul>
+                            </div>
+                        }
+                    })
+                }}
                 {(!locked).then(|| view! {
                     <button type="submit" class="primary wide" data-testid="submit-report">{move || ctx.t().submit}</button>
                 })}
@@ -237,14 +411,6 @@ pub fn ReportForm(period: String) -> impl IntoView {
         </main>
     }
     .into_any()
-}
-
-fn focus_first_error() {
-    if let Some(el) = document().query_selector("[aria-invalid=true]").ok().flatten() {
-        if let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el) {
-            let _ = el.focus();
-        }
-    }
 }
 
 /// One indicator's input (or computed rate), with its label, unit and error.
@@ -259,20 +425,41 @@ fn Field(
     prev: Option<f64>,
     /// This period's total from the activity log, when the log feeds it.
     from_log: Option<f64>,
+    /// The value carried from shorter reports, and their kind.
+    derived: Option<(Value, PeriodKind)>,
     far: Memo<Vec<String>>,
-    confirmed: RwSignal<std::collections::BTreeSet<String>>,
+    confirmed: RwSignal<BTreeSet<String>>,
 ) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let key = ind.key.clone();
-    let id = format!("f-{key}");
+    let id = input_id(&key);
     let err_id = format!("e-{key}");
     let label = move || if ctx.lang.get() == Lang::Vi { ind.vi.clone() } else { ind.en.clone() };
-    let unit = move || ind.unit_for(ctx.lang.get() == Lang::En).to_string();
+    let unit = move || ind.typed_unit(ctx.lang.get() == Lang::En).to_string();
     let error = {
         let key = key.clone();
         Memo::new(move |_| errors.with(|es| es.iter().find(|e| e.field == key).cloned()))
     };
-    let error_text = move || error.get().map(|e| if ctx.lang.get() == Lang::Vi { e.message } else { e.message_en() });
+    let error_text = move || {
+        error.get().map(|e| {
+            let lang = ctx.lang.get();
+            // A limit in the stored unit, shown in the typed one (km → m).
+            match (&ind.entry, e.limit, e.code.as_str()) {
+                (Some(_), Some(l), "min" | "max" | "le") => {
+                    let n = number_vi(ind.to_typed(l), 2);
+                    let u = ind.typed_unit(lang == Lang::En);
+                    match (lang, e.code.as_str()) {
+                        (Lang::Vi, "min") => format!("Không được nhỏ hơn {n} {u}"),
+                        (Lang::Vi, _) => format!("Không được lớn hơn {n} {u}"),
+                        (Lang::En, "min") => format!("Must not be less than {n} {u}"),
+                        (Lang::En, _) => format!("Must not be more than {n} {u}"),
+                    }
+                }
+                _ if lang == Lang::Vi => e.message,
+                _ => e.message_en(),
+            }
+        })
+    };
     let help = move || if ctx.lang.get() == Lang::Vi { ind.help_vi.clone() } else { ind.help_en.clone() };
 
     if ind.kind == Kind::Rate {
@@ -287,7 +474,7 @@ fn Field(
         return view! {
             <div class="field rate">
                 <span class="label">{label} " (" {move || ctx.t().computed} ")"</span>
-                <output data-testid=format!("rate-{key}") for=ind.num.clone().unwrap_or_default()>{move || rate().unwrap_or_else(|| "—".into())}</output>
+                <output data-testid=format!("rate-{key}") for=ind.num.as_deref().map(input_id).unwrap_or_default()>{move || rate().unwrap_or_else(|| "—".into())}</output>
                 {target.map(|t| view! { <span class="small">{move || ctx.t().target} ": " {number_vi(t, 1)} " %"</span> })}
             </div>
         }
@@ -307,19 +494,39 @@ fn Field(
             on_change();
         }
     };
+    let empty = {
+        let value = value.clone();
+        move || value().trim().is_empty()
+    };
+    let set_log = set.clone();
     let input = match ind.kind {
         Kind::Bool => {
-            let set = set.clone();
+            let name = format!("b-{key}");
+            let answer = move |v: &'static str, text: fn(&'static Txt) -> &'static str, id: String, testid: String| {
+                let set = set.clone();
+                let value = value.clone();
+                let value2 = value.clone();
+                view! {
+                    <label class="choice" class:selected=move || value() == v>
+                        <input type="radio" id=id name=name.clone() value=v data-testid=testid
+                            prop:checked=move || value2() == v on:change=move |_| set(v.into())/>
+                        {move || text(ctx.t())}
+                    </label>
+                }
+            };
             view! {
-                <input id=id.clone() type="checkbox" class="check" prop:checked=move || value() == "1"
-                    on:change=move |e| set(if event_target_checked(&e) { "1".into() } else { String::new() })/>
+                <div class="choices row2" role="radiogroup" aria-labelledby=format!("l-{key}") aria-describedby=err_id.clone()
+                    aria-invalid=move || error.with(|e| e.is_some()).to_string()>
+                    {answer("1", |t| t.yes, id.clone(), format!("yes-{key}"))}
+                    {answer("0", |t| t.no, format!("f-{key}-no"), format!("no-{key}"))}
+                </div>
             }
             .into_any()
         }
         Kind::Choice => {
             let set = set.clone();
             view! {
-                <select id=id.clone() prop:value=value on:change=move |e| set(event_target_value(&e))>
+                <select id=id.clone() prop:value=value.clone() data-testid=format!("in-{key}") on:change=move |e| set(event_target_value(&e))>
                     <option value="">"—"</option>
                     {ind.choices.iter().map(|c| {
                         let (vi, en) = (c.vi.clone(), c.en.clone());
@@ -331,7 +538,7 @@ fn Field(
         }
         Kind::Text => {
             let set = set.clone();
-            view! { <textarea id=id.clone() rows="2" prop:value=value on:input=move |e| set(event_target_value(&e))></textarea> }.into_any()
+            view! { <textarea id=id.clone() rows="2" data-testid=format!("in-{key}") prop:value=value.clone() on:input=move |e| set(event_target_value(&e))></textarea> }.into_any()
         }
         _ => {
             let mode = if ind.kind == Kind::Count { "numeric" } else { "decimal" };
@@ -340,18 +547,56 @@ fn Field(
                 <input id=id.clone() type="text" inputmode=mode autocomplete="off" data-testid=format!("in-{key}")
                     aria-invalid=move || error.with(|e| e.is_some()).to_string()
                     aria-describedby=err_id.clone()
-                    prop:value=value on:input=move |e| set(event_target_value(&e))/>
+                    prop:value=value.clone() on:input=move |e| set(event_target_value(&e))/>
             }
             .into_any()
         }
     };
+    let label_el = if ind.kind == Kind::Bool {
+        view! { <span class="label" id=format!("l-{key}")>{label} {ind.required.then_some(" *")}</span> }.into_any()
+    } else {
+        view! { <label for=id>{label} {ind.required.then_some(" *")}</label> }.into_any()
+    };
+    // "Theo báo cáo tháng" — and, once changed, the difference from the months.
+    let derived_note = derived.map(|(dv, kind)| {
+        let key = key.clone();
+        move || {
+            let lang = ctx.lang.get();
+            let t = ctx.t();
+            let now = parsed.with(|(v, _)| v.get(&key).cloned());
+            let from = from_label(t, kind);
+            match (&now, &dv) {
+                (Some(n), d) if n == d => from.to_string(),
+                (Some(Value::Num(n)), Value::Num(d)) => {
+                    let diff = ind.to_typed(*n) - ind.to_typed(*d);
+                    let sign = if diff > 0.0 { "+" } else { "−" };
+                    let abs = if lang == Lang::Vi { number_vi(diff.abs(), 2) } else { number_en(diff.abs(), 2) };
+                    format!("{from}: {} · {} {sign}{abs}", shown(lang, ind, &dv), t.differs_by)
+                }
+                _ => format!("{from}: {}", shown(lang, ind, &dv)),
+            }
+        }
+    });
+    let optional_text = ind.kind == Kind::Text && !ind.required;
     view! {
-        <div class="field" class:invalid=move || error.with(|e| e.is_some())>
-            <label for=id>{label} {ind.required.then_some(" *")}</label>
-            <div class="inputrow">{input}<span class="unit">{unit}</span></div>
+        <div class="field" class:invalid=move || error.with(|e| e.is_some()) data-testid=format!("field-{}", ind.key)
+            data-empty=move || (empty() && !optional_text).to_string()>
+            {label_el}
+            <div class="inputrow">{input}{move || { let u = unit(); (!u.is_empty()).then(|| view! { <span class="unit">{u}</span> }) }}</div>
             {move || { let h = help(); (!h.is_empty()).then(|| view! { <span class="small">{h}</span> }) }}
-            <span class="error" id=format!("e-{}", ind.key) data-testid=format!("err-{}", ind.key) role="alert">{error_text}</span>
-            {from_log.map(|n| view! { <span class="small" data-testid=format!("log-{}", ind.key)>{move || ctx.t().from_activities} ": " {number_vi(n, 0)}</span> })}
+            {optional_text.then(|| view! { <span class="small">{move || ctx.t().leave_empty}</span> })}
+            {derived_note.map(|note| view! { <span class="small derived" data-testid=format!("derived-{}", ind.key)>{note}</span> })}
+            <span class="error" id=err_id.clone() data-testid=format!("err-{}", ind.key) role="alert">{error_text}</span>
+            {from_log.map(|n| {
+                let set = set_log.clone();
+                let text = number_vi(n, 0);
+                view! {
+                    <button type="button" class="link hint" data-testid=format!("log-{}", ind.key)
+                        on:click=move |_| set(text.clone())>
+                        {move || ctx.t().from_activities} ": " {number_vi(n, 0)} " — " {move || ctx.t().use_this_number}
+                    </button>
+                }
+            })}
             {
                 let key = ind.key.clone();
                 move || {
@@ -361,7 +606,7 @@ fn Field(
                         let k2 = key.clone();
                         view! {
                             <div class="warn" role="alert">
-                                {ctx.t().confirm_far} {prev.map(|p| format!(" ({})", number_vi(p, 2)))}
+                                {ctx.t().confirm_far} {prev.map(|p| format!(" ({})", number_vi(ind.to_typed(p), 2)))}
                                 <button type="button" data-testid=format!("confirm-{key}")
                                     on:click=move |_| confirmed.update(|c| { c.insert(k2.clone()); })>
                                     {ctx.t().confirm_ok}

@@ -1,9 +1,13 @@
 //! The sync controller: when to try, and what to tell the person.
 //!
-//! Tries on app open, on the `online` event, right after a save, on "Gửi
-//! ngay", and on a timer: every few minutes while reachable (to pull review
-//! decisions), with exponential backoff and jitter while not. Reachability is
-//! decided by reaching the server, never by `navigator.onLine`, which lies.
+//! Tries on app open, on the `online` event, when the app becomes visible
+//! again (`visibilitychange`), right after a save, on "Gửi ngay", and on a
+//! timer: every few minutes while reachable (to pull review decisions), with
+//! exponential backoff and jitter (at most 60 s) while not. Reachability is
+//! decided by reaching the server, never by `navigator.onLine`, which lies —
+//! but only one way: its "offline" (and the `offline` event) is believed at
+//! once, so the status line says "Chưa gửi được — không có sóng" instead of
+//! a stale "connected", and no request is made that cannot succeed.
 
 use super::{engine, Ctx, SyncStatus};
 use crate::platform::{browser, http::FetchTransport};
@@ -22,17 +26,54 @@ thread_local! {
     static TIMER: Cell<Option<TimeoutHandle>> = const { Cell::new(None) };
     /// Bumped on each scheduling so a stale timer does nothing.
     static GENERATION: Cell<u64> = const { Cell::new(0) };
+    /// "Gửi ngay" was tapped: tell the person how it ended.
+    static MANUAL: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Wires the triggers: app open, `online`, page becoming visible.
+/// Wires the triggers: app open, `online`, `offline`, page becoming visible.
 pub fn start(ctx: Ctx) {
     let on_online = window_event_listener(leptos::ev::online, move |_| {
         ATTEMPT.with(|a| a.set(0));
         sync_now(ctx);
     });
-    // The listener lives as long as the page.
-    std::mem::forget(on_online);
+    // The phone says the network is gone: say so now, retry on the backoff.
+    let on_offline = window_event_listener(leptos::ev::offline, move |_| {
+        if RUNNING.with(Cell::get) {
+            return;
+        }
+        let wait = next_backoff();
+        ctx.sync.set(SyncStatus::Offline { retry_at: browser::now_ms() + wait as i64 });
+        schedule(ctx, wait);
+    });
+    // Back on screen (the phone was in a pocket, another app was open): try now.
+    let on_visible = window_event_listener_untyped("visibilitychange", move |_| {
+        if !document().hidden() {
+            ATTEMPT.with(|a| a.set(0));
+            sync_now(ctx);
+        }
+    });
+    // The listeners live as long as the page.
+    std::mem::forget((on_online, on_offline, on_visible));
     sync_now(ctx);
+}
+
+/// "Gửi ngay": answers at once ("Đang gửi…"), and says how it ended.
+pub fn send_now(ctx: Ctx) {
+    MANUAL.with(|m| m.set(true));
+    ATTEMPT.with(|a| a.set(0));
+    ctx.sync.set(SyncStatus::Syncing);
+    ctx.notice.set(Some(ctx.t().syncing.into()));
+    sync_now(ctx);
+}
+
+/// The wait before the next try while unreachable, counting the attempt.
+fn next_backoff() -> u64 {
+    let attempt = ATTEMPT.with(|a| {
+        let n = a.get();
+        a.set(n.saturating_add(1));
+        n
+    });
+    backoff_ms(attempt, browser::random())
 }
 
 /// Runs a sync now (or right after the one in flight).
@@ -47,7 +88,11 @@ pub fn sync_now(ctx: Ctx) {
     RUNNING.with(|r| r.set(true));
     ctx.sync.set(SyncStatus::Syncing);
     leptos::task::spawn_local(async move {
+        // `navigator.onLine` lies only one way: "online" may be no signal,
+        // but "offline" is offline — no request is worth waiting for.
+        let offline = !window().navigator().on_line();
         let result = match engine() {
+            _ if offline => Err(SyncError::Transport(TransportError::Unreachable("navigator.onLine".into()))),
             Ok(e) => e.sync(&FetchTransport { token }, browser::now_ms).await.map(|_| ()),
             Err(e) => Err(SyncError::Store(e)),
         };
@@ -60,12 +105,7 @@ pub fn sync_now(ctx: Ctx) {
                 Some(IDLE_PULL_MS)
             }
             Err(SyncError::Transport(TransportError::Unreachable(_))) => {
-                let attempt = ATTEMPT.with(|a| {
-                    let n = a.get();
-                    a.set(n.saturating_add(1));
-                    n
-                });
-                let wait = backoff_ms(attempt, browser::random());
+                let wait = next_backoff();
                 ctx.sync.set(SyncStatus::Offline { retry_at: browser::now_ms() + wait as i64 });
                 Some(wait)
             }
@@ -78,6 +118,16 @@ pub fn sync_now(ctx: Ctx) {
                 Some(backoff_ms(ATTEMPT.with(Cell::get), browser::random()))
             }
         };
+        if MANUAL.with(|m| m.replace(false)) {
+            let t = ctx.t();
+            let said = match ctx.sync.get_untracked() {
+                SyncStatus::Online(_) => t.sent_all,
+                SyncStatus::Offline { .. } => t.offline,
+                SyncStatus::NeedLogin => t.login_again,
+                _ => t.not_sent_yet,
+            };
+            ctx.notice.set(Some(said.into()));
+        }
         if AGAIN.with(|a| a.replace(false)) {
             sync_now(ctx);
         } else if let Some(ms) = next {

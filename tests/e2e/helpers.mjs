@@ -94,6 +94,10 @@ export async function phone(browser, server, options = {}) {
       proxy.offline = on;
       await emulate(on);
     };
+    /** Cuts only the proxy: the browser still thinks it is online (weak 2G, a dead uplink). */
+    ctx.setUnreachable = (on) => {
+      proxy.offline = on;
+    };
     ctx.on("close", () => proxy.close());
   }
   return ctx;

@@ -32,11 +32,16 @@ const waitUnsent = (page, n) =>
     timeout: 20000,
   });
 
-/** Ends the phone's session on the server, then logs in again as `username` on the same phone. */
-async function sessionEndsThenLogin(page, home, username) {
+/**
+ * Ends the phone's session on the server (from Node, so it works while the
+ * phone is offline), brings the phone online, and logs in again as
+ * `username` on the same phone.
+ */
+async function sessionEndsThenLogin(ctx, page, home, username) {
   const token = await page.evaluate(() => JSON.parse(localStorage.getItem("st.session")).token);
   const res = await fetch(`${server.url}/api/v1/logout`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
   assert.ok(res.status < 300);
+  await ctx.setOffline(false);
   await home.sendNow();
   await page.getByTestId("relogin").waitFor({ timeout: 20000 });
   await page.getByTestId("relogin").click();
@@ -60,10 +65,9 @@ test("a shared phone sends both villages' records, and neither account sees the 
   await fileReport(page, home, 512);
   await notes.unsentWaiting().waitFor();
   assert.match(await notes.unsentWaiting().textContent(), /1 bản ghi chưa gửi về xã — bản cũ nhất đã chờ vừa xong/);
-  await ctx.setOffline(false);
   // The head's session ends before the record went; another village's head
   // picks up the phone.
-  await sessionEndsThenLogin(page, home, "truongthon2");
+  await sessionEndsThenLogin(ctx, page, home, "truongthon2");
   await notes.heldOther().waitFor();
   assert.match(await notes.heldOther().textContent(), /^1 bản ghi của tài khoản khác/);
   assert.deepEqual(
@@ -76,7 +80,7 @@ test("a shared phone sends both villages' records, and neither account sees the 
   assert.equal((await reports("pq-t02")).length, 1, "the new account's record went");
   assert.equal((await reports("pq-t01")).length, 0, "the first account's record waits on the phone");
   // The first head logs in again on the phone: its record goes, once.
-  await sessionEndsThenLogin(page, home, "truongthon1");
+  await sessionEndsThenLogin(ctx, page, home, "truongthon1");
   const id = `r.pq-t01.${currentMonth()}`;
   await home.waitForState(id, "received");
   const rows = await reports("pq-t01");

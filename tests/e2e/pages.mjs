@@ -50,6 +50,24 @@ export class HomePage {
   unsentCount() {
     return this.page.getByTestId("unsent-count");
   }
+  syncStatus() {
+    return this.page.getByTestId("sync-status");
+  }
+  /** Opens the report of any period: the current month's button, else "Kỳ khác". */
+  async openPeriod(period) {
+    const owed = this.page.locator(`[data-testid=owed-report][data-period="${period}"] button`);
+    if (await owed.count()) {
+      await owed.click();
+    } else {
+      await this.page.selectOption("#other-period", period);
+      await this.page.getByTestId("open-other").click();
+    }
+    await this.page.locator(`[data-testid=report-form][data-period="${period}"]`).waitFor({ timeout: 5000 });
+  }
+  /** The periods listed under "Việc cần làm", in order. */
+  owedPeriods() {
+    return this.page.locator("[data-testid=owed-report]").evaluateAll((els) => els.map((e) => e.dataset.period));
+  }
 }
 
 export class ReportPage {
@@ -74,6 +92,29 @@ export class ReportPage {
   notice() {
     return this.page.getByTestId("notice");
   }
+  /** Answers a yes/no question: Có (true) or Không (false). */
+  async answer(key, yes) {
+    await this.page.getByTestId(`${yes ? "yes" : "no"}-${key}`).check();
+  }
+  async choose(key, choice) {
+    await this.page.getByTestId(`in-${key}`).selectOption(choice);
+  }
+  /** Keys of the inputs still empty (optional free text is never "missing"). */
+  emptyFields() {
+    return this.page
+      .locator("[data-testid^=field-][data-empty=true]")
+      .evaluateAll((els) => els.map((e) => e.dataset.testid.slice("field-".length)));
+  }
+  derived(key) {
+    return this.page.getByTestId(`derived-${key}`);
+  }
+  progress(group) {
+    return this.page.getByTestId(`progress-${group}`);
+  }
+  /** The "fields needing attention" list at the button. */
+  attention() {
+    return this.page.getByTestId("attention");
+  }
 }
 
 export class IncidentPage {
@@ -89,6 +130,14 @@ export class IncidentPage {
   }
   async submit() {
     await this.page.getByTestId("submit-incident").click();
+  }
+  /** On a filed incident's page: adds a follow-up. */
+  async followUp({ people, households, handled, note }) {
+    if (people !== undefined) await this.page.getByTestId("fu-people").fill(String(people));
+    if (households !== undefined) await this.page.getByTestId("fu-hh").fill(String(households));
+    if (handled) await this.page.getByTestId("fu-handled").check();
+    if (note) await this.page.getByTestId("fu-note").fill(note);
+    await this.page.getByTestId("submit-followup").click();
   }
 }
 

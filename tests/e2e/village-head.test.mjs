@@ -133,7 +133,7 @@ test("a month of village work offline, then exactly once on the server", async (
   assert.equal(report.difficulties, "Đường lên thôn sạt taluy, đi lại khó khăn");
   const inc = rows.find((r) => r.kind === "incident").body;
   assert.equal(inc.kind, "landslide");
-  assert.equal(inc.severity, "medium");
+  assert.equal(inc.severity, "high", "a landslide starts severe (the default follows the kind)");
   const act = rows.find((r) => r.kind === "activity").body;
   assert.equal(act.participants, 15);
   assert.equal(act.helped, 4);

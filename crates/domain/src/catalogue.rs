@@ -8,7 +8,10 @@
 //! * bump `version` on every change;
 //! * never delete or re-key an indicator: mark it `"retired": true`, so drafts
 //!   and reports made with an older version stay valid and keep their meaning;
-//! * derived rates (`"kind": "rate"`) are computed from `num`/`den`, never typed.
+//! * derived rates (`"kind": "rate"`) are computed from `num`/`den`, never typed;
+//! * every typed indicator says how it carries into longer reports (`carry`,
+//!   see [`Carry`]), so a quarter, half-year or year report is built from the
+//!   months already filed (`crate::derive`) and each figure is typed once.
 
 use crate::period::PeriodKind;
 use crate::record::{FieldError, Value};
@@ -61,6 +64,35 @@ pub enum Agg {
     List,
 }
 
+/// How a village's value of one indicator carries from shorter reports into a
+/// longer one (months → quarter → half-year → year). Beside [`Agg`], which
+/// combines villages, this combines periods of one village.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Carry {
+    /// A flow (sessions, people helped, km, cases): added up over the
+    /// shorter periods. For yes/no "in the period" questions: yes if any
+    /// shorter period says yes.
+    Sum,
+    /// A stock or a state (population, households, signal quality): the
+    /// value of the latest shorter period that gave one.
+    Latest,
+    /// Asked fresh in every report (free text, rates — rates are recomputed
+    /// from their carried parts).
+    #[default]
+    None,
+}
+
+/// An indicator typed in another unit than it is stored in, e.g. road length
+/// typed in metres and stored in km, so old reports keep their meaning.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The unit the person types (`m`).
+    pub unit: String,
+    /// Typed units per stored unit (1000 m per km).
+    pub per: f64,
+}
+
 /// A target the plan states for an indicator.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Target {
@@ -95,8 +127,18 @@ pub struct Choice {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Group {
     pub key: String,
+    /// The plan's heading, e.g. "1. Cải cách thể chế…".
     pub vi: String,
     pub en: String,
+    /// The same in a village head's words, shown under the heading.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub sub_vi: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub sub_en: String,
+}
+
+fn is_none_carry(c: &Carry) -> bool {
+    *c == Carry::None
 }
 
 fn all_periods() -> Vec<PeriodKind> {
@@ -136,6 +178,12 @@ pub struct Indicator {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub choices: Vec<Choice>,
     pub agg: Agg,
+    /// How the value carries into longer reports (absent: asked fresh).
+    #[serde(default, skip_serializing_if = "is_none_carry")]
+    pub carry: Carry,
+    /// Typed in another unit than stored (absent: typed as stored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<Entry>,
     /// For rates: numerator and denominator indicator keys.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub num: Option<String>,
@@ -170,6 +218,30 @@ impl Indicator {
             &self.unit
         }
     }
+
+    /// The unit the person types in (the entry unit, else the stored one).
+    pub fn typed_unit(&self, en: bool) -> &str {
+        match &self.entry {
+            Some(e) => &e.unit,
+            None => self.unit_for(en),
+        }
+    }
+
+    /// A stored value as the person types it (× the entry factor).
+    pub fn to_typed(&self, stored: f64) -> f64 {
+        self.entry.as_ref().map_or(stored, |e| round6(stored * e.per))
+    }
+
+    /// A typed number as stored (÷ the entry factor).
+    pub fn from_typed(&self, typed: f64) -> f64 {
+        self.entry.as_ref().map_or(typed, |e| round6(typed / e.per))
+    }
+}
+
+/// Rounds to six decimals: sums and unit conversions of decimals stay tidy
+/// (0,1 + 0,2 is 0,3, 400 m is 0,4 km).
+pub fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
 }
 
 /// The whole catalogue.
@@ -224,6 +296,19 @@ impl Catalogue {
             }
             if i.kind != Kind::Rate && (i.num.is_some() || i.den.is_some()) {
                 return Err(format!("{}: num/den belong to rates", i.key));
+            }
+            let carry_ok = match i.carry {
+                Carry::Sum => matches!(i.kind, Kind::Count | Kind::Decimal | Kind::Bool),
+                Carry::Latest => !matches!(i.kind, Kind::Rate | Kind::Text),
+                Carry::None => true,
+            };
+            if !carry_ok {
+                return Err(format!("{}: carry {:?} does not fit a {:?}", i.key, i.carry, i.kind));
+            }
+            if let Some(e) = &i.entry {
+                if !(i.kind == Kind::Decimal && e.per.is_finite() && e.per > 0.0 && !e.unit.is_empty()) {
+                    return Err(format!("{}: entry units belong to decimals, with a positive factor", i.key));
+                }
             }
         }
         let numeric = |k: &str| self.indicator(k).is_some_and(|o| matches!(o.kind, Kind::Count | Kind::Decimal));
@@ -624,7 +709,7 @@ mod tests {
     }
 
     /// (indicator, not more than) — the subset rules of version 2.
-    const SUBSETS: [(&str, &str); 32] = [
+    const SUBSETS: [(&str, &str); 31] = [
         ("bhyt", "pop"),
         ("hh", "pop"),
         ("child35_school", "child35"),
@@ -635,7 +720,6 @@ mod tests {
         ("temp_house_hh", "hh"),
         ("cultural_hh", "hh"),
         ("danger_hh", "hh"),
-        ("relocated_hh", "danger_hh"),
         ("hh_waste_col", "hh"),
         ("hh_waste_sort", "hh"),
         ("hh_fibre", "hh"),
@@ -691,18 +775,21 @@ mod tests {
             &vals(&[("child35", Value::Num(30.0)), ("child35_school", Value::Num(31.0))]),
         );
         assert!(e.iter().any(|e| e.field == "child35_school" && e.code == "le"));
-        // Relocated ≤ households in danger zones ≤ households.
-        let e = c.validate(
-            PeriodKind::Month,
-            &vals(&[("hh", Value::Num(100.0)), ("danger_hh", Value::Num(4.0)), ("relocated_hh", Value::Num(5.0))]),
-        );
-        assert!(e.iter().any(|e| e.field == "relocated_hh" && e.other.as_deref() == Some("danger_hh")));
+        // Households in danger zones ≤ households. Evacuations are not bounded
+        // by the households in danger at the end of the period: summed over a
+        // year (the same households evacuated at each storm, or relocated out
+        // of the zone) they can be more (catalogue version 3).
+        let e = c.validate(PeriodKind::Month, &vals(&[("hh", Value::Num(3.0)), ("danger_hh", Value::Num(4.0))]));
+        assert!(e.iter().any(|e| e.field == "danger_hh" && e.other.as_deref() == Some("hh")));
+        let e =
+            c.validate(PeriodKind::Year, &vals(&[("danger_hh", Value::Num(4.0)), ("relocated_hh", Value::Num(9.0))]));
+        assert!(e.iter().all(|e| e.field != "relocated_hh"));
         // Relapsed households are poor households now (year-end review).
         let e = c.validate(PeriodKind::Year, &vals(&[("poor_hh", Value::Num(3.0)), ("relapse_hh", Value::Num(4.0))]));
         assert!(e.iter().any(|e| e.field == "relapse_hh" && e.code == "le"));
         // A rule with one side missing cannot be checked and is not.
-        let e = c.validate(PeriodKind::Month, &vals(&[("relocated_hh", Value::Num(5.0))]));
-        assert!(e.iter().all(|e| e.field != "relocated_hh"));
+        let e = c.validate(PeriodKind::Month, &vals(&[("danger_hh", Value::Num(5.0))]));
+        assert!(e.iter().all(|e| e.field != "danger_hh"));
     }
 
     #[test]

@@ -100,6 +100,20 @@ pub enum Severity {
 
 impl Severity {
     pub const ALL: [Severity; 3] = [Self::Low, Self::Medium, Self::High];
+
+    /// The severity a new incident of `kind` starts with: landslides, flash
+    /// floods and dam or canal failures endanger lives, so they start high.
+    pub fn default_for(kind: IncidentKind) -> Self {
+        match kind {
+            IncidentKind::Landslide | IncidentKind::FlashFlood | IncidentKind::DamCanal => Self::High,
+            IncidentKind::Flooding | IncidentKind::Security | IncidentKind::Other => Self::Medium,
+            IncidentKind::IllegalConstruction
+            | IncidentKind::CorridorEncroachment
+            | IncidentKind::ResourceExploitation
+            | IncidentKind::Environment => Self::Low,
+        }
+    }
+
     pub fn label_vi(self) -> &'static str {
         match self {
             Self::Low => "Nhẹ",
@@ -145,19 +159,61 @@ pub struct Incident {
     pub severity: Severity,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gps: Option<Gps>,
-    /// People affected.
-    #[serde(default)]
-    pub people: u32,
-    /// Households affected.
-    #[serde(default)]
-    pub households: u32,
+    /// People affected; `None`: not known yet (never read as "nobody").
+    /// Records from before version 3 always carried a number and still parse.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub people: Option<u32>,
+    /// Households affected; `None`: not known yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub households: Option<u32>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// What the village added after filing, oldest first. Each follow-up is
+    /// sent as a new revision of the same record, until the commune office
+    /// closes the incident (for now: approves it, which locks the record).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub followups: Vec<FollowUp>,
+}
+
+/// Most follow-ups one incident may carry.
+pub const MAX_FOLLOWUPS: usize = 50;
+
+/// News about an incident, added by the village after filing it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FollowUp {
+    /// When it was written, ms since the epoch (phone clock).
+    pub at: i64,
+    /// People affected, as now known (replaces the earlier count).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub people: Option<u32>,
+    /// Households affected, as now known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub households: Option<u32>,
+    /// "Đã xử lý tại chỗ": dealt with on the spot by the village.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub handled: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
 }
 
 impl Incident {
     pub fn record_id(&self) -> String {
         format!("i.{}.{}", self.village, self.id)
+    }
+
+    /// People affected as last known (the latest follow-up that says, else the filing).
+    pub fn people_now(&self) -> Option<u32> {
+        self.followups.iter().rev().find_map(|f| f.people).or(self.people)
+    }
+
+    /// Households affected as last known.
+    pub fn households_now(&self) -> Option<u32> {
+        self.followups.iter().rev().find_map(|f| f.households).or(self.households)
+    }
+
+    /// Whether a follow-up says it was dealt with on the spot.
+    pub fn handled(&self) -> bool {
+        self.followups.iter().any(|f| f.handled)
     }
 
     /// Every problem; empty means it can be sent.
@@ -167,8 +223,35 @@ impl Incident {
             e.push(FieldError::new("id", "invalid", "Mã bản ghi không hợp lệ"));
         }
         // 2020-01-01 .. 2041-01-01: a wrong phone clock may be off, but not by decades.
-        if !(1_577_836_800_000..=2_240_611_200_000).contains(&self.at) {
+        let plausible = |t: i64| (1_577_836_800_000..=2_240_611_200_000).contains(&t);
+        if !plausible(self.at) {
             e.push(FieldError::new("at", "invalid", "Thời gian xảy ra không hợp lệ"));
+        }
+        if self.followups.len() > MAX_FOLLOWUPS {
+            e.push(FieldError::limit("followups", "max", MAX_FOLLOWUPS as f64, "Không được nhiều hơn"));
+        }
+        for (i, f) in self.followups.iter().enumerate() {
+            if !plausible(f.at) {
+                e.push(FieldError::new(&format!("followups.{i}.at"), "invalid", "Thời gian không hợp lệ"));
+            }
+            for (name, n) in [("people", f.people), ("households", f.households)] {
+                if n.is_some_and(|n| n > MAX_COUNT) {
+                    e.push(FieldError::limit(
+                        &format!("followups.{i}.{name}"),
+                        "max",
+                        MAX_COUNT as f64,
+                        "Không được lớn hơn",
+                    ));
+                }
+            }
+            if f.note.chars().count() > MAX_TEXT {
+                e.push(FieldError::limit(
+                    &format!("followups.{i}.note"),
+                    "too_long",
+                    MAX_TEXT as f64,
+                    "Quá dài, tối đa số ký tự là",
+                ));
+            }
         }
         if let Some(g) = self.gps {
             let ok = (-90.0..=90.0).contains(&g.lat) && (-180.0..=180.0).contains(&g.lon) && g.acc >= 0.0;
@@ -177,7 +260,7 @@ impl Incident {
             }
         }
         for (f, n) in [("people", self.people), ("households", self.households)] {
-            if n > MAX_COUNT {
+            if n.is_some_and(|n| n > MAX_COUNT) {
                 e.push(FieldError::limit(f, "max", MAX_COUNT as f64, "Không được lớn hơn"));
             }
         }
@@ -337,9 +420,10 @@ mod tests {
             at: 1_796_059_800_000,
             severity: Severity::High,
             gps: Some(Gps { lat: 21.93, lon: 105.71, acc: 12.0 }),
-            people: 4,
-            households: 2,
+            people: Some(4),
+            households: Some(2),
             description: "Sạt taluy dương đường lên Khuổi Đắng".into(),
+            followups: Vec::new(),
         }
     }
 
@@ -379,11 +463,66 @@ mod tests {
     #[test]
     fn incident_bounds() {
         let mut i = incident();
-        i.people = MAX_COUNT + 1;
+        i.people = Some(MAX_COUNT + 1);
         i.at = 0;
         i.id = "UPPER CASE".into();
         let fields: Vec<_> = i.validate().into_iter().map(|e| e.field).collect();
         assert_eq!(fields, ["id", "at", "people"]);
+    }
+
+    #[test]
+    fn unknown_counts_stay_unknown_and_old_records_still_parse() {
+        // Filed in three taps: nobody counted yet.
+        let mut i = incident();
+        i.people = None;
+        i.households = None;
+        let json = serde_json::to_string(&i).unwrap();
+        assert!(!json.contains("people") && !json.contains("households"), "{json}");
+        let back: Incident = serde_json::from_str(&json).unwrap();
+        assert_eq!((back.people, back.households), (None, None), "not known is not zero");
+        // A record saved before version 3 (counts always present, no follow-ups).
+        let old = r#"{"id":"k3j9x2-abc","village":"pq-t01","kind":"flooding","at":1796059800000,
+            "severity":"medium","people":0,"households":3}"#;
+        let old: Incident = serde_json::from_str(old).unwrap();
+        assert_eq!((old.people, old.households, old.followups.len()), (Some(0), Some(3), 0));
+        assert!(old.validate().is_empty());
+    }
+
+    #[test]
+    fn severity_follows_the_kind() {
+        for k in [IncidentKind::Landslide, IncidentKind::FlashFlood, IncidentKind::DamCanal] {
+            assert_eq!(Severity::default_for(k), Severity::High, "{k:?}");
+        }
+        assert_eq!(Severity::default_for(IncidentKind::Flooding), Severity::Medium);
+        assert_eq!(Severity::default_for(IncidentKind::Environment), Severity::Low);
+    }
+
+    #[test]
+    fn follow_ups_update_what_is_known_and_are_checked() {
+        let mut i = incident();
+        i.people = None;
+        i.followups.push(FollowUp {
+            at: i.at + 3_600_000,
+            people: Some(12),
+            households: None,
+            handled: false,
+            note: String::new(),
+        });
+        i.followups.push(FollowUp {
+            at: i.at + 7_200_000,
+            people: None,
+            households: Some(5),
+            handled: true,
+            note: "Đã dọn đất đá, thông đường".into(),
+        });
+        assert!(i.validate().is_empty(), "{:?}", i.validate());
+        assert_eq!((i.people_now(), i.households_now(), i.handled()), (Some(12), Some(5), true));
+        let json = serde_json::to_string(&i).unwrap();
+        assert_eq!(serde_json::from_str::<Incident>(&json).unwrap(), i);
+        i.followups[1].people = Some(MAX_COUNT + 1);
+        i.followups[0].at = 0;
+        let fields: Vec<_> = i.validate().into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["followups.0.at", "followups.1.people"]);
     }
 
     #[test]

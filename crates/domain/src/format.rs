@@ -75,6 +75,38 @@ pub fn parse_local_input(s: &str) -> Option<i64> {
     Some(t.and_utc().timestamp_millis() - 7 * 3600 * 1000)
 }
 
+/// Reads a date typed the Vietnamese way, day first: `2/12/2026`,
+/// `02-12-2026`, `2.12.2026` (the form shows dd/mm/yyyy whatever the
+/// phone's language, so a date is never read month first).
+pub fn parse_date_vi(s: &str) -> Option<NaiveDate> {
+    let parts: Vec<&str> = s.trim().split(['/', '-', '.']).map(str::trim).collect();
+    let [d, m, y] = parts.as_slice() else { return None };
+    let y: i32 = y.parse().ok()?;
+    if !(1000..=9999).contains(&y) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(y, m.parse().ok()?, d.parse().ok()?)
+}
+
+/// `14:05` in Asia/Ho_Chi_Minh.
+pub fn time_vi(ms: i64) -> String {
+    let t = to_vn(ms);
+    format!("{:02}:{:02}", t.hour(), t.minute())
+}
+
+/// A date (dd/mm/yyyy) and a time (`14:05`, `14h05`, `14`) typed in
+/// Vietnam, as ms since the epoch.
+pub fn parse_datetime_vi(date: &str, time: &str) -> Option<i64> {
+    let d = parse_date_vi(date)?;
+    let time = time.trim().to_lowercase();
+    let (h, m) = match time.split_once([':', 'h']) {
+        Some((h, m)) => (h.trim().parse().ok()?, if m.trim().is_empty() { 0 } else { m.trim().parse().ok()? }),
+        None => (time.parse().ok()?, 0),
+    };
+    let t = d.and_hms_opt(h, m, 0)?;
+    Some(t.and_utc().timestamp_millis() - 7 * 3600 * 1000)
+}
+
 /// Formats a number the Vietnamese way: `.` groups thousands, `,` marks
 /// decimals; at most `decimals` decimals, trailing zeros dropped.
 pub fn number_vi(x: f64, decimals: usize) -> String {
@@ -253,6 +285,23 @@ mod tests {
         let d = parse_date_iso("2026-11-30").unwrap();
         assert_eq!(date_iso(d), "2026-11-30");
         assert_eq!(parse_date_iso("2026-13-01"), None);
+    }
+
+    #[test]
+    fn dates_are_typed_day_first() {
+        let d = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        for s in ["02/12/2026", "2/12/2026", " 2-12-2026 ", "2.12.2026"] {
+            assert_eq!(parse_date_vi(s), Some(d), "{s}");
+        }
+        for s in ["2026-12-02", "12/2026", "31/02/2026", "2/12/26", ""] {
+            assert_eq!(parse_date_vi(s), None, "{s}");
+        }
+        let ms = parse_datetime_vi("02/12/2026", "14:05").unwrap();
+        assert_eq!(datetime_vi(ms), "02/12/2026 14:05");
+        assert_eq!(time_vi(ms), "14:05");
+        assert_eq!(parse_datetime_vi("2/12/2026", "14h05"), Some(ms));
+        assert_eq!(parse_datetime_vi("2/12/2026", "14"), parse_datetime_vi("2/12/2026", "14:00"));
+        assert_eq!(parse_datetime_vi("2/12/2026", "25:00"), None);
     }
 
     #[test]

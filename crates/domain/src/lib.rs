@@ -4,6 +4,8 @@
 //! * [`period`] — report periods (month, quarter, half-year, year);
 //! * [`catalogue`] — the versioned indicator catalogue derived from section II of
 //!   the Phong Quang action plan, loaded from `data/catalogue.json`;
+//! * [`derive`] — a quarter, half-year or year report prefilled from the
+//!   months already filed (each figure typed once);
 //! * [`record`] — the periodic report and its validation;
 //! * [`event`] — incident reports and the digital team's activity log;
 //! * [`protocol`] — the sync wire protocol (push/pull), versioned;
@@ -15,6 +17,7 @@
 pub mod aggregate;
 pub mod api;
 pub mod catalogue;
+pub mod derive;
 pub mod event;
 pub mod format;
 pub mod names;

@@ -143,6 +143,27 @@ impl Period {
         }
     }
 
+    /// The periods of `kind` inside this one, in order (the months of a
+    /// quarter, the quarters of a year…). Empty if `kind` is longer than this
+    /// period's kind.
+    pub fn parts(&self, kind: PeriodKind) -> Vec<Period> {
+        if kind > self.kind {
+            return Vec::new();
+        }
+        let first = Period::containing(kind, self.start());
+        let mut out = vec![first];
+        while out.last().expect("one").end() < self.end() {
+            let next = out.last().expect("one").next();
+            out.push(next);
+        }
+        out
+    }
+
+    /// Whether `other` lies inside this period.
+    pub fn contains(&self, other: &Period) -> bool {
+        other.start() >= self.start() && other.end() <= self.end()
+    }
+
     /// Default due date: the 5th day after the period ends (the commune can set
     /// its own per period on the server).
     pub fn default_due(&self) -> NaiveDate {
@@ -266,6 +287,19 @@ mod tests {
         assert_eq!(dec.next().to_string(), "2027-01");
         assert_eq!(dec.next().prev(), dec);
         assert_eq!(Period::parse("2027-Q1").unwrap().prev().to_string(), "2026-Q4");
+    }
+
+    #[test]
+    fn parts_of_longer_periods() {
+        let p = |s| Period::parse(s).unwrap();
+        let q4: Vec<String> = p("2026-Q4").parts(PeriodKind::Month).iter().map(|m| m.to_string()).collect();
+        assert_eq!(q4, ["2026-10", "2026-11", "2026-12"]);
+        assert_eq!(p("2026").parts(PeriodKind::Quarter).len(), 4);
+        assert_eq!(p("2026-H2").parts(PeriodKind::Quarter), [p("2026-Q3"), p("2026-Q4")]);
+        assert_eq!(p("2026").parts(PeriodKind::Month).last(), Some(&p("2026-12")));
+        assert_eq!(p("2026-11").parts(PeriodKind::Month), [p("2026-11")]);
+        assert!(p("2026-11").parts(PeriodKind::Year).is_empty());
+        assert!(p("2026-H2").contains(&p("2026-09")) && !p("2026-H2").contains(&p("2026-06")));
     }
 
     #[test]

@@ -170,9 +170,10 @@ fn new_event(k: usize, seq: u64, village: &str, i: usize, note: String) -> Body 
             at: 1_790_000_000_000 + seq as i64,
             severity: Severity::Medium,
             gps: None,
-            people: (seq % 30) as u32,
-            households: (seq % 7) as u32,
+            people: Some((seq % 30) as u32),
+            households: Some((seq % 7) as u32),
             description: note,
+            followups: Vec::new(),
         })
     } else {
         Body::Activity(Activity {

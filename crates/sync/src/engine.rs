@@ -187,11 +187,14 @@ pub struct SyncSummary {
 }
 
 /// Delay before the `attempt`-th retry (0-based) while the server is
-/// unreachable: exponential from 2 s, capped at 5 min, with "equal jitter"
-/// (`rand01` in [0, 1)) so a village's phones don't all retry at once.
+/// unreachable: exponential from 2 s, capped at 60 s, with "equal jitter"
+/// (`rand01` in [0, 1)) so a village's phones don't all retry at once. The
+/// cap is low because it only runs while the app is open, and on weak 2G no
+/// `online` event comes to cut a long wait short: a head who walks to where
+/// there is signal waits at most a minute.
 pub fn backoff_ms(attempt: u32, rand01: f64) -> u64 {
     const BASE: u64 = 2_000;
-    const CAP: u64 = 300_000;
+    const CAP: u64 = 60_000;
     let d = BASE.saturating_mul(1u64 << attempt.min(20)).min(CAP);
     d / 2 + ((d / 2) as f64 * rand01.clamp(0.0, 1.0)) as u64
 }

@@ -194,9 +194,10 @@ fn the_documents_limits_are_the_servers_constants() {
         at,
         severity: sothon_domain::event::Severity::Low,
         gps: None,
-        people: 0,
-        households: 0,
+        people: None,
+        households: None,
         description: String::new(),
+        followups: Vec::new(),
     };
     let (lo, hi) = (at["minimum"].as_i64().unwrap(), at["maximum"].as_i64().unwrap());
     assert!(incident(lo).validate().is_empty() && incident(hi).validate().is_empty());

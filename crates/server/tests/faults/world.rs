@@ -339,9 +339,10 @@ impl<'a> World<'a> {
             at: self.clock(p) - self.rng.range(0, 86_400_000) as i64,
             severity: Severity::ALL[self.rng.index(3)],
             gps: self.rng.chance(50).then(|| Gps { lat: 21.9, lon: 105.7, acc: self.rng.range(3, 80) as f64 }),
-            people: self.rng.range(0, 40) as u32,
-            households: self.rng.range(0, 10) as u32,
+            people: Some(self.rng.range(0, 40) as u32),
+            households: Some(self.rng.range(0, 10) as u32),
             description: String::new(),
+            followups: Vec::new(),
         };
         let tag = self.next_tag(p, "i");
         self.queue(p, Body::Incident(incident), Some(tag), false);
@@ -376,7 +377,7 @@ impl<'a> World<'a> {
         }
         let mut body = events[self.rng.index(events.len())].body.clone();
         match &mut body {
-            Body::Incident(i) => i.people = self.rng.range(0, 80) as u32,
+            Body::Incident(i) => i.people = Some(self.rng.range(0, 80) as u32),
             Body::Activity(a) => {
                 a.participants = self.rng.range(1, 90) as u32;
                 a.helped = a.helped.min(a.participants);
