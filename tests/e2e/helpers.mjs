@@ -102,9 +102,9 @@ export async function phone(browser, server, options = {}) {
 
 /**
  * What crossed the phone's link, one entry per HTTP exchange:
- * `{ method, path, status, sent, received }`, in bytes as they went over the
- * socket (request line, headers and body; status line, headers and body as
- * the server compressed it).
+ * `{ method, path, status, sent, received, headers }`, in bytes as they went
+ * over the socket (request line, headers and body; status line, headers and
+ * body as the server compressed it), with the request's headers.
  */
 export class Traffic {
   constructor() {
@@ -156,7 +156,14 @@ async function startProxy(target) {
         res.writeHead(r.statusCode, r.headers);
         r.pipe(res);
         res.on("finish", () =>
-          traffic.exchanges.push({ method: req.method, path: req.url, status: r.statusCode, sent, received: sock.bytesWritten - written })
+          traffic.exchanges.push({
+            method: req.method,
+            path: req.url,
+            status: r.statusCode,
+            sent,
+            received: sock.bytesWritten - written,
+            headers: req.headers,
+          })
         );
       }
     );
