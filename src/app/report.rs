@@ -294,9 +294,10 @@ fn Field(
         .into_any();
     }
 
+    // A memo, so a keystroke in another field does not write this one's value.
     let value = {
         let key = key.clone();
-        move || raw.with(|r| r.get(&key).cloned().unwrap_or_default())
+        Memo::new(move |_| raw.with(|r| r.get(&key).cloned().unwrap_or_default()))
     };
     let set = {
         let key = key.clone();
@@ -311,7 +312,7 @@ fn Field(
         Kind::Bool => {
             let set = set.clone();
             view! {
-                <input id=id.clone() type="checkbox" class="check" prop:checked=move || value() == "1"
+                <input id=id.clone() type="checkbox" class="check" prop:checked=move || value.get() == "1"
                     on:change=move |e| set(if event_target_checked(&e) { "1".into() } else { String::new() })/>
             }
             .into_any()

@@ -70,7 +70,11 @@ async fn a_small_body_that_inflates_past_the_limit_is_refused_and_nothing_is_wri
         assert!(body.len() < 8 * 1024, "{encoding}: a bomb is small: {} B", body.len());
         let before = app.table_counts().await;
         let (status, v) = sync_encoded(&app, &token, encoding, body).await;
-        assert_eq!((status, v["error"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("too_large")), "{encoding}: {v}");
+        assert_eq!(
+            (status, v["error"].as_str()),
+            (StatusCode::PAYLOAD_TOO_LARGE, Some("too_large")),
+            "{encoding}: {v}"
+        );
         assert_eq!(app.table_counts().await, before, "{encoding}: something was written");
     }
 }
@@ -88,7 +92,11 @@ async fn a_body_that_is_not_what_its_encoding_says_is_a_bad_request() {
     {
         let before = app.table_counts().await;
         let (status, v) = sync_encoded(&app, &token, encoding, body).await;
-        assert_eq!((status, v["error"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_json")), "{encoding} {what}: {v}");
+        assert_eq!(
+            (status, v["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("bad_json")),
+            "{encoding} {what}: {v}"
+        );
         assert_eq!(app.table_counts().await, before, "{encoding} {what}: something was written");
     }
 }
