@@ -9,6 +9,8 @@ use serde_json::Value;
 use sothon_server::routes::MAX_BODY;
 use std::io::Write;
 
+type Compress = fn(&[u8]) -> Vec<u8>;
+
 fn gzip(b: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     e.write_all(b).unwrap();
@@ -46,7 +48,7 @@ async fn sync_encoded(app: &TestApp, token: &str, encoding: &str, body: Vec<u8>)
 async fn gzip_and_br_pushes_are_applied() {
     let app = spawn().await;
     let token = app.login("truongthon1").await;
-    let compress: [(&str, fn(&[u8]) -> Vec<u8>); 2] = [("gzip", gzip), ("br", brotli)];
+    let compress: [(&str, Compress); 2] = [("gzip", gzip), ("br", brotli)];
     for (seq, (encoding, compress)) in (1..).zip(compress) {
         let req = request(PHONE_A, vec![mutation(PHONE_A, seq, seq as u32 - 1, report("pq-t01", 500.0, 480.0))], None);
         let json = serde_json::to_vec(&req).unwrap();
