@@ -6,11 +6,18 @@ DB ?= data/sothon.db
 SERVER := target/server/sothon-server
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test tools tools-test web server native-test faults browser-test e2e size bench lint fmt clean api-fuzz
+.PHONY: run dev test tools tools-test web server native-test faults browser-test e2e size bench perf bench-web lint fmt clean api-fuzz
 
 ## make run: build everything, start the server with the demo commune on http://127.0.0.1:$(PORT)
 run: tools web server
 	$(SERVER) serve --port $(PORT) --db $(DB) --web dist
+
+## make dev: the edit–build–reload loop — a lightly optimised PWA build (no LTO, no wasm-opt, no
+## precompression) in dist-dev/, served on http://127.0.0.1:$(PORT) with $(DEV_DB), rebuilt on every
+## change under src/, style/, public/, crates/domain, crates/sync: reload the page. Ships nothing.
+DEV_DB ?= data/dev.db
+dev: tools
+	PORT=$(PORT) DB=$(DEV_DB) bash scripts/dev.sh
 
 ## make test: lint, native tests (with 1,000 fault schedules), 10,000 fault schedules (optimised),
 ## browser tests (wasm-bindgen-test in headless Chromium), end-to-end (Playwright)
@@ -62,6 +69,15 @@ bench: tools server
 api-fuzz:
 	bash scripts/api-fuzz.sh
 
+## make perf: first visit under the upland profile (Lighthouse: TTI, FCP, LCP, bytes) and an offline
+## repeat visit (Playwright, CPU 4×). Noisy, so not in make test; record the figures in BENCHMARKS.md.
+perf: tools-test web server
+	node scripts/perf.mjs
+
+## make bench-web: the phone's main thread with CPU 4× and 500 records stored (keystroke, save, home).
+bench-web: tools-test web server
+	node scripts/bench-web.mjs
+
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
@@ -73,4 +89,4 @@ fmt:
 
 clean:
 	cargo clean
-	rm -rf dist node_modules
+	rm -rf dist dist-dev node_modules

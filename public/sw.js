@@ -4,16 +4,58 @@
 // replay POSTs have corrupted bodies on WebKit); the app sends its own data.
 // CACHE is derived from the build's content by scripts/postbuild.mjs, so a new
 // build installs beside the old one and the page announces it.
+//
+// No byte twice: the page has just downloaded its files when this installs
+// (index.html registers it after `load`), so the content-hashed assets are
+// taken with the default cache mode — from the HTTP cache, where the server's
+// `immutable` keeps them — and an update copies every asset whose name (hence
+// content) did not change from the previous build's cache. Only the pages and
+// the manifest, whose names outlive a release, are revalidated (`no-cache`: a
+// 304 when unchanged). Icons are cached when first used.
 const CACHE = "sothon-__BUILD__";
-const SHELL = __SHELL__;
+// Each app's page and its content-hashed assets (filled in by postbuild.mjs).
+const APPS = __APPS__;
+const MANIFEST = "/manifest.webmanifest";
+// `make dev` only: the network first (the cache when offline), so a reload
+// shows the build just made.
+const DEV = __DEV__;
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(
-    caches.open(CACHE).then((cache) =>
-      cache.addAll(SHELL.map((url) => new Request(url, { cache: "reload" })))
-    )
-  );
+  if (DEV) self.skipWaiting();
+  event.waitUntil(install());
 });
+
+async function install() {
+  const cache = await caches.open(CACHE);
+  const apps = await appsInUse();
+  const pages = [...apps.map((a) => a.page), MANIFEST];
+  const assets = apps.flatMap((a) => a.assets);
+  await Promise.all([
+    ...pages.map((url) => cache.add(new Request(url, { cache: "no-cache" }))),
+    ...assets.map((url) => reuseOrFetch(cache, url)),
+  ]);
+}
+
+// The apps worth keeping offline: those with a page open now or kept by the
+// previous build; the village app when there is neither. An officer's first
+// visit of office.html then never downloads the village bundle.
+async function appsInUse() {
+  const open = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const paths = open.map((c) => pageKey(new URL(c.url).pathname));
+  const inUse = [];
+  for (const app of Object.values(APPS)) {
+    if (paths.includes(app.page) || (await caches.match(app.page))) inUse.push(app);
+  }
+  return inUse.length ? inUse : [APPS.village];
+}
+
+// A content-hashed file: the previous build's copy if it has one, otherwise
+// the HTTP cache's or the network's.
+async function reuseOrFetch(cache, url) {
+  const old = await caches.match(url);
+  if (old) return cache.put(url, old);
+  return cache.add(url);
+}
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(
@@ -31,30 +73,36 @@ self.addEventListener("message", (event) => {
   if (event.data === "skip-waiting") self.skipWaiting();
 });
 
+// Every path is the village app except office.html, the office's bundle.
+function pageKey(path) {
+  return path === APPS.office.page ? APPS.office.page : APPS.village.page;
+}
+
 self.addEventListener("fetch", (event) => {
   const req = event.request;
   if (req.method !== "GET") return;
   const url = new URL(req.url);
   if (url.origin !== self.location.origin || url.pathname.startsWith("/api/")) return;
-  if (req.mode === "navigate") {
-    // Every page is the app; office.html is the office's bundle.
-    const page = url.pathname === "/office.html" ? "/office.html" : "/index.html";
-    event.respondWith(fromCacheOrNetwork(page, req));
+  if (req.mode === "navigate" || url.pathname === "/index.html") {
+    event.respondWith(fromCacheOrNetwork(pageKey(url.pathname), req));
     return;
   }
   event.respondWith(fromCacheOrNetwork(req, req));
 });
 
-// Shell files come from the cache; anything else of the app's own (the
-// office bundle) is cached on first use, so it too works offline later.
+// Shell files come from the cache; anything else of the app's own (the other
+// bundle, icons) is cached on first use, so it too works offline later.
 function fromCacheOrNetwork(key, req) {
+  if (DEV) return fetch(req).catch(() => caches.match(key, { ignoreSearch: true }).then((hit) => hit || Response.error()));
   return caches.open(CACHE).then((cache) =>
     cache.match(key, { ignoreSearch: true }).then(
       (hit) =>
         hit ||
         fetch(req).then((res) => {
           const path = new URL(req.url).pathname;
-          if (res.ok && (path.startsWith("/assets/") || path === "/office.html")) cache.put(key, res.clone());
+          const page = key === APPS.village.page || key === APPS.office.page;
+          const keep = page || path.startsWith("/assets/") || path.startsWith("/icons/") || path === MANIFEST;
+          if (res.ok && keep) cache.put(key, res.clone());
           return res;
         })
     )

@@ -3,13 +3,17 @@
 // derived from the build's content, and .br/.gz copies of every text asset
 // (compressed once here, never per request). Prints the first-load sizes.
 //
-//   node scripts/postbuild.mjs <stage dir> <dist dir>
+//   node scripts/postbuild.mjs <stage dir> <dist dir> [--dev]
+//
+// --dev (make dev): no precompression, and a service worker that asks the
+// network first, so a reload shows the new build.
 import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
-const [stage = "dist/.stage", dist = "dist"] = process.argv.slice(2);
+const [stage = "dist/.stage", dist = "dist", mode] = process.argv.slice(2);
+const dev = mode === "--dev";
 const hash = (buf) => createHash("sha256").update(buf).digest("hex").slice(0, 12);
 
 for (const f of readdirSync(dist)) if (f !== ".stage") rmSync(join(dist, f), { recursive: true, force: true });
@@ -41,13 +45,26 @@ copyFileSync("public/manifest.webmanifest", join(dist, "manifest.webmanifest"));
 const icons = readdirSync("public/icons");
 for (const f of icons) copyFileSync(join("public/icons", f), join(dist, "icons", f));
 
-// The village app is precached; the office bundle is cached when first used.
-const shell = ["/", "/index.html", "/manifest.webmanifest", ...Object.values(names).map((n) => `/assets/${n}`), ...icons.map((f) => `/icons/${f}`)];
+// What the service worker keeps for each app: its page and its hashed
+// assets (the CSS is shared). Icons and the manifest are not listed per app.
+const assetsOf = (n) => Object.values(n).map((f) => `/assets/${f}`);
+const apps = {
+  village: { page: "/", assets: assetsOf(names) },
+  office: { page: "/office.html", assets: assetsOf(office.names) },
+};
 const manifest = readFileSync("public/manifest.webmanifest");
-const build = hash(Buffer.concat([Buffer.from(html), manifest, ...icons.map((f) => readFileSync(join("public/icons", f)))]));
-const sw = readFileSync("public/sw.js", "utf8").replace("__BUILD__", build).replace("__SHELL__", JSON.stringify(shell));
+const swTemplate = readFileSync("public/sw.js", "utf8");
+const build = hash(
+  Buffer.concat([Buffer.from(html), manifest, Buffer.from(swTemplate), ...icons.map((f) => readFileSync(join("public/icons", f)))])
+);
+const sw = swTemplate.replace("__BUILD__", build).replace("__APPS__", JSON.stringify(apps)).replace("__DEV__", String(dev));
 writeFileSync(join(dist, "sw.js"), sw);
 writeFileSync(join(dist, "build.json"), JSON.stringify({ build, assets: names, office: office.names }) + "\n");
+if (dev) {
+  const wasm = (n) => (statSync(join(dist, "assets", n.WASM)).size / 1024).toFixed(0);
+  console.log(`dev build in ${dist}/ (${build}): village WASM ${wasm(names)} KB, office WASM ${wasm(office.names)} KB, not precompressed`);
+  process.exit(0);
+}
 
 // Precompress every text asset; PNGs are compressed already.
 const walk = (d) => readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? (f === ".stage" ? [] : walk(join(d, f))) : [join(d, f)]));
@@ -64,8 +81,8 @@ for (const f of walk(dist)) {
   sizes[f.slice(dist.length + 1)] = { raw: raw.length, gzip: gz.length, br: br.length };
 }
 
-// What the browser downloads on first load (the service worker then fetches
-// the icons in the background).
+// What the browser downloads on first load (the service worker takes the
+// same files from the HTTP cache).
 const first = ["index.html", `assets/${names.JS}`, `assets/${names.WASM}`, `assets/${names.CSS}`, "manifest.webmanifest", "sw.js"];
 const kb = (n) => (n / 1024).toFixed(1).padStart(8);
 let report = `first load of ${dist}/ (build ${build})\n${"file".padEnd(44)}${"raw KB".padStart(8)}${"gzip KB".padStart(9)}${"br KB".padStart(8)}\n`;

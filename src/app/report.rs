@@ -481,9 +481,10 @@ fn Field(
         .into_any();
     }
 
+    // A memo, so a keystroke in another field does not write this one's value.
     let value = {
         let key = key.clone();
-        move || raw.with(|r| r.get(&key).cloned().unwrap_or_default())
+        Memo::new(move |_| raw.with(|r| r.get(&key).cloned().unwrap_or_default()))
     };
     let set = {
         let key = key.clone();
@@ -494,22 +495,17 @@ fn Field(
             on_change();
         }
     };
-    let empty = {
-        let value = value.clone();
-        move || value().trim().is_empty()
-    };
+    let empty = move || value.with(|v| v.trim().is_empty());
     let set_log = set.clone();
     let input = match ind.kind {
         Kind::Bool => {
             let name = format!("b-{key}");
             let answer = move |v: &'static str, text: fn(&'static Txt) -> &'static str, id: String, testid: String| {
                 let set = set.clone();
-                let value = value.clone();
-                let value2 = value.clone();
                 view! {
-                    <label class="choice" class:selected=move || value() == v>
+                    <label class="choice" class:selected=move || value.get() == v>
                         <input type="radio" id=id name=name.clone() value=v data-testid=testid
-                            prop:checked=move || value2() == v on:change=move |_| set(v.into())/>
+                            prop:checked=move || value.get() == v on:change=move |_| set(v.into())/>
                         {move || text(ctx.t())}
                     </label>
                 }
@@ -526,7 +522,7 @@ fn Field(
         Kind::Choice => {
             let set = set.clone();
             view! {
-                <select id=id.clone() prop:value=value.clone() data-testid=format!("in-{key}") on:change=move |e| set(event_target_value(&e))>
+                <select id=id.clone() prop:value=value data-testid=format!("in-{key}") on:change=move |e| set(event_target_value(&e))>
                     <option value="">"—"</option>
                     {ind.choices.iter().map(|c| {
                         let (vi, en) = (c.vi.clone(), c.en.clone());
@@ -538,7 +534,7 @@ fn Field(
         }
         Kind::Text => {
             let set = set.clone();
-            view! { <textarea id=id.clone() rows="2" data-testid=format!("in-{key}") prop:value=value.clone() on:input=move |e| set(event_target_value(&e))></textarea> }.into_any()
+            view! { <textarea id=id.clone() rows="2" data-testid=format!("in-{key}") prop:value=value on:input=move |e| set(event_target_value(&e))></textarea> }.into_any()
         }
         _ => {
             let mode = if ind.kind == Kind::Count { "numeric" } else { "decimal" };
@@ -547,7 +543,7 @@ fn Field(
                 <input id=id.clone() type="text" inputmode=mode autocomplete="off" data-testid=format!("in-{key}")
                     aria-invalid=move || error.with(|e| e.is_some()).to_string()
                     aria-describedby=err_id.clone()
-                    prop:value=value.clone() on:input=move |e| set(event_target_value(&e))/>
+                    prop:value=value on:input=move |e| set(event_target_value(&e))/>
             }
             .into_any()
         }

@@ -90,6 +90,7 @@ export async function phone(browser, server, options = {}) {
     const proxy = await startProxy(server.url);
     const emulate = ctx.setOffline.bind(ctx);
     ctx.url = proxy.url;
+    ctx.traffic = proxy.traffic;
     ctx.setOffline = async (on) => {
       proxy.offline = on;
       await emulate(on);
@@ -103,17 +104,71 @@ export async function phone(browser, server, options = {}) {
   return ctx;
 }
 
+/**
+ * What crossed the phone's link, one entry per HTTP exchange:
+ * `{ method, path, status, sent, received, headers }`, in bytes as they went
+ * over the socket (request line, headers and body; status line, headers and
+ * body as the server compressed it), with the request's headers.
+ */
+export class Traffic {
+  constructor() {
+    this.exchanges = [];
+  }
+  clear() {
+    this.exchanges.length = 0;
+  }
+  /** Exchanges whose path (without query) satisfies `pred`. */
+  filter(pred = () => true) {
+    return this.exchanges.filter((e) => pred(e.path.split("?")[0]));
+  }
+  /** Bytes received by the phone, in all or in those matching `pred`. */
+  received(pred) {
+    return this.filter(pred).reduce((n, e) => n + e.received, 0);
+  }
+  /** How often each path was downloaded with a body (304s and HEADs are not downloads). */
+  downloads() {
+    const n = new Map();
+    for (const e of this.exchanges) if (e.status !== 304 && e.method === "GET") n.set(e.path, (n.get(e.path) ?? 0) + 1);
+    return n;
+  }
+  /** One line per exchange and a total, for a test's log. */
+  report() {
+    const rows = this.exchanges.map(
+      (e) => `${e.method.padEnd(5)}${String(e.status).padEnd(5)}${String(e.sent).padStart(7)} ↑${String(e.received).padStart(8)} ↓  ${e.path}`
+    );
+    return [...rows, `total ${this.exchanges.length} requests, ${(this.received() / 1024).toFixed(1)} KB received`].join("\n");
+  }
+}
+
 /** A pass-through HTTP proxy on a free port that drops every connection while `offline`. */
 async function startProxy(target) {
   const to = new URL(target);
   const state = { offline: false };
+  const traffic = new Traffic();
   const srv = createServer((req, res) => {
     if (state.offline) return req.socket.destroy();
+    // Chromium sends one request at a time on a connection (HTTP/1.1), so
+    // the socket's counters between request and answer are this exchange's.
+    const sock = req.socket;
+    const written = sock.bytesWritten;
+    let sent = Buffer.byteLength(`${req.method} ${req.url} HTTP/${req.httpVersion}\r\n\r\n`);
+    for (let i = 0; i < req.rawHeaders.length; i += 2) sent += Buffer.byteLength(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`);
+    req.on("data", (d) => (sent += d.length));
     const up = httpRequest(
       { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
       (r) => {
         res.writeHead(r.statusCode, r.headers);
         r.pipe(res);
+        res.on("finish", () =>
+          traffic.exchanges.push({
+            method: req.method,
+            path: req.url,
+            status: r.statusCode,
+            sent,
+            received: sock.bytesWritten - written,
+            headers: req.headers,
+          })
+        );
       }
     );
     up.on("error", () => req.socket.destroy());
@@ -125,6 +180,7 @@ async function startProxy(target) {
   await new Promise((r) => srv.listen(0, "127.0.0.1", r));
   return {
     url: `http://127.0.0.1:${srv.address().port}`,
+    traffic,
     get offline() {
       return state.offline;
     },

@@ -129,12 +129,22 @@ impl Server {
     /// Serves until Ctrl-C (or SIGTERM), then lets open requests finish.
     pub async fn run(self) -> anyhow::Result<()> {
         let db = self.state.db.clone();
-        let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        let app = inflate_request_bodies(router(self.state)).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, app).with_graceful_shutdown(shutdown_signal()).await?;
         // Checkpoints the WAL so the database is one tidy file again.
         db.close().await;
         Ok(())
     }
+}
+
+/// Phones push over 2G with the body compressed (`Content-Encoding: gzip`,
+/// or `br`): it is inflated on the way in, outside every route, so the API's
+/// body limit ([`routes::MAX_BODY`]) counts the inflated bytes. A small body
+/// that inflates past it is refused with the JSON 413 before anything is
+/// parsed or written; a body that is not valid gzip/br fails to read and is a
+/// JSON 400 (`bad_json`). Other encodings get 415.
+fn inflate_request_bodies(app: axum::Router) -> axum::Router {
+    app.layer(tower_http::decompression::RequestDecompressionLayer::new().gzip(true).br(true))
 }
 
 async fn shutdown_signal() {

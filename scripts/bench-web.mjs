@@ -1,0 +1,188 @@
+// make bench-web: the phone's main thread on a cheap phone — CPU throttled
+// 4× over CDP, 500 records stored on the phone — for the three moments a
+// village head feels: a keystroke in the report form, saving the report, and
+// opening home. Prints the figures (median and worst of RUNS); they go into
+// BENCHMARKS.md by hand. Not part of make test.
+//
+// The 500 records reach the phone the way real ones do: pushed to the server
+// by another phone of the same village (60 monthly reports, 40 incidents,
+// 400 digital-team activities), then pulled at login.
+//
+// How each moment is timed, in the page's own clock:
+// * keystroke: from the input event's timestamp to the next frame (two
+//   requestAnimationFrame callbacks: the frame that shows the change), and
+//   the long tasks (PerformanceObserver) seen meanwhile;
+//   It also counts the form controls whose value the app wrote meanwhile
+//   (a keystroke should write none but, at most, its own) and the DOM
+//   mutations in the form;
+// * save: main-thread time of the submit click's handler — from the click
+//   event's timestamp until the main thread is free again (a zero-delay
+//   MessageChannel task after it), which covers the storage writes and the
+//   re-render of home;
+// * home: from the "back" click to the next frame after home's list is in
+//   the DOM.
+//
+//   node scripts/bench-web.mjs          (RUNS=15 by default)
+import { DEMO_PASSWORD, launch, phone, startServer, waitForServiceWorker } from "../tests/e2e/helpers.mjs";
+import { HomePage, LoginPage, ReportPage } from "../tests/e2e/pages.mjs";
+
+const RUNS = Number(process.env.RUNS ?? 15);
+const RECORDS = 500;
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { median: s[Math.floor(s.length / 2)], max: s[s.length - 1] };
+};
+
+/** Pushes RECORDS records of pq-t01 from a seeding phone, 50 to a request. */
+async function seed(base) {
+  const login = await fetch(`${base}/api/v1/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: "truongthon1", password: DEMO_PASSWORD }),
+  });
+  const { token } = await login.json();
+  const device = "bench-seed-0001";
+  const bodies = [];
+  for (let i = 0; i < 60; i++) {
+    const period = `${2021 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, "0")}`;
+    const values = { pop: 500 + i, bhyt: 450 + i, hh: 130, poor_hh: 9, dvc_helped: 12 + (i % 7), child35: 30, child35_school: 28 };
+    bodies.push({ t: "report", village: "pq-t01", period, cv: 1, values });
+  }
+  const at = Date.parse("2025-06-01T08:00:00Z");
+  for (let i = 0; i < 40; i++) {
+    bodies.push({ t: "incident", id: `bench-inc-${i}`, village: "pq-t01", kind: "landslide", at: at + i * 86400e3, severity: "medium", people: 2, households: 1, description: "Sạt lở taluy dương sau mưa lớn" });
+  }
+  for (let i = 0; i < RECORDS - 100; i++) {
+    const date = new Date(at + (i % 300) * 86400e3).toISOString().slice(0, 10);
+    bodies.push({ t: "activity", id: `bench-act-${i}`, village: "pq-t01", date, topic: "cashless", participants: 10 + (i % 9), helped: 3 });
+  }
+  const recordId = (b) => (b.t === "report" ? `r.${b.village}.${b.period}` : `${b.t[0]}.${b.village}.${b.id}`);
+  for (let i = 0; i < bodies.length; i += 50) {
+    const push = bodies.slice(i, i + 50).map((body, j) => {
+      const seq = i + j + 1;
+      return { id: `${device}:${seq}`, seq, record: recordId(body), base: 0, at, body };
+    });
+    const res = await fetch(`${base}/api/v1/sync`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ v: 1, device, now: Date.now(), push }),
+    });
+    const v = await res.json();
+    const bad = v.results?.filter((r) => r.status !== "applied") ?? [v];
+    if (!res.ok || bad.length) throw new Error(`seeding: ${res.status} ${JSON.stringify(bad[0])}`);
+  }
+}
+
+// Installed in the page before the app starts: the probes the moments use.
+function probes() {
+  window.__long = [];
+  new PerformanceObserver((l) => window.__long.push(...l.getEntries().map((e) => e.duration))).observe({ type: "longtask" });
+  const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const idle = () => new Promise((r) => { const c = new MessageChannel(); c.port1.onmessage = r; c.port2.postMessage(0); });
+  // Resolves with ms from the next `type` event (captured on document) to
+  // what `until` awaits, and the long tasks meanwhile.
+  window.__time = (type, until) =>
+    new Promise((resolve) => {
+      document.addEventListener(type, (e) => {
+        const t0 = e.timeStamp;
+        const long0 = window.__long.length;
+        until().then(() => resolve({ ms: performance.now() - t0, long: window.__long.slice(long0) }));
+      }, { capture: true, once: true });
+    });
+  // Which controls the app writes a value to (Leptos sets `prop:value`
+  // through the prototype's setter, so wrapping it sees every write).
+  for (const proto of [HTMLInputElement.prototype, HTMLTextAreaElement.prototype, HTMLSelectElement.prototype]) {
+    const d = Object.getOwnPropertyDescriptor(proto, "value");
+    Object.defineProperty(proto, "value", {
+      ...d,
+      set(v) {
+        window.__writes?.add(this.id);
+        d.set.call(this, v);
+      },
+    });
+  }
+  window.__keystroke = () =>
+    new Promise((resolve) => {
+      document.addEventListener("input", (e) => {
+        const t0 = e.timeStamp;
+        const long0 = window.__long.length;
+        window.__writes = new Set();
+        let mutations = 0;
+        const mo = new MutationObserver((l) => (mutations += l.length));
+        mo.observe(document.querySelector("form"), { subtree: true, childList: true, attributes: true, characterData: true });
+        frame().then(() => {
+          const writes = [...window.__writes];
+          window.__writes = undefined;
+          mo.disconnect();
+          resolve({ ms: performance.now() - t0, long: window.__long.slice(long0), writes, mutations });
+        });
+      }, { capture: true, once: true });
+    });
+  window.__frame = frame;
+  window.__idle = idle;
+}
+
+const server = await startServer();
+const browser = await launch();
+try {
+  await seed(server.url);
+  const ctx = await phone(browser, server);
+  await ctx.addInitScript(probes);
+  const page = await ctx.newPage();
+  await page.goto(ctx.url);
+  await new LoginPage(page).login("truongthon1", DEMO_PASSWORD);
+  const home = new HomePage(page);
+  await home.waitFor();
+  await waitForServiceWorker(page);
+  await page.waitForFunction((n) => Object.keys(localStorage).filter((k) => k.startsWith("st.r.")).length >= n, RECORDS, { timeout: 60000 });
+  const stored = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("st.r.")).length);
+  const cdp = await ctx.newCDPSession(page);
+  await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
+
+  const form = new ReportPage(page);
+  const keys = [], saves = [], homes = [], longs = [], writes = [], mutations = [];
+  for (let i = 0; i < RUNS; i++) {
+    await home.openCurrentReport();
+    await form.fill("pop", 512);
+    await form.fill("bhyt", 500);
+    // A keystroke: one character typed into a field the form already checks.
+    const input = page.getByTestId("in-dvc_helped");
+    await input.fill("1");
+    const k = page.evaluate(() => window.__keystroke());
+    await input.press(String(i % 10));
+    const key = await k;
+    keys.push(key.ms);
+    longs.push(...key.long);
+    writes.push(key.writes.length);
+    mutations.push(key.mutations);
+
+    const s = page.evaluate(() => window.__time("click", window.__idle));
+    await form.submit();
+    saves.push((await s).ms);
+    await home.waitFor();
+
+    await home.openCurrentReport();
+    const h = page.evaluate(() =>
+      window.__time("click", async () => {
+        while (!document.querySelector("[data-testid=open-report]")) await new Promise((r) => setTimeout(r, 0));
+        await window.__frame();
+      })
+    );
+    await page.getByTestId("back").click();
+    homes.push((await h).ms);
+  }
+  const line = (what, xs) => {
+    const { median, max } = stats(xs);
+    return `${what.padEnd(44)}${median.toFixed(1).padStart(8)} ms${max.toFixed(1).padStart(8)} ms`;
+  };
+  console.log(`CPU 4× (CDP), ${stored} records stored, ${RUNS} runs${"median".padStart(14)}${"worst".padStart(11)}`);
+  console.log(line("keystroke in the report form → next frame", keys));
+  console.log(line("save the report (main thread)", saves));
+  console.log(line("open home (back → home painted)", homes));
+  console.log(`per keystroke: values written to ${stats(writes).max} form controls, ${stats(mutations).median} DOM mutations in the form (median)`);
+  console.log(`long tasks (> 50 ms) during keystrokes: ${longs.length}${longs.length ? ` (${longs.map((d) => d.toFixed(0)).join(", ")} ms)` : ""}`);
+  await ctx.close();
+} finally {
+  await browser.close();
+  await server.stop();
+}
