@@ -12,25 +12,11 @@ before(async () => {
 });
 after(() => closeEnv({ server, browser }));
 
-async function fileReport(page, home, pop) {
-  await home.openCurrentReport();
-  const form = new ReportPage(page);
-  await form.fill("pop", pop);
-  await form.fill("bhyt", pop - 5);
-  await form.submit();
-  await home.waitFor();
-}
-
 async function reports(village) {
   const res = await api(server.url, `/api/v1/records?village=${village}&period=${currentMonth()}`);
   assert.equal(res.status, 200);
   return res.json.filter((r) => r.kind === "report");
 }
-
-const waitUnsent = (page, n) =>
-  page.waitForFunction((n) => document.querySelector("[data-testid=unsent-count]")?.textContent === String(n), n, {
-    timeout: 20000,
-  });
 
 /**
  * Ends the phone's session on the server (from Node, so it works while the
@@ -62,7 +48,7 @@ test("a shared phone sends both villages' records, and neither account sees the 
   await home.waitFor();
   await waitForServiceWorker(page);
   await ctx.setOffline(true);
-  await fileReport(page, home, 512);
+  await home.fileCurrentReport(512);
   await notes.unsentWaiting().waitFor();
   assert.match(await notes.unsentWaiting().textContent(), /1 bản ghi chưa gửi về xã — bản cũ nhất đã chờ vừa xong/);
   // The head's session ends before the record went; another village's head
@@ -75,8 +61,8 @@ test("a shared phone sends both villages' records, and neither account sees the 
     [],
     "the other village's record is not shown"
   );
-  await fileReport(page, home, 300);
-  await waitUnsent(page, 0);
+  await home.fileCurrentReport(300);
+  await home.waitUnsent(0);
   assert.equal((await reports("pq-t02")).length, 1, "the new account's record went");
   assert.equal((await reports("pq-t01")).length, 0, "the first account's record waits on the phone");
   // The first head logs in again on the phone: its record goes, once.
@@ -134,7 +120,7 @@ test("another account pushing under a phone's next ids does not swallow the phon
   assert.deepEqual(res.json.results.map((r) => r.error?.error), ["device_owner", "device_owner"]);
   await ctx.setOffline(false);
   await home.sendNow();
-  await waitUnsent(page, 0);
+  await home.waitUnsent(0);
   const id = `r.pq-t01.${period}`;
   await home.waitForState(id, "received");
   assert.match(await home.receipt(id).textContent(), /PQ-/);

@@ -20,6 +20,23 @@ export class HomePage {
   constructor(page) {
     this.page = page;
   }
+  /** Files this month's report with `pop` people (and pop − 5 insured), back on home. */
+  async fileCurrentReport(pop) {
+    await this.openCurrentReport();
+    const form = new ReportPage(this.page);
+    await form.fill("pop", pop);
+    await form.fill("bhyt", pop - 5);
+    await form.submit();
+    await this.waitFor();
+  }
+  /** Waits until the sync bar counts `n` unsent records. */
+  waitUnsent(n) {
+    return this.page.waitForFunction(
+      (n) => document.querySelector("[data-testid=unsent-count]")?.textContent === String(n),
+      n,
+      { timeout: 20000 }
+    );
+  }
   async waitFor() {
     await this.page.getByTestId("open-report").waitFor({ timeout: 20000 });
   }

@@ -25,30 +25,16 @@ async function loggedIn(username) {
   return { ctx, page, home };
 }
 
-async function fillReport(page, home, pop) {
-  await home.openCurrentReport();
-  const form = new ReportPage(page);
-  await form.fill("pop", pop);
-  await form.fill("bhyt", pop - 5);
-  await form.submit();
-  await home.waitFor();
-}
-
 async function serverRows(village) {
   const res = await api(server.url, `/api/v1/records?village=${village}&period=${currentMonth()}`);
   assert.equal(res.status, 200);
   return res.json.filter((r) => r.kind === "report");
 }
 
-const waitUnsent = (page, n) =>
-  page.waitForFunction((n) => document.querySelector("[data-testid=unsent-count]")?.textContent === String(n), n, {
-    timeout: 20000,
-  });
-
 test("a flapping connection and repeated taps deliver exactly once", async () => {
   const { ctx, page, home } = await loggedIn("truongthon1");
   await ctx.setOffline(true);
-  await fillReport(page, home, 800);
+  await home.fileCurrentReport(800);
   for (let i = 0; i < 6; i++) {
     await ctx.setOffline(i % 2 === 1);
     await home.sendNow();
@@ -56,7 +42,7 @@ test("a flapping connection and repeated taps deliver exactly once", async () =>
   }
   await ctx.setOffline(false);
   await home.sendNow();
-  await waitUnsent(page, 0);
+  await home.waitUnsent(0);
   const rows = await serverRows("pq-t01");
   assert.equal(rows.length, 1);
   assert.equal(rows[0].mutations, 1);
@@ -67,7 +53,7 @@ test("a flapping connection and repeated taps deliver exactly once", async () =>
 test("reloading while a sync is in flight neither loses nor duplicates", async () => {
   const { ctx, page, home } = await loggedIn("truongthon2");
   await ctx.setOffline(true);
-  await fillReport(page, home, 900);
+  await home.fileCurrentReport(900);
   // The server will answer, but the answer is held until after the reload:
   // the push commits on the server while the page is gone.
   let released;
@@ -91,7 +77,7 @@ test("reloading while a sync is in flight neither loses nor duplicates", async (
   released();
   await home.waitFor();
   await home.sendNow();
-  await waitUnsent(page, 0);
+  await home.waitUnsent(0);
   const id = `r.pq-t02.${currentMonth()}`;
   await home.waitForState(id, "received");
   const rows = await serverRows("pq-t02");
@@ -104,7 +90,7 @@ test("reloading while a sync is in flight neither loses nor duplicates", async (
 test("an expired session keeps unsent work and sends it after logging in again", async () => {
   const { ctx, page, home } = await loggedIn("congnghe1");
   await ctx.setOffline(true);
-  await fillReport(page, home, 640);
+  await home.fileCurrentReport(640);
   // Meanwhile the server revokes the phone's token.
   const token = await page.evaluate(() => JSON.parse(localStorage.getItem("st.session")).token);
   const res = await fetch(`${server.url}/api/v1/logout`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
@@ -117,7 +103,7 @@ test("an expired session keeps unsent work and sends it after logging in again",
   await page.getByTestId("relogin").click();
   await new LoginPage(page).login("congnghe1", DEMO_PASSWORD);
   await home.waitFor();
-  await waitUnsent(page, 0);
+  await home.waitUnsent(0);
   const rows = (await serverRows("pq-t01")).filter((r) => r.body.values.pop === 640);
   assert.equal(rows.length, 1);
   await ctx.close();
@@ -149,10 +135,10 @@ test("a backup file carries unsent work to another phone, and both sending it st
   await b.page.getByTestId("import-backup").setInputFiles(file);
   await b.page.waitForFunction(() => /Đã nhập/.test(document.querySelector("[data-testid=notice]")?.textContent ?? ""));
   await b.page.getByTestId("import-backup").setInputFiles(file); // twice: still one
-  await waitUnsent(b.page, 0);
+  await b.home.waitUnsent(0);
   await a.ctx.setOffline(false);
   await a.home.sendNow();
-  await waitUnsent(a.page, 0);
+  await a.home.waitUnsent(0);
 
   const rows = (await api(server.url, `/api/v1/records?village=pq-t01&period=${period}`)).json.filter((r) => r.kind === "report");
   assert.equal(rows.length, 1);

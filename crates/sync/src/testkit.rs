@@ -51,3 +51,14 @@ mod tests {
         store_full_keeps_old_value(&MemStore::with_quota(1000), 2000);
     }
 }
+
+/// Runs a future that never waits (the fake transports of the engine tests
+/// answer at once) to its end with one poll.
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    use std::task::{Context, Poll, Waker};
+    let mut f = std::pin::pin!(f);
+    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(v) => v,
+        Poll::Pending => panic!("fake transport never pends"),
+    }
+}

@@ -6,19 +6,9 @@ use sothon_domain::protocol::{
     PROTOCOL_VERSION,
 };
 use sothon_domain::{FieldError, Period, Report, Value};
+use sothon_sync::testkit::block_on;
 use sothon_sync::{backoff_ms, Engine, LocalState, MemStore, StoreError, SyncError, Transport, TransportError};
 use std::cell::RefCell;
-use std::future::Future;
-use std::task::{Context, Poll, Waker};
-
-/// The fakes answer at once, so one poll finishes any future here.
-fn block_on<F: Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(v) => v,
-        Poll::Pending => panic!("fake transport never pends"),
-    }
-}
 
 fn report(pop: f64) -> Body {
     let mut r = Report::new("pq-t01", Period::parse("2026-11").unwrap(), 1);

@@ -7,18 +7,9 @@ use sothon_domain::protocol::{
     PROTOCOL_VERSION,
 };
 use sothon_domain::{Period, Report, Value};
+use sothon_sync::testkit::block_on;
 use sothon_sync::{Engine, LocalState, MemStore, Transport, TransportError};
 use std::cell::{Cell, RefCell};
-use std::future::Future;
-use std::task::{Context, Poll, Waker};
-
-fn block_on<F: Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(v) => v,
-        Poll::Pending => panic!("fake transport never pends"),
-    }
-}
 
 fn report(village: &str, pop: f64) -> Body {
     let mut r = Report::new(village, Period::parse("2026-11").unwrap(), 1);
