@@ -12,9 +12,11 @@ import { HomePage, LoginPage, ReportPage } from "./pages.mjs";
 
 // Bytes on the wire, headers included, for a first visit with the service
 // worker installed (issue #10 sets 120 KB / 200 KB as the goal once the
-// bundle is split; these are today's ceilings, so a regression fails).
-const VILLAGE_BUDGET = 250 * 1024;
-const OFFICE_BUDGET = 300 * 1024;
+// bundle is split; these are today's ceilings, so a regression fails). The
+// village head's month (issue #9: carried figures, owed list, follow-ups)
+// and the account-safety notes (issue #7) added about 40 KB to each bundle.
+const VILLAGE_BUDGET = 290 * 1024;
+const OFFICE_BUDGET = 340 * 1024;
 
 let server, browser;
 before(async () => {
