@@ -40,6 +40,17 @@ pub fn store_full_keeps_old_value<S: Store>(s: &S, big: usize) {
     s.remove("st.keep");
 }
 
+/// Runs a future that never waits (the fake transports of the engine tests
+/// answer at once) to its end with one poll.
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    use std::task::{Context, Poll, Waker};
+    let mut f = std::pin::pin!(f);
+    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(v) => v,
+        Poll::Pending => panic!("fake transport never pends"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,16 +60,5 @@ mod tests {
     fn mem_store_passes_acceptance() {
         store_acceptance(MemStore::new);
         store_full_keeps_old_value(&MemStore::with_quota(1000), 2000);
-    }
-}
-
-/// Runs a future that never waits (the fake transports of the engine tests
-/// answer at once) to its end with one poll.
-pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    use std::task::{Context, Poll, Waker};
-    let mut f = std::pin::pin!(f);
-    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(v) => v,
-        Poll::Pending => panic!("fake transport never pends"),
     }
 }
