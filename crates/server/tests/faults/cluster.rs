@@ -44,8 +44,15 @@ fn boot(db: &Path, port: u16) -> Result<(tokio::runtime::Runtime, SocketAddr), S
     });
     // A blocking wait is fine even inside the caller's runtime: the server
     // builds on its own threads.
-    let addr = rx.recv().map_err(|e| e.to_string())??;
-    Ok((rt, addr))
+    match rx.recv().map_err(|e| e.to_string()).and_then(|r| r) {
+        Ok(addr) => Ok((rt, addr)),
+        Err(e) => {
+            // Dropping a runtime inside the caller's runtime panics and hides
+            // why the server did not start; let it go in the background.
+            rt.shutdown_background();
+            Err(e)
+        }
+    }
 }
 
 /// Stops a runtime and waits until its tasks are gone (from a plain thread:
