@@ -143,7 +143,7 @@ test("after the browser cleared the site's data, the next login says what the la
   await page.getByTestId("back").click();
   await home.waitFor();
   await home.sendNow();
-  await page.waitForFunction(() => /Đã kết nối/.test(document.querySelector("[data-testid=sync-status]")?.textContent ?? ""));
+  await page.waitForFunction(() => /Đã liên lạc được với xã/.test(document.querySelector("[data-testid=sync-status]")?.textContent ?? ""));
   const cdp = await ctx.newCDPSession(page);
   await cdp.send("Storage.clearDataForOrigin", { origin: new URL(ctx.url).origin, storageTypes: "all" });
   await page.reload();

@@ -14,9 +14,10 @@ import { HomePage, LoginPage, ReportPage } from "./pages.mjs";
 // worker installed (issue #10 sets 120 KB / 200 KB as the goal once the
 // bundle is split; these are today's ceilings, so a regression fails). The
 // village head's month (issue #9: carried figures, owed list, follow-ups)
-// and the account-safety notes (issue #7) added about 40 KB to each bundle.
-const VILLAGE_BUDGET = 290 * 1024;
-const OFFICE_BUDGET = 340 * 1024;
+// and the account-safety notes and typed office API (issues #7, #8) added
+// about 60 KB to the first visit and 90 KB to the office's.
+const VILLAGE_BUDGET = 310 * 1024;
+const OFFICE_BUDGET = 380 * 1024;
 
 let server, browser;
 before(async () => {
