@@ -310,25 +310,22 @@ impl<S: Store> Engine<S> {
         self.fresh
     }
 
-    /// The account a mutation's origin device belongs to, if the phone knows.
-    fn owner_of(&self, m: &Mutation) -> Option<String> {
-        read_json::<BTreeMap<String, String>>(&self.store, K_OWNERS).and_then(|o| o.get(m.origin()).cloned())
-    }
-
-    /// Whether the logged-in account may push `m` from this phone: its own,
-    /// or of unknown origin, and not refused for this account already.
-    fn sendable(&self, m: &Mutation) -> bool {
-        let Some(acct) = &self.account else { return true };
-        if self.owner_of(m).is_some_and(|o| &o != acct) {
-            return false;
-        }
-        self.store.get(&format!("{P_HELD}{}", m.id)).as_deref() != Some(acct.as_str())
+    /// Splits `ms` into what the logged-in account may push from this phone
+    /// (its own, or of unknown origin, not refused for it already) and what
+    /// stays held. The owners map is read once, not once per mutation.
+    fn split_sendable(&self, ms: Vec<Mutation>) -> (Vec<Mutation>, Vec<Mutation>) {
+        let Some(acct) = &self.account else { return (ms, Vec::new()) };
+        let owners: BTreeMap<String, String> = read_json(&self.store, K_OWNERS).unwrap_or_default();
+        ms.into_iter().partition(|m| {
+            owners.get(m.origin()).is_none_or(|o| o == acct)
+                && self.store.get(&format!("{P_HELD}{}", m.id)).as_deref() != Some(acct.as_str())
+        })
     }
 
     /// Queued mutations that belong to another account (or that the server
     /// would not take from this one): kept on the phone, not sent now.
     pub fn held(&self) -> Vec<Mutation> {
-        self.outbox_all().into_iter().filter(|m| !self.sendable(m)).collect()
+        self.split_sendable(self.outbox_all()).1
     }
 
     pub fn store(&self) -> &S {
@@ -439,7 +436,7 @@ impl<S: Store> Engine<S> {
     /// Queued mutations this account may send now, in sending order:
     /// incidents first, then by sequence.
     pub fn outbox(&self) -> Vec<Mutation> {
-        self.outbox_all().into_iter().filter(|m| self.sendable(m)).collect()
+        self.split_sendable(self.outbox_all()).0
     }
 
     /// Every queued mutation on the phone, whoever it belongs to.

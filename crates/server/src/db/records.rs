@@ -2,15 +2,13 @@
 
 use anyhow::Context;
 use serde::Serialize;
-use sothon_domain::protocol::{Body, Change, RecordState};
+use sothon_domain::protocol::{Body, Change};
 
 /// Most changes one pull returns; the phone pulls again from the cursor.
 pub const PULL_LIMIT: i64 = 500;
 
-/// Parses a `records.state` value ([`sothon_domain::api::parse_state`]).
-pub fn parse_state(s: &str) -> Option<RecordState> {
-    sothon_domain::api::parse_state(s)
-}
+/// Parses a `records.state` value.
+pub use sothon_domain::api::parse_state;
 
 #[derive(sqlx::FromRow)]
 struct ChangeRow {
