@@ -452,3 +452,96 @@ mod tests {
         assert!(diff(&Body::Report(a.clone()), &Body::Report(a)).is_empty());
     }
 }
+
+/// What kind of decision an audit entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    /// A report approved (then locked).
+    Approve,
+    /// A report returned to the village for correction.
+    Return,
+    /// A conflict settled (which version was kept).
+    ResolveConflict,
+    /// An incident acknowledged, taken in hand or handled.
+    IncidentStep,
+    /// A period's due date set or moved.
+    DueDate,
+    /// An account created, edited, disabled, re-enabled or its password reset.
+    Account,
+    /// A village added or changed.
+    Village,
+    /// A target of the plan entered or changed.
+    Target,
+}
+
+impl AuditAction {
+    /// Every action, in the order the trail's filter lists them.
+    pub const ALL: [AuditAction; 8] = [
+        AuditAction::Approve,
+        AuditAction::Return,
+        AuditAction::ResolveConflict,
+        AuditAction::IncidentStep,
+        AuditAction::DueDate,
+        AuditAction::Account,
+        AuditAction::Village,
+        AuditAction::Target,
+    ];
+
+    /// How it is spelled on the wire and in `audit.action`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::Approve => "approve",
+            AuditAction::Return => "return",
+            AuditAction::ResolveConflict => "resolve_conflict",
+            AuditAction::IncidentStep => "incident_step",
+            AuditAction::DueDate => "due_date",
+            AuditAction::Account => "account",
+            AuditAction::Village => "village",
+            AuditAction::Target => "target",
+        }
+    }
+
+    /// Parses [`AuditAction::as_str`]'s spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+/// One line of the audit trail: who decided what, when, about what.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: String,
+    /// Server time, ms since the epoch.
+    pub at: i64,
+    pub action: AuditAction,
+    /// The deciding account's username and display name.
+    pub username: String,
+    pub name: String,
+    /// What it is about: a record id, a username, a period, a village id…
+    pub subject: String,
+    /// The record it concerns, when it concerns one (for the per-record trail).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+    /// The village it concerns, when it concerns one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub village: Option<String>,
+    /// What was decided, in plain Vietnamese (a return's reason, the kept
+    /// version, the new due date, the account change…).
+    pub detail: String,
+}
+
+#[cfg(test)]
+mod audit_tests {
+    use super::AuditAction;
+
+    #[test]
+    fn every_audit_action_round_trips_its_spelling() {
+        for a in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(a.as_str()), Some(a));
+            let json = serde_json::to_string(&a).unwrap();
+            assert_eq!(json, format!("\"{}\"", a.as_str()));
+        }
+        assert_eq!(AuditAction::parse("delete_everything"), None);
+    }
+}

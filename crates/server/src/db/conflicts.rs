@@ -274,6 +274,20 @@ async fn resolve_once(db: &SqlitePool, user: &AuthUser, mutation: &str, keep: Ke
         .bind(&t.record_id)
         .fetch_one(&mut *tx)
         .await?;
+    let detail = match keep {
+        Keep::Incoming => format!("Giữ bản gửi đến (thành phiên bản {new_rev})"),
+        Keep::Current => format!("Giữ bản hiện có (phiên bản {new_rev})"),
+    };
+    let entry = super::audit::NewAudit {
+        commune,
+        user_id: &user.id,
+        action: sothon_domain::api::AuditAction::ResolveConflict,
+        subject: mutation,
+        record: Some(&t.record_id),
+        village: Some(&t.village_id),
+        detail: &detail,
+    };
+    super::audit::record(&mut tx, &entry, now).await?;
     tx.commit().await?;
     Ok(Resolved {
         mutation: mutation.to_string(),

@@ -4,8 +4,11 @@ use sothon_domain::protocol::DueDate;
 use sothon_domain::Period;
 use sqlx::SqlitePool;
 
-/// Sets (or moves) the due date of `period` for `commune`.
+/// Sets (or moves) the due date of `period` for `commune`, with its line in
+/// the audit trail, in one transaction.
 pub async fn set(db: &SqlitePool, commune: &str, d: &DueDate, user_id: &str) -> anyhow::Result<()> {
+    let now = super::now_ms();
+    let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO due_dates (commune_id, period, due, set_by, set_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (commune_id, period) DO UPDATE SET due = excluded.due, set_by = excluded.set_by,
@@ -15,9 +18,22 @@ pub async fn set(db: &SqlitePool, commune: &str, d: &DueDate, user_id: &str) -> 
     .bind(d.period.to_string())
     .bind(d.due.to_string())
     .bind(user_id)
-    .bind(super::now_ms())
-    .execute(db)
+    .bind(now)
+    .execute(&mut *tx)
     .await?;
+    let period = d.period.to_string();
+    let detail = format!("Hạn nộp kỳ {} là ngày {}", period, sothon_domain::format::date_vi(d.due));
+    let entry = super::audit::NewAudit {
+        commune,
+        user_id,
+        action: sothon_domain::api::AuditAction::DueDate,
+        subject: &period,
+        record: None,
+        village: None,
+        detail: &detail,
+    };
+    super::audit::record(&mut tx, &entry, now).await?;
+    tx.commit().await?;
     Ok(())
 }
 

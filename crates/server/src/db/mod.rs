@@ -2,6 +2,7 @@
 //! (`sqlx::query`), so building needs no database.
 
 pub mod accounts;
+pub mod audit;
 pub mod conflicts;
 pub mod demo;
 pub mod devices;

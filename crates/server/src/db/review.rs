@@ -16,9 +16,11 @@
 //! sends a corrected revision, which clears the comment (it was about the
 //! old revision; the history keeps it).
 
+use super::audit::NewAudit;
 use super::{next_change_at, next_version, now_ms, retry_busy};
 use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult};
+use sothon_domain::api::AuditAction;
 use sqlx::SqlitePool;
 
 pub use sothon_domain::api::{Decision, ReviewEntry, Reviewed};
@@ -102,6 +104,24 @@ async fn review_once(db: &SqlitePool, r: &NewReview<'_>) -> AppResult<Reviewed> 
     .bind(at)
     .execute(&mut *tx)
     .await?;
+    let detail = match r.decision {
+        Decision::Approve => format!("Duyệt phiên bản {rev}"),
+        Decision::Return => format!("Trả lại phiên bản {rev}: {}", r.comment),
+    };
+    let action = match r.decision {
+        Decision::Approve => AuditAction::Approve,
+        Decision::Return => AuditAction::Return,
+    };
+    let entry = NewAudit {
+        commune,
+        user_id: &r.user.id,
+        action,
+        subject: r.record,
+        record: Some(r.record),
+        village: Some(&village),
+        detail: &detail,
+    };
+    super::audit::record(&mut tx, &entry, at).await?;
     tx.commit().await?;
     Ok(Reviewed {
         id,

@@ -6,11 +6,13 @@
 
 use crate::auth::{AdminUser, OfficeUser};
 use crate::db::accounts::{self, parse_role, AddUserError, NewUser, UserRow};
+use crate::db::audit::{self, NewAudit};
 use crate::error::{ApiJson, AppError, AppResult};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use sothon_domain::api::AuditAction;
 use sothon_domain::protocol::Village;
 
 /// The villages of the commune, by id.
@@ -37,6 +39,17 @@ pub(crate) async fn add_village(
         return Err(AppError::conflict("duplicate", format!("Mã thôn {} đã có", req.id)));
     }
     let name = sothon_domain::names::clean_name(&req.name).to_string();
+    let detail = format!("Thêm thôn {name}");
+    let entry = NewAudit {
+        commune: &user.commune,
+        user_id: &user.id,
+        action: AuditAction::Village,
+        subject: &req.id,
+        record: None,
+        village: Some(&req.id),
+        detail: &detail,
+    };
+    audit::record_alone(&state.db, &entry).await?;
     Ok((StatusCode::CREATED, Json(Village { id: req.id, name, sample: false })))
 }
 
@@ -78,7 +91,20 @@ pub(crate) async fn add_user(
         village: req.village,
     };
     match accounts::create_user(&state.db, &admin.commune, &new).await {
-        Ok(row) => Ok((StatusCode::CREATED, Json(row))),
+        Ok(row) => {
+            let detail = format!("Tạo tài khoản {} ({})", row.username, row.name);
+            let entry = NewAudit {
+                commune: &admin.commune,
+                user_id: &admin.id,
+                action: AuditAction::Account,
+                subject: &row.username,
+                record: None,
+                village: row.village.as_deref(),
+                detail: &detail,
+            };
+            audit::record_alone(&state.db, &entry).await?;
+            Ok((StatusCode::CREATED, Json(row)))
+        }
         Err(AddUserError::Invalid(errs)) => Err(AppError::Invalid(errs)),
         Err(AddUserError::Taken(username)) => {
             Err(AppError::conflict("duplicate", format!("Tên đăng nhập {username} đã có người dùng")))

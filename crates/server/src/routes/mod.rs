@@ -6,6 +6,7 @@
 //! web folder is configured.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod catalogue;
 pub mod conflicts;
@@ -62,6 +63,7 @@ api! {
     get "/overview" => office::overview;
     get "/aggregate" => office::aggregate;
     post "/due" => office::set_due;
+    get "/audit" => audit::list;
     get "/villages" => admin::list_villages;
     post "/villages" => admin::add_village;
     get "/users" => admin::list_users;

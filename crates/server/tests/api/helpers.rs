@@ -189,6 +189,7 @@ pub const TABLES: &[&str] = &[
     "reviews",
     "devices",
     "commune_sync",
+    "audit",
 ];
 
 pub const PHONE_A: &str = "phone-aaaa-0001";

@@ -3,6 +3,7 @@
 //! HTTP. One test binary, modules by area, so it links once.
 
 mod admin;
+mod audit;
 mod auth;
 mod bad_input;
 mod cli;
