@@ -18,6 +18,8 @@ Usage:
                          [--village ID] [--commune ID] [--db PATH]
   sothon-server commune add --id ID --name NAME [--db PATH]
   sothon-server village add --id ID --name NAME [--commune ID] [--db PATH]
+  sothon-server backup OUT.db [--db PATH]     a consistent copy of the database,
+                                              also while the server runs
 
 Options (environment variable, default):
   --port N      port to listen on, 0 for any free one (SOTHON_PORT, 8080)
@@ -141,6 +143,13 @@ async fn run() -> anyhow::Result<()> {
             let commune = args.get("--commune");
             accounts::add_village(&db, &args.require("--id")?, commune.as_deref(), &args.require("--name")?).await?;
             println!("Đã tạo thôn.");
+            Ok(())
+        }
+        ["backup", out] => {
+            args.only(&["--db"])?;
+            let db = sothon_server::db::connect(&db_path(&args)).await?;
+            sothon_server::db::backup(&db, std::path::Path::new(out)).await?;
+            println!("Đã sao lưu vào {out}.");
             Ok(())
         }
         _ => bail!("unknown command {}\n\n{USAGE}", words.join(" ")),

@@ -177,6 +177,7 @@ fn endpoints(t: &Tokens) -> Vec<Endpoint> {
     let new_user = json!({"username": "nguoimoi", "password": "mat-khau-2026", "name": "Người Mới", "role": "officer"});
     vec![
         ep("get", "/health", "/api/v1/health", Access::Public, None, vec![]),
+        ep("get", "/ready", "/api/v1/ready", Access::Public, None, vec![]),
         ep("get", "/catalogue", "/api/v1/catalogue", Access::Public, None, vec![]),
         ep("get", "/openapi.json", "/api/v1/openapi.json", Access::Public, None, vec![]),
         ep(

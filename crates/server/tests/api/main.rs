@@ -13,6 +13,7 @@ mod helpers;
 mod migrate;
 mod office;
 mod openapi;
+mod ops;
 mod ownership;
 mod records;
 mod sync;

@@ -1,0 +1,92 @@
+//! Operations: a database URL the build cannot open, the online backup,
+//! readiness, and what a stopping server answers.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sothon_server::{build, Config};
+
+#[tokio::test]
+async fn a_database_url_of_another_engine_or_scheme_is_refused_before_anything_is_created() {
+    let here = std::env::current_dir().unwrap();
+    for url in ["postgres://postgres@127.0.0.1:5432/x", "postgresql://h/db", "mysql://root@h/db", "  "] {
+        let e = sothon_server::db::connect(url).await.expect_err(url);
+        let msg = format!("{e:#}");
+        assert!(msg.contains("PostgreSQL") || msg.contains("unknown") || msg.contains("no database"), "{url}: {msg}");
+    }
+    // Nothing was created where a file path would have gone.
+    for made in ["postgres:", "postgresql:", "mysql:"] {
+        assert!(!here.join(made).exists(), "{made} was created");
+    }
+}
+
+#[tokio::test]
+async fn a_backup_of_the_running_database_is_a_consistent_copy_that_opens() {
+    let app = spawn().await;
+    let head = app.login("truongthon1").await;
+    app.push(&head, PHONE_A, 1, 0, report("pq-t01", 100.0, 90.0)).await;
+    let out = app.dir.path().join("backups/2026-12-02.db");
+    sothon_server::db::backup(&app.db, &out).await.unwrap();
+    // Taken while the server runs; opens as a database of its own with the same rows.
+    let copy = sothon_server::db::connect(out.to_str().unwrap()).await.unwrap();
+    for t in TABLES {
+        let q = format!("SELECT COUNT(*) FROM {t}");
+        let (a, b): (i64, i64) = (
+            sqlx::query_scalar(&q).fetch_one(&app.db).await.unwrap(),
+            sqlx::query_scalar(&q).fetch_one(&copy).await.unwrap(),
+        );
+        assert_eq!(a, b, "{t}");
+    }
+    let ok: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&copy).await.unwrap();
+    assert_eq!(ok, "ok");
+    // A second backup to the same file is refused, the first one intact.
+    let e = sothon_server::db::backup(&app.db, &out).await.expect_err("exists");
+    assert!(format!("{e}").contains("exists"));
+}
+
+#[tokio::test]
+async fn a_stopping_server_refuses_new_writes_with_503_and_says_it_is_not_ready() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = build(Config {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        database_url: dir.path().join("stop.db").to_str().unwrap().into(),
+        web_dir: None,
+        demo: true,
+        token_ttl_days: 30,
+    })
+    .await
+    .unwrap();
+    let base = format!("http://{}", server.addr());
+    let drain = server.drain();
+    let db = server.db();
+    tokio::spawn(server.run());
+    let client = reqwest::Client::new();
+    let ready = client.get(format!("{base}/api/v1/ready")).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+    assert_eq!(ready.json::<Value>().await.unwrap(), json!({"ready": true}));
+    let login = client
+        .post(format!("{base}/api/v1/login"))
+        .json(&json!({"username": "truongthon1", "password": sothon_server::DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let token = login.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string();
+
+    // The stop begins (as on SIGTERM); nothing is in flight, so it completes at once.
+    drain.stop().await;
+    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mutations").fetch_one(&db).await.unwrap();
+    let req = request(PHONE_A, vec![mutation(PHONE_A, 1, 0, report("pq-t01", 100.0, 90.0))], Some(0));
+    let res = client.post(format!("{base}/api/v1/sync")).bearer_auth(&token).json(&req).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(res.headers()["retry-after"], "5");
+    let e: Value = res.json().await.unwrap();
+    assert_eq!(e["error"], "unavailable");
+    assert!(e["message"].as_str().unwrap().contains("gửi lại"), "{e}");
+    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mutations").fetch_one(&db).await.unwrap();
+    assert_eq!(before, after, "nothing written");
+    // Reads still answer; readiness says no.
+    assert_eq!(client.get(format!("{base}/api/v1/health")).send().await.unwrap().status(), StatusCode::OK);
+    let ready = client.get(format!("{base}/api/v1/ready")).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(ready.headers().contains_key("retry-after"));
+}
