@@ -26,6 +26,7 @@
 pub mod auth;
 pub mod db;
 pub mod error;
+pub mod metrics;
 pub mod routes;
 
 use anyhow::Context;
@@ -81,6 +82,8 @@ pub struct AppState {
     pub writes: Arc<tokio::sync::Mutex<()>>,
     /// Shutting down: writes in flight, and whether new ones are refused.
     pub drain: Arc<Drain>,
+    /// What `GET /api/v1/metrics` tells.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -91,6 +94,7 @@ impl AppState {
             config: Arc::new(config),
             writes: Arc::new(tokio::sync::Mutex::new(())),
             drain: Arc::new(Drain::default()),
+            metrics: Arc::default(),
         }
     }
 }

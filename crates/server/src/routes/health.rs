@@ -64,3 +64,22 @@ pub(crate) async fn guard_writes(State(state): State<AppState>, req: Request, ne
         None => stopping().into_response(),
     }
 }
+
+/// `GET /api/v1/metrics`: Prometheus text format (see [`crate::metrics`]).
+pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
+    let text = state.metrics.render(state.db.size(), state.db.num_idle());
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response()
+}
+
+/// Counts every answered API request by method, route template and status.
+pub(crate) async fn count_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let method = req.method().as_str().to_string();
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let res = next.run(req).await;
+    state.metrics.request(&method, &route, res.status().as_u16());
+    res
+}

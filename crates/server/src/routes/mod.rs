@@ -50,6 +50,7 @@ macro_rules! api {
 api! {
     get "/health" => health::health;
     get "/ready" => health::ready;
+    get "/metrics" => health::metrics;
     get "/catalogue" => catalogue::get_catalogue;
     get "/openapi.json" => openapi::get_openapi;
     post "/login" => auth::login;
@@ -81,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY))
         // Outside the body limit: a refused write reads nothing of its body.
         .layer(axum::middleware::from_fn_with_state(state.clone(), health::guard_writes))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), health::count_requests))
         // Answers are per user and per moment: no cache (the service worker
         // included) may keep them unless a route says otherwise.
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))

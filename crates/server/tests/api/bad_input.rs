@@ -178,6 +178,7 @@ fn endpoints(t: &Tokens) -> Vec<Endpoint> {
     vec![
         ep("get", "/health", "/api/v1/health", Access::Public, None, vec![]),
         ep("get", "/ready", "/api/v1/ready", Access::Public, None, vec![]),
+        ep("get", "/metrics", "/api/v1/metrics", Access::Public, None, vec![]),
         ep("get", "/catalogue", "/api/v1/catalogue", Access::Public, None, vec![]),
         ep("get", "/openapi.json", "/api/v1/openapi.json", Access::Public, None, vec![]),
         ep(

@@ -90,3 +90,29 @@ async fn a_stopping_server_refuses_new_writes_with_503_and_says_it_is_not_ready(
     assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(ready.headers().contains_key("retry-after"));
 }
+
+#[tokio::test]
+async fn the_metrics_count_requests_pushes_and_replays() {
+    let app = spawn().await;
+    let head = app.login("truongthon1").await;
+    let req = request(PHONE_A, vec![mutation(PHONE_A, 1, 0, report("pq-t01", 100.0, 90.0))], Some(0));
+    app.sync_ok(&head, &req).await;
+    // The same push again (the phone never heard): answered from the store.
+    app.sync_ok(&head, &req).await;
+    let res = app.client.get(app.url("/api/v1/metrics")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
+    let text = res.text().await.unwrap();
+    for line in [
+        "sothon_requests_total{method=\"POST\",route=\"/api/v1/sync\",status=\"200\"} 2",
+        "sothon_requests_total{method=\"POST\",route=\"/api/v1/login\",status=\"200\"} 1",
+        "sothon_mutations_total{outcome=\"applied\"} 1",
+        "sothon_mutations_total{outcome=\"replayed\"} 1",
+        "sothon_mutations_total{outcome=\"conflict\"} 0",
+        "sothon_push_seconds_count 2",
+        "sothon_push_seconds_bucket{le=\"+Inf\"} 2",
+    ] {
+        assert!(text.lines().any(|l| l == line), "missing {line}:\n{text}");
+    }
+    assert!(text.contains("sothon_db_pool_connections{state=\"open\"}"));
+}
