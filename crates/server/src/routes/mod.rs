@@ -23,6 +23,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
 use axum::routing::any;
 use axum::Router;
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -101,7 +102,15 @@ pub fn router(state: AppState) -> Router {
         Some(dir) => app.merge(web::router(dir.clone())),
         None => app.fallback(api_not_found),
     };
-    app.layer(TraceLayer::new_for_http()).with_state(state)
+    // Every request gets an id (or keeps the one a proxy gave it in
+    // `x-request-id`), sent back in the answer and named in its log lines.
+    app.layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
+        }))
+        .layer(SetRequestIdLayer::x_request_id(RequestIds::default()))
+        .with_state(state)
 }
 
 async fn api_not_found() -> AppError {
@@ -110,4 +119,25 @@ async fn api_not_found() -> AppError {
 
 async fn method_not_allowed() -> AppError {
     AppError::MethodNotAllowed
+}
+
+/// Request ids: this process's start time and a counter (`1a2b3c-42`),
+/// unique enough to find one request's lines across instances.
+#[derive(Clone)]
+struct RequestIds {
+    boot: u64,
+    next: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Default for RequestIds {
+    fn default() -> Self {
+        Self { boot: crate::db::now_ms() as u64 % 0xff_ffff, next: Default::default() }
+    }
+}
+
+impl MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        HeaderValue::from_str(&format!("{:06x}-{n}", self.boot)).ok().map(RequestId::new)
+    }
 }

@@ -116,3 +116,59 @@ async fn the_metrics_count_requests_pushes_and_replays() {
     }
     assert!(text.contains("sothon_db_pool_connections{state=\"open\"}"));
 }
+
+#[tokio::test]
+async fn every_answer_names_its_request_id_and_keeps_one_given_by_a_proxy() {
+    let app = spawn().await;
+    let a = app.client.get(app.url("/api/v1/health")).send().await.unwrap();
+    let b = app.client.get(app.url("/api/v1/health")).send().await.unwrap();
+    let (a, b) = (a.headers()["x-request-id"].to_str().unwrap(), b.headers()["x-request-id"].to_str().unwrap());
+    assert_ne!(a, b);
+    let given = app.client.get(app.url("/api/v1/nowhere")).header("x-request-id", "lb-7f3a").send().await.unwrap();
+    assert_eq!(given.status(), StatusCode::NOT_FOUND);
+    assert_eq!(given.headers()["x-request-id"], "lb-7f3a");
+}
+
+#[test]
+fn json_logs_carry_the_request_id() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("log.db");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sothon-server"))
+        .args(["serve", "--port", "0", "--db", db.to_str().unwrap(), "--web", "/nonexistent"])
+        .env("SOTHON_LOG_FORMAT", "json")
+        .env("RUST_LOG", "debug")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = BufReader::new(child.stdout.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    // Reads the address, then keeps draining (a closed pipe would end the server).
+    std::thread::spawn(move || {
+        for l in out.lines().map_while(Result::ok) {
+            if let Some(i) = l.find("http://127.0.0.1:") {
+                let _ = tx.send(l[i..].trim().trim_end_matches('/').to_string());
+            }
+        }
+    });
+    let base = rx.recv_timeout(std::time::Duration::from_secs(60)).unwrap();
+    let res = std::process::Command::new("curl")
+        .args(["-fs", "-H", "x-request-id: trace-me-42", &format!("{base}/api/v1/health")])
+        .output()
+        .unwrap();
+    assert!(res.status.success());
+    let _ = child.kill();
+    let err = BufReader::new(child.stderr.take().unwrap());
+    let lines: Vec<serde_json::Value> = err
+        .lines()
+        .map_while(Result::ok)
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(&l).expect("each log line is JSON"))
+        .collect();
+    let _ = child.wait();
+    assert!(
+        lines.iter().any(|l| l["span"]["id"] == "trace-me-42" && l["span"]["path"] == "/api/v1/health"),
+        "no log line of the request: {lines:?}"
+    );
+}
