@@ -3,6 +3,9 @@
 
 use sothon_sync::LocalState;
 
+mod nav;
+pub use nav::NavTxt;
+
 /// The UI language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {

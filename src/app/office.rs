@@ -5,13 +5,19 @@
 //!
 //! The office works at a desk with a connection, so these screens read the
 //! server directly instead of going through the phone's outbox.
+//!
+//! Every screen has its URL under `/office` ([`OfficeRoutes`]; paths are
+//! built by [`super::routes::office`]).
 
 use super::home::Notice;
 use super::login::LangSwitch;
+use super::routes;
 use super::Ctx;
 use crate::i18n::Lang;
 use crate::platform::http::{call, HttpError};
 use leptos::prelude::*;
+use leptos_router::components::{Outlet, ParentRoute, Redirect, Route};
+use leptos_router::{path, MatchNestedRoutes};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sothon_domain::aggregate::Figure;
@@ -23,6 +29,55 @@ use sothon_domain::catalogue::current as catalogue;
 use sothon_domain::format::{date_vi, datetime_vi, number_vi, vn_date};
 use sothon_domain::protocol::{RecordState, Role, Village};
 use sothon_domain::{Period, PeriodKind};
+
+/// The office's routes, all under `/office`. A village head who opens one
+/// is handed over to the village's page.
+#[component(transparent)]
+pub fn OfficeRoutes() -> impl MatchNestedRoutes + Clone {
+    view! {
+        <Route path=path!("/office.html") view=|| view! { <Redirect path=routes::office::HOME/> }/>
+        <ParentRoute path=path!("/office") view=OfficeOnly>
+            <Route path=path!("") view=Office/>
+            <Route path=path!("conflicts") view=ConflictsPage/>
+            <Route path=path!("*any") view=super::NotFound/>
+        </ParentRoute>
+    }
+    .into_inner()
+}
+
+/// The office's screens, for the office's accounts only.
+#[component]
+fn OfficeOnly() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let village_account = move || ctx.session.with(|s| s.as_ref().is_some_and(|s| s.user.role.village_scoped()));
+    move || {
+        if village_account() {
+            view! { <super::Handover officer=false/> }.into_any()
+        } else {
+            view! { <Outlet/> }.into_any()
+        }
+    }
+}
+
+/// The office's top bar: the title, who is logged in, the office's pages.
+#[component]
+pub fn OfficeBar() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let n = move || ctx.lang.get().nav();
+    view! {
+        <header class="bar">
+            <div>
+                <h1>{move || ctx.t().app} " · " {move || if ctx.lang.get() == Lang::Vi { "Văn phòng xã" } else { "Commune office" }}</h1>
+                <p class="sub">{move || ctx.session.get().map(|s| format!("{} · {}", s.user.name, s.user.role.label_vi()))}</p>
+            </div>
+            <LangSwitch/>
+        </header>
+        <nav class="office-nav" aria-label=move || n().office_nav data-testid="office-nav">
+            <a href=routes::office::HOME>{move || n().office_home}</a>
+            <a href=routes::office::CONFLICTS>{move || n().conflicts}</a>
+        </nav>
+    }
+}
 
 fn token(ctx: Ctx) -> String {
     ctx.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone())).unwrap_or_default()
@@ -96,10 +151,6 @@ pub fn Office() -> impl IntoView {
         let p = period.get();
         async move { get::<Overview>(ctx, &format!("/api/v1/overview?period={p}")).await }
     });
-    let conflicts = LocalResource::new(move || {
-        refresh.track();
-        async move { get::<Vec<Conflict>>(ctx, "/api/v1/conflicts").await }
-    });
     let figures = LocalResource::new(move || {
         refresh.track();
         let p = period.get();
@@ -131,13 +182,7 @@ pub fn Office() -> impl IntoView {
 
     view! {
         <main class="page office">
-            <header class="bar">
-                <div>
-                    <h1>{move || ctx.t().app} " · " {move || if ctx.lang.get() == Lang::Vi { "Văn phòng xã" } else { "Commune office" }}</h1>
-                    <p class="sub">{move || ctx.session.get().map(|s| format!("{} · {}", s.user.name, s.user.role.label_vi()))}</p>
-                </div>
-                <LangSwitch/>
-            </header>
+            <OfficeBar/>
             <Notice/>
             <section class="card">
                 <label for="office-period">{move || if ctx.lang.get() == Lang::Vi { "Kỳ báo cáo" } else { "Period" }}</label>
@@ -168,19 +213,7 @@ pub fn Office() -> impl IntoView {
                     }
                 }}
             </section>
-            <section class="card" aria-labelledby="cf-title">
-                <h2 id="cf-title">{move || if ctx.lang.get() == Lang::Vi { "Xung đột cần xử lý" } else { "Conflicts to resolve" }}</h2>
-                {move || match conflicts.get() {
-                    None => view! { <p>"…"</p> }.into_any(),
-                    Some(Err(e)) => view! { <p class="warn">{e}</p> }.into_any(),
-                    Some(Ok(list)) => {
-                        if list.is_empty() {
-                            return view! { <p class="muted" data-testid="no-conflicts">{"Không có xung đột."}</p> }.into_any();
-                        }
-                        list.into_iter().map(|c| view! { <ConflictCard c=c on_done=done/> }).collect_view().into_any()
-                    }
-                }}
-            </section>
+            <Conflicts refresh=refresh on_done=done/>
             <section class="card" aria-labelledby="fig-title">
                 <h2 id="fig-title">{move || if ctx.lang.get() == Lang::Vi { "Số liệu tổng hợp toàn xã" } else { "Commune figures" }}</h2>
                 {move || match figures.get() {
@@ -198,6 +231,50 @@ pub fn Office() -> impl IntoView {
                 ctx.set_session(None);
             }>{move || ctx.t().logout}</button>
         </main>
+    }
+}
+
+/// `/office/conflicts`: the conflicts alone.
+#[component]
+fn ConflictsPage() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let refresh = RwSignal::new(0u32);
+    let done = move |r: Outcome, ok: &str| {
+        ctx.notice.set(Some(r.map(|_| ok.to_string()).unwrap_or_else(|e| e)));
+        refresh.update(|x| *x += 1);
+    };
+    view! {
+        <main class="page office">
+            <OfficeBar/>
+            <Notice/>
+            <Conflicts refresh=refresh on_done=done/>
+        </main>
+    }
+}
+
+/// Conflicts to resolve, each with both versions (re-read when `refresh` changes).
+#[component]
+fn Conflicts(refresh: RwSignal<u32>, on_done: impl Fn(Outcome, &str) + Copy + Send + Sync + 'static) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let done = on_done;
+    let conflicts = LocalResource::new(move || {
+        refresh.track();
+        async move { get::<Vec<Conflict>>(ctx, "/api/v1/conflicts").await }
+    });
+    view! {
+            <section class="card" aria-labelledby="cf-title">
+                <h2 id="cf-title">{move || if ctx.lang.get() == Lang::Vi { "Xung đột cần xử lý" } else { "Conflicts to resolve" }}</h2>
+                {move || match conflicts.get() {
+                    None => view! { <p>"…"</p> }.into_any(),
+                    Some(Err(e)) => view! { <p class="warn">{e}</p> }.into_any(),
+                    Some(Ok(list)) => {
+                        if list.is_empty() {
+                            return view! { <p class="muted" data-testid="no-conflicts">{"Không có xung đột."}</p> }.into_any();
+                        }
+                        list.into_iter().map(|c| view! { <ConflictCard c=c on_done=done/> }).collect_view().into_any()
+                    }
+                }}
+            </section>
     }
 }
 

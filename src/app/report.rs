@@ -9,7 +9,7 @@
 //! from the months. Yes/no questions are two answers (Có / Không) or none.
 
 use super::home::Notice;
-use super::{engine, save_and_send, BackBar, Ctx, View};
+use super::{engine, save_and_send, BackBar, Ctx};
 use crate::i18n::{Lang, Txt};
 use crate::platform::browser;
 use leptos::prelude::*;
@@ -135,8 +135,7 @@ fn input_id(key: &str) -> String {
 pub fn ReportForm(period: String) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let Ok(period) = Period::parse(&period) else {
-        ctx.view.set(View::Home);
-        return ().into_any();
+        return view! { <super::NotFound/> }.into_any();
     };
     let village = ctx.session.with_untracked(|s| s.as_ref().and_then(|s| s.user.village.clone())).unwrap_or_default();
     let cat = catalogue();
