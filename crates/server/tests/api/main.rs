@@ -15,6 +15,7 @@ mod office;
 mod openapi;
 mod ownership;
 mod records;
+mod review_fields;
 mod sync;
 mod throttle;
 mod web;
