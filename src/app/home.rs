@@ -220,6 +220,9 @@ fn OwedRow(owed: Owed) -> impl IntoView {
         Some(s) => (state_class(s), state_label(lang, s)),
         None => ("badge draft", t.not_filed),
     };
+    let rv = lang.rv();
+    let flags = super::returned::flags(sothon_domain::catalogue::current(), lang, &owed.flagged);
+    let reason = owed.reason.clone();
     view! {
         <li data-testid="owed-report" data-period=p.to_string() data-overdue=owed.overdue.to_string()>
             <button class="rowlink" on:click=move |_| ctx.go(View::Report(p.to_string()))>
@@ -227,6 +230,17 @@ fn OwedRow(owed: Owed) -> impl IntoView {
                 <span class="small nowrap">{t.due} ": " {date_vi(owed.due)}</span>
                 {owed.overdue.then(|| view! { <span class="badge attention">{t.overdue}</span> })}
                 <span class=class data-testid="owed-state">{state}</span>
+                {(!reason.is_empty()).then(|| view! {
+                    <span class="comment" data-testid="owed-reason">{rv.reason} ": " {reason}</span>
+                })}
+                {(!flags.is_empty()).then(|| view! {
+                    <span class="flags" data-testid="owed-flags">
+                        {rv.flagged_fields} ": "
+                        {flags.into_iter().map(|f| view! {
+                            <span class="flag" data-testid="owed-flag" data-field=f.key>{f.label} " — " {f.comment}</span>
+                        }).collect_view()}
+                    </span>
+                })}
             </button>
         </li>
     }

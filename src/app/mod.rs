@@ -5,11 +5,16 @@
 mod activity;
 mod home;
 mod incident;
+#[cfg(any(test, feature = "office"))]
+pub mod kept;
 mod login;
 #[cfg(feature = "office")]
 mod office;
 mod owed;
 mod report;
+pub mod returned;
+#[cfg(any(test, feature = "office"))]
+pub mod review_sheet;
 pub mod routes;
 mod safety;
 pub mod sync;
@@ -81,6 +86,9 @@ pub struct Ctx {
     pub sync: RwSignal<SyncStatus>,
     /// A message for the person (saved, store full…), shown until replaced.
     pub notice: RwSignal<Option<String>>,
+    /// The office screens show answers kept from this time (ms): the server
+    /// could not be reached (`None`: what is shown is live).
+    pub kept: RwSignal<Option<i64>>,
 }
 
 impl Ctx {
@@ -121,6 +129,9 @@ impl Ctx {
             None => {
                 LocalStore.remove(K_SESSION);
                 set_account(None);
+                // The office's kept answers belong to the account leaving.
+                #[cfg(feature = "office")]
+                kept::clear(&LocalStore);
             }
         }
         self.session.set(s);
@@ -311,6 +322,7 @@ fn Shell() -> impl IntoView {
         tick: RwSignal::new(0),
         sync: RwSignal::new(SyncStatus::Unknown),
         notice: RwSignal::new(None),
+        kept: RwSignal::new(None),
     };
     provide_context(ctx);
     // Effects only bridge to the outside: the document language and storage.

@@ -9,12 +9,17 @@
 //! Every screen has its URL under `/office` ([`OfficeRoutes`]; paths are
 //! built by [`super::routes::office`]).
 
+mod audit;
+mod fresh;
+mod review;
+
 use super::home::Notice;
 use super::login::LangSwitch;
 use super::routes;
 use super::Ctx;
 use crate::i18n::Lang;
 use crate::platform::http::{call, HttpError};
+use fresh::Freshness;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, ParentRoute, Redirect, Route};
 use leptos_router::{path, MatchNestedRoutes};
@@ -38,7 +43,9 @@ pub fn OfficeRoutes() -> impl MatchNestedRoutes + Clone {
         <Route path=path!("/office.html") view=|| view! { <Redirect path=routes::office::HOME/> }/>
         <ParentRoute path=path!("/office") view=OfficeOnly>
             <Route path=path!("") view=Office/>
+            <Route path=path!("review/:village/:period") view=review::ReviewPage/>
             <Route path=path!("conflicts") view=ConflictsPage/>
+            <Route path=path!("audit") view=audit::AuditPage/>
             <Route path=path!("*any") view=super::NotFound/>
         </ParentRoute>
     }
@@ -75,6 +82,7 @@ pub fn OfficeBar() -> impl IntoView {
         <nav class="office-nav" aria-label=move || n().office_nav data-testid="office-nav">
             <a href=routes::office::HOME>{move || n().office_home}</a>
             <a href=routes::office::CONFLICTS>{move || n().conflicts}</a>
+            <a href=routes::office::AUDIT>{move || ctx.lang.get().rv().nav_audit}</a>
         </nav>
     }
 }
@@ -83,8 +91,13 @@ fn token(ctx: Ctx) -> String {
     ctx.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone())).unwrap_or_default()
 }
 
+fn account(ctx: Ctx) -> String {
+    ctx.session.with_untracked(|s| s.as_ref().map(|s| s.user.username.clone())).unwrap_or_default()
+}
+
 /// The typed client: calls the API with the session's token; errors become
-/// a Vietnamese message (a 401 ends the session).
+/// a Vietnamese message (a 401 ends the session). A decision (any method but
+/// GET) without a connection is refused, never queued: see [`super::kept`].
 async fn api<B: Serialize, R: DeserializeOwned>(
     ctx: Ctx,
     method: &str,
@@ -93,21 +106,58 @@ async fn api<B: Serialize, R: DeserializeOwned>(
 ) -> Result<R, String> {
     match call::<B, R>(method, path, body.as_ref(), Some(&token(ctx))).await {
         Ok(v) => Ok(v),
-        Err(HttpError::Status(401, _)) => {
-            ctx.set_session(None);
-            Err(ctx.t().login_again.into())
-        }
-        Err(HttpError::Status(_, e)) => {
-            let fields: Vec<String> = e.fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
-            Err(if fields.is_empty() { e.message } else { format!("{} ({})", e.message, fields.join("; ")) })
-        }
-        Err(HttpError::Unreachable(_)) => Err(ctx.t().offline.into()),
+        Err(e) => Err(api_error(ctx, method, e)),
     }
 }
 
-/// A GET through [`api`].
-async fn get<R: DeserializeOwned>(ctx: Ctx, path: &str) -> Result<R, String> {
-    api::<(), R>(ctx, "GET", path, None).await
+fn api_error(ctx: Ctx, method: &str, e: HttpError) -> String {
+    match e {
+        HttpError::Status(401, _) => {
+            ctx.set_session(None);
+            ctx.t().login_again.into()
+        }
+        HttpError::Status(_, e) => {
+            let fields: Vec<String> = e.fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
+            if fields.is_empty() {
+                e.message
+            } else {
+                format!("{} ({})", e.message, fields.join("; "))
+            }
+        }
+        HttpError::Unreachable(_) if method != "GET" => {
+            let lang = ctx.lang.get_untracked();
+            super::kept::offline_refusal(lang, lang.rv().save_decision)
+        }
+        HttpError::Unreachable(_) => ctx.t().offline.into(),
+    }
+}
+
+/// A GET through [`api`], kept in browser storage ([`super::kept`]). When
+/// the server cannot be reached, the kept answer is served instead and
+/// `ctx.kept` says from when (the [`fresh::Freshness`] line shows it).
+async fn get<R: DeserializeOwned + Serialize>(ctx: Ctx, path: &str) -> Result<R, String> {
+    use crate::platform::storage::LocalStore;
+    let who = account(ctx);
+    match call::<(), R>("GET", path, None, Some(&token(ctx))).await {
+        Ok(v) => {
+            if let Ok(text) = serde_json::to_string(&v) {
+                let _ = super::kept::keep(&LocalStore, &who, path, &text, crate::platform::browser::now_ms());
+            }
+            if ctx.kept.get_untracked().is_some() {
+                ctx.kept.set(None);
+            }
+            Ok(v)
+        }
+        Err(HttpError::Unreachable(u)) => match super::kept::kept(&LocalStore, &who, path) {
+            Some((at, text)) => {
+                let v = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+                ctx.kept.update(|k| *k = Some(k.map_or(at, |k| k.min(at))));
+                Ok(v)
+            }
+            None => Err(api_error(ctx, "GET", HttpError::Unreachable(u))),
+        },
+        Err(e) => Err(api_error(ctx, "GET", e)),
+    }
 }
 
 /// What a decision's answer is, to the screens: done, or why not.
@@ -183,6 +233,7 @@ pub fn Office() -> impl IntoView {
     view! {
         <main class="page office">
             <OfficeBar/>
+            <Freshness/>
             <Notice/>
             <section class="card">
                 <label for="office-period">{move || if ctx.lang.get() == Lang::Vi { "Kỳ báo cáo" } else { "Period" }}</label>
@@ -246,6 +297,7 @@ fn ConflictsPage() -> impl IntoView {
     view! {
         <main class="page office">
             <OfficeBar/>
+            <Freshness/>
             <Notice/>
             <Conflicts refresh=refresh on_done=done/>
         </main>
@@ -311,6 +363,7 @@ fn VillageRow(v: VillageLine, on_done: impl Fn(Outcome, &str) + Copy + 'static) 
             decision: decision.into(),
             comment: comment.get_untracked(),
             rev: u32::try_from(rev).unwrap_or(0),
+            fields: Vec::new(),
         };
         leptos::task::spawn_local(async move {
             let path = format!("/api/v1/records/{record}/review");
@@ -337,6 +390,14 @@ fn VillageRow(v: VillageLine, on_done: impl Fn(Outcome, &str) + Copy + 'static) 
                 </p>
             })}
             <p class="small">{counts}</p>
+            {v.report.as_ref().map(|r| {
+                let period = r.record.rsplit('.').next().unwrap_or_default().to_string();
+                view! {
+                    <a class="button" data-testid="open-review" href=routes::office::review(&v.village, &period)>
+                        {move || ctx.lang.get().rv().open_review}
+                    </a>
+                }
+            })}
             {v.report.filter(|r| r.state == RecordState::Received).map(|r| {
                 let (rec, rev) = (r.record.clone(), r.rev);
                 let rec2 = rec.clone();
