@@ -61,6 +61,7 @@ api! {
     get "/records" => records::list;
     post "/records/{id}/review" => office::review;
     get "/records/{id}/reviews" => office::reviews;
+    get "/review/{village}/{period}" => office::sheet;
     get "/conflicts" => conflicts::list;
     post "/conflicts/{mutation_id}/resolve" => conflicts::resolve;
     get "/overview" => office::overview;

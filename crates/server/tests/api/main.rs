@@ -16,6 +16,7 @@ mod openapi;
 mod ops;
 mod ownership;
 mod records;
+mod review_fields;
 mod sync;
 mod throttle;
 mod web;
