@@ -10,6 +10,8 @@
 //! * [`event`] — incident reports and the digital team's activity log;
 //! * [`protocol`] — the sync wire protocol (push/pull), versioned;
 //! * [`format`] — Vietnamese number and date formatting (Asia/Ho_Chi_Minh);
+//! * [`figures`] — by village, trends, the plan's targets and progress;
+//! * [`periodic`] — the printable periodic report's content (NĐ 30/2020);
 //! * [`names`] — names of villages and accounts must show something.
 //!
 //! Nothing here does I/O, so everything is tested with plain `#[test]`s.
@@ -19,9 +21,11 @@ pub mod api;
 pub mod catalogue;
 pub mod derive;
 pub mod event;
+pub mod figures;
 pub mod format;
 pub mod names;
 pub mod period;
+pub mod periodic;
 pub mod protocol;
 pub mod record;
 
