@@ -26,6 +26,7 @@
 pub mod auth;
 pub mod db;
 pub mod error;
+pub mod export;
 pub mod routes;
 
 use anyhow::Context;

@@ -15,6 +15,7 @@ mod office;
 mod openapi;
 mod ownership;
 mod records;
+mod reports;
 mod sync;
 mod throttle;
 mod web;
