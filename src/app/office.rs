@@ -6,6 +6,12 @@
 //! The office works at a desk with a connection, so these screens read the
 //! server directly instead of going through the phone's outbox.
 
+mod charts;
+mod download;
+mod figures;
+mod print;
+mod targets;
+
 use super::home::Notice;
 use super::login::LangSwitch;
 use super::Ctx;
@@ -14,10 +20,9 @@ use crate::platform::http::{call, HttpError};
 use leptos::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use sothon_domain::aggregate::Figure;
 use sothon_domain::api::{
-    diff, Account, CommuneFigures, Conflict, DueRequest, NewUserRequest, NewVillageRequest, Overview, ResolveRequest,
-    ReviewRequest, VillageLine,
+    diff, Account, Conflict, DueRequest, NewUserRequest, NewVillageRequest, Overview, ResolveRequest, ReviewRequest,
+    VillageLine,
 };
 use sothon_domain::catalogue::current as catalogue;
 use sothon_domain::format::{date_vi, datetime_vi, number_vi, vn_date};
@@ -100,11 +105,8 @@ pub fn Office() -> impl IntoView {
         refresh.track();
         async move { get::<Vec<Conflict>>(ctx, "/api/v1/conflicts").await }
     });
-    let figures = LocalResource::new(move || {
-        refresh.track();
-        let p = period.get();
-        async move { get::<CommuneFigures>(ctx, &format!("/api/v1/aggregate?period={p}")).await }
-    });
+    // Which part of the office home is open (until the routes come).
+    let tab = RwSignal::new(Tab::Home);
     let done = move |r: Outcome, ok: &str| {
         match r {
             Ok(_) => ctx.notice.set(Some(ok.to_string())),
@@ -129,7 +131,11 @@ pub fn Office() -> impl IntoView {
         v
     };
 
+    let rt = move || ctx.lang.get().reports();
+    let print_fallback =
+        move || view! { <print::PrintReport period=period.get_untracked() on_back=move || tab.set(Tab::Home)/> };
     view! {
+        <Show when=move || tab.get() != Tab::Print fallback=print_fallback>
         <main class="page office">
             <header class="bar">
                 <div>
@@ -148,6 +154,16 @@ pub fn Office() -> impl IntoView {
                     }).collect_view()}
                 </select>
             </section>
+            <nav class="tabs row" aria-label=move || rt().tab_home>
+                {[(Tab::Home, "tab-home"), (Tab::Figures, "tab-figures"), (Tab::Targets, "tab-targets"), (Tab::Print, "open-print")]
+                    .into_iter().map(|(x, id)| view! {
+                        <button type="button" data-testid=id aria-pressed=move || (tab.get() == x).to_string()
+                            on:click=move |_| tab.set(x)>{move || x.label(rt())}</button>
+                    }).collect_view()}
+            </nav>
+            {move || (tab.get() == Tab::Figures).then(|| view! { <figures::Figures period=period/> })}
+            {move || (tab.get() == Tab::Targets).then(|| view! { <targets::TargetsPanel/> })}
+            <Show when=move || tab.get() == Tab::Home>
             <DueEditor period=period on_done=done/>
             <section class="card" aria-labelledby="ov-title">
                 <h2 id="ov-title">{move || if ctx.lang.get() == Lang::Vi { "Tình hình báo cáo" } else { "Who has reported" }}</h2>
@@ -181,14 +197,7 @@ pub fn Office() -> impl IntoView {
                     }
                 }}
             </section>
-            <section class="card" aria-labelledby="fig-title">
-                <h2 id="fig-title">{move || if ctx.lang.get() == Lang::Vi { "Số liệu tổng hợp toàn xã" } else { "Commune figures" }}</h2>
-                {move || match figures.get() {
-                    None => view! { <p>"…"</p> }.into_any(),
-                    Some(Err(e)) => view! { <p class="warn">{e}</p> }.into_any(),
-                    Some(Ok(f)) => view! { <Figures f=f/> }.into_any(),
-                }}
-            </section>
+            </Show>
             {(role == Role::Admin).then(|| view! { <Admin/> })}
             <button data-testid="logout" on:click=move |_| {
                 let t = token(ctx);
@@ -198,6 +207,28 @@ pub fn Office() -> impl IntoView {
                 ctx.set_session(None);
             }>{move || ctx.t().logout}</button>
         </main>
+        </Show>
+    }
+}
+
+/// The parts of the office home (the router will make them routes:
+/// `/office/figures`, `/office/targets`, `/office/print/:period`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Home,
+    Figures,
+    Targets,
+    Print,
+}
+
+impl Tab {
+    fn label(self, t: &crate::i18n::reports::ReportsTxt) -> &'static str {
+        match self {
+            Tab::Home => t.tab_home,
+            Tab::Figures => t.tab_figures,
+            Tab::Targets => t.tab_targets,
+            Tab::Print => t.print_open,
+        }
     }
 }
 
@@ -313,49 +344,6 @@ fn ConflictCard(c: Conflict, on_done: impl Fn(Outcome, &str) + Copy + 'static) -
                 <button class="primary" data-testid="keep-incoming" on:click=move |_| resolve("incoming", m2.clone())>"Lấy bản mới"</button>
             </div>
         </div>
-    }
-}
-
-/// The commune's figures for the period, with the plan's targets. A target
-/// is judged only when every village's figure is in ("chưa đủ số liệu"
-/// otherwise): one village's fibre does not make the commune's.
-#[component]
-fn Figures(f: CommuneFigures) -> impl IntoView {
-    let cat = catalogue();
-    let rows: Vec<_> = f
-        .aggregates
-        .iter()
-        .filter_map(|a| {
-            let ind = cat.indicator(&a.key)?;
-            let shown = match &a.figure {
-                Figure::Flag(Some(b)) => if *b { "Có" } else { "Không" }.to_string(),
-                _ => format!("{} {}", number_vi(a.number()?, 2), ind.unit),
-            };
-            let target = f.targets.iter().find(|t| t.key == a.key);
-            let judged = target.map(|t| match (t.complete, t.met) {
-                (false, _) => " · chưa đủ số liệu",
-                (true, Some(true)) => " ✓",
-                (true, Some(false)) => " ✗ chưa đạt mục tiêu",
-                (true, None) => "",
-            });
-            let unmet = target.is_some_and(|t| t.complete && t.met == Some(false));
-            Some((ind.vi.clone(), shown, format!("{}/{}", a.villages_reporting, a.villages_total), judged, unmet))
-        })
-        .collect();
-    view! {
-        <p class="small">{format!("{} · {} thôn đã báo cáo", f.label, f.villages_reported.len())}</p>
-        <table class="figures" data-testid="figures">
-            <thead><tr><th scope="col">"Chỉ tiêu"</th><th scope="col">"Toàn xã"</th><th scope="col">"Số thôn"</th></tr></thead>
-            <tbody>
-                {rows.into_iter().map(|(label, value, villages, judged, unmet)| view! {
-                    <tr class:unmet=unmet>
-                        <th scope="row">{label}</th>
-                        <td>{value} {judged}</td>
-                        <td>{villages}</td>
-                    </tr>
-                }).collect_view()}
-            </tbody>
-        </table>
     }
 }
 
