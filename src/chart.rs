@@ -184,7 +184,7 @@ impl Line {
                 let y = v.map(|v| TOP + PLOT_H - axis.pos(v, PLOT_H));
                 match y {
                     Some(y) => {
-                        path.push_str(&format!("{}{:.1} {:.1}", if pen_down { " L" } else { " M" }, x, y));
+                        path.push_str(&format!("{}{} {}", if pen_down { " L" } else { " M" }, coord(x), coord(y)));
                         pen_down = true;
                     }
                     None => pen_down = false,
@@ -198,6 +198,19 @@ impl Line {
     /// Where tick `t` stands (y).
     pub fn tick_y(&self, t: f64) -> f64 {
         TOP + PLOT_H - self.axis.pos(t, PLOT_H)
+    }
+}
+
+/// An SVG coordinate with one decimal ("12.5", "-3", "40"), by integer
+/// arithmetic: `f64`'s own formatting would pull core's float printing
+/// (Grisu and Dragon) into the office bundle.
+pub fn coord(x: f64) -> String {
+    let t = (x * 10.0).round() as i64;
+    let (sign, a) = if t < 0 { ("-", -t) } else { ("", t) };
+    if a % 10 == 0 {
+        format!("{sign}{}", a / 10)
+    } else {
+        format!("{sign}{}.{}", a / 10, a % 10)
     }
 }
 
@@ -287,6 +300,16 @@ mod tests {
         assert_eq!(b.bars[1].w, 0.0);
         assert_eq!(b.target_x, Some(LABEL_W + len));
         assert_eq!(b.tick_x(0.0), LABEL_W);
+    }
+
+    #[test]
+    fn coordinates_without_float_printing() {
+        assert_eq!(coord(12.46), "12.5");
+        assert_eq!(coord(40.0), "40");
+        assert_eq!(coord(-3.04), "-3");
+        assert_eq!(coord(-0.25), "-0.3");
+        let l = Line::new(&items(&[Some(0.0), Some(10.0)]));
+        assert_eq!(l.path, "M44 130 L312 10");
     }
 
     #[test]

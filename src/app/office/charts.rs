@@ -5,7 +5,7 @@
 //! white (style/reports.css), and carries `role="img"` with a `<title>` and
 //! an `aria-label` that says every figure in words.
 
-use crate::chart::{fill, summary, Bars, Line, LABEL_W, RIGHT, TOP, WIDTH};
+use crate::chart::{coord as c, fill, summary, Bars, Line, LABEL_W, LEFT, RIGHT, TOP, WIDTH};
 use leptos::prelude::*;
 
 /// One labelled value of a series (`None`: not given).
@@ -28,26 +28,26 @@ pub fn BarChart(
     let ticks = b.axis.ticks();
     let bottom = b.height - 16.0;
     view! {
-        <svg class="chart" role="img" aria-label=aria viewBox=format!("0 0 {WIDTH} {}", b.height)
+        <svg class="chart" role="img" aria-label=aria viewBox=format!("0 0 {} {}", c(WIDTH), c(b.height))
             preserveAspectRatio="xMinYMin meet" data-testid="bar-chart">
             <title>{label.clone()}</title>
             {ticks.iter().map(|t| {
                 let x = b.tick_x(*t);
                 view! {
-                    <line class="grid" x1=x x2=x y1=TOP y2=bottom/>
-                    <text class="tick" x=x y=bottom + 12.0 text-anchor="middle">{b.axis.label(*t)}</text>
+                    <line class="grid" x1=c(x) x2=c(x) y1=c(TOP) y2=c(bottom)/>
+                    <text class="tick" x=c(x) y=c(bottom + 12.0) text-anchor="middle">{b.axis.label(*t)}</text>
                 }
             }).collect_view()}
             {b.bars.iter().map(|bar| {
                 let shown = bar.value.map(|v| sothon_domain::format::number_vi(v, 1)).unwrap_or_else(|| "—".into());
                 let short: String = bar.label.chars().take(18).collect();
                 view! {
-                    <text class="label" x=LABEL_W - 4.0 y=bar.y + bar.h - 4.0 text-anchor="end">{short}</text>
-                    <rect class="bar" x=bar.x y=bar.y width=bar.w height=bar.h/>
-                    <text class="value" x=bar.x + bar.w + 3.0 y=bar.y + bar.h - 4.0>{shown}</text>
+                    <text class="label" x=c(LABEL_W - 4.0) y=c(bar.y + bar.h - 4.0) text-anchor="end">{short}</text>
+                    <rect class="bar" x=c(bar.x) y=c(bar.y) width=c(bar.w) height=c(bar.h)/>
+                    <text class="value" x=c(bar.x + bar.w + 3.0) y=c(bar.y + bar.h - 4.0)>{shown}</text>
                 }
             }).collect_view()}
-            {b.target_x.map(|x| view! { <line class="target" x1=x x2=x y1=TOP - 4.0 y2=bottom/> })}
+            {b.target_x.map(|x| view! { <line class="target" x1=c(x) x2=c(x) y1=c(TOP - 4.0) y2=c(bottom)/> })}
         </svg>
     }
 }
@@ -63,23 +63,23 @@ pub fn LineChart(title: String, items: Series, #[prop(optional)] unit: String, n
     // Label every period on a desk, every few on a phone-sized chart.
     let every = n.div_ceil(6).max(1);
     view! {
-        <svg class="chart" role="img" aria-label=aria viewBox=format!("0 0 {WIDTH} {}", l.height)
+        <svg class="chart" role="img" aria-label=aria viewBox=format!("0 0 {} {}", c(WIDTH), c(l.height))
             preserveAspectRatio="xMinYMin meet" data-testid="line-chart">
             <title>{label.clone()}</title>
             {ticks.iter().map(|t| {
                 let y = l.tick_y(*t);
                 view! {
-                    <line class="grid" x1=crate::chart::LEFT x2=WIDTH - RIGHT y1=y y2=y/>
-                    <text class="tick" x=crate::chart::LEFT - 4.0 y=y + 3.0 text-anchor="end">{l.axis.label(*t)}</text>
+                    <line class="grid" x1=c(LEFT) x2=c(WIDTH - RIGHT) y1=c(y) y2=c(y)/>
+                    <text class="tick" x=c(LEFT - 4.0) y=c(y + 3.0) text-anchor="end">{l.axis.label(*t)}</text>
                 }
             }).collect_view()}
             <path class="line" d=l.path.clone()/>
             {l.points.iter().enumerate().map(|(i, (x, y, label, _))| {
                 let short: String = label.replace("Tháng ", "T").chars().take(9).collect();
                 view! {
-                    {y.map(|y| view! { <circle class="dot" cx=*x cy=y r="2.5"/> })}
+                    {y.map(|y| view! { <circle class="dot" cx=c(*x) cy=c(y) r="2.5"/> })}
                     {(i % every == 0 || i + 1 == n).then(|| view! {
-                        <text class="tick" x=*x y=l.height - 10.0 text-anchor="middle">{short}</text>
+                        <text class="tick" x=c(*x) y=c(l.height - 10.0) text-anchor="middle">{short}</text>
                     })}
                 }
             }).collect_view()}
@@ -101,12 +101,12 @@ pub fn ProgressBar(
     let aria = label.clone();
     let w = (WIDTH - 4.0) * f;
     view! {
-        <svg class="chart progress-bar" role="img" aria-label=aria viewBox=format!("0 0 {WIDTH} 18")
+        <svg class="chart progress-bar" role="img" aria-label=aria viewBox=format!("0 0 {} 18", c(WIDTH))
             preserveAspectRatio="xMinYMin meet" data-testid="progress-bar">
             <title>{label.clone()}</title>
-            <rect class="track" x="2" y="3" width=WIDTH - 4.0 height="12"/>
-            <rect class="bar" x="2" y="3" width=w height="12"/>
-            <line class="target" x1=WIDTH - 2.0 x2=WIDTH - 2.0 y1="0" y2="18"/>
+            <rect class="track" x="2" y="3" width=c(WIDTH - 4.0) height="12"/>
+            <rect class="bar" x="2" y="3" width=c(w) height="12"/>
+            <line class="target" x1=c(WIDTH - 2.0) x2=c(WIDTH - 2.0) y1="0" y2="18"/>
         </svg>
     }
 }
