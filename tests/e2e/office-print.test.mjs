@@ -20,6 +20,8 @@ before(async () => {
 after(() => closeEnv({ server, browser }));
 
 const MM = 72 / 25.4;
+// pdftotext splits some bold words at accented glyphs ("C Ộ NG HÒA"): compare without spaces.
+const squash = (s) => s.replace(/\s+/g, "");
 
 /** Words of each page with their boxes, from `pdftotext -bbox`. */
 function words(pdfPath) {
@@ -71,17 +73,19 @@ test("the periodic report prints as an A4 document in the NĐ 30/2020 layout", a
   const first = pages[0];
   const text1 = first.words.map((w) => w.text).join(" ");
   for (const s of ["ỦY BAN NHÂN DÂN", "XÃ PHONG QUANG", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "BÁO CÁO", "/BC-UBND"]) {
-    assert.ok(text1.includes(s), `page 1 says ${s}: ${text1.slice(0, 300)}`);
+    assert.ok(squash(text1).includes(squash(s)), `page 1 says ${s}: ${text1.slice(0, 300)}`);
   }
   assert.match(text1, /Phong Quang, ngày \d{2} tháng \d{1,2} năm \d{4}/);
   const all = pages.map((p) => p.words.map((w) => w.text).join(" ")).join(" ");
   for (const s of ["Nơi nhận:", "Lưu: VT, VP.", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "Đôn đốc 3 thôn chưa báo cáo.", "Sóng điện thoại yếu ở xóm trong"]) {
-    assert.ok(all.includes(s), `the report says ${s}`);
+    assert.ok(squash(all).includes(squash(s)), `the report says ${s}`);
   }
-  assert.ok(!all.includes("In hoặc lưu PDF"), "the toolbar is not printed");
+  assert.ok(!squash(all).includes(squash("In hoặc lưu PDF")), "the toolbar is not printed");
 
   // Margins: left 30 mm, right 15 mm, top and bottom 20 mm (NĐ 30: 30–35, 15–20, 20–25).
-  const body = (p) => p.words.filter((w) => w.y0 > 20 * MM - 1);
+  // Word boxes come from the font's ascent, which reaches a little above the
+  // CSS line box: 1.5 mm of slack at the top. The page number sits near 10 mm.
+  const body = (p) => p.words.filter((w) => w.y0 > 17 * MM);
   for (const p of pages) {
     const ws = body(p);
     const left = Math.min(...ws.map((w) => w.x0));
@@ -92,7 +96,7 @@ test("the periodic report prints as an A4 document in the NĐ 30/2020 layout", a
     assert.ok(bottom <= p.height - 20 * MM + 1, `bottom margin ${((p.height - bottom) / MM).toFixed(1)} mm`);
   }
   const top1 = Math.min(...first.words.map((w) => w.y0));
-  assert.ok(top1 >= 20 * MM - 1, `page 1 has nothing in its top margin (${(top1 / MM).toFixed(1)} mm)`);
+  assert.ok(top1 >= 18.5 * MM, `page 1 has nothing in its top margin (${(top1 / MM).toFixed(1)} mm)`);
   // Page numbers from page 2, centred in the top margin.
   const centre = (30 * MM + (595.28 - 15 * MM)) / 2;
   for (const [i, p] of pages.entries()) {
