@@ -41,4 +41,10 @@ if [ "$what" = test ]; then
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
   fi
+  # tests/e2e/office-print.test.mjs reads the printed PDF with pdftotext -bbox and pdffonts.
+  if ! command -v pdftotext >/dev/null || ! command -v pdffonts >/dev/null; then
+    say "installing Debian's poppler-utils"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils
+  fi
 fi

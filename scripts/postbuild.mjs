@@ -20,7 +20,10 @@ for (const f of readdirSync(dist)) if (f !== ".stage") rmSync(join(dist, f), { r
 mkdirSync(join(dist, "assets"), { recursive: true });
 mkdirSync(join(dist, "icons"), { recursive: true });
 
-const css = readFileSync("style/main.css");
+// One stylesheet: main.css first, then the other style/*.css (by name), so an
+// area's rules (e.g. reports.css: charts, the print layout) live in its own file.
+const styles = ["main.css", ...readdirSync("style").filter((f) => f.endsWith(".css") && f !== "main.css").sort()];
+const css = Buffer.concat(styles.map((f) => readFileSync(join("style", f))));
 const cssName = `app-${hash(css)}.css`;
 writeFileSync(join(dist, "assets", cssName), css);
 

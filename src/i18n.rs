@@ -1,6 +1,8 @@
 //! UI texts: Vietnamese first, English second. One struct, so a missing
 //! translation is a compile error, not a blank button.
 
+pub mod reports;
+
 use sothon_sync::LocalState;
 
 mod nav;

@@ -2,13 +2,17 @@
 //!
 //! * [`app`] — the root component, views and the sync controller;
 //! * [`i18n`] — Vietnamese (default) and English texts;
+//! * [`chart`] — scales, ticks and labels of the office's SVG charts;
 //! * [`platform`] — adapters to the browser: localStorage (gloo-storage),
 //!   `fetch`, clocks and storage estimates. Logic stays in `crates/domain` and
-//!   `crates/sync`, where it is tested natively.
+//!   `crates/sync`, where it is tested natively;
+//! * [`tables`] — the office's figures table, line by line.
 
 pub mod app;
+pub mod chart;
 pub mod i18n;
 pub mod platform;
+pub mod tables;
 
 /// Mounts the app on `<body>` (called by `main`).
 pub fn start() {

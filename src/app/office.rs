@@ -10,8 +10,13 @@
 //! built by [`super::routes::office`]).
 
 mod audit;
+mod charts;
+mod download;
+mod figures;
 mod fresh;
+mod print;
 mod review;
+mod targets;
 
 use super::home::Notice;
 use super::login::LangSwitch;
@@ -25,9 +30,8 @@ use leptos_router::components::{Outlet, ParentRoute, Redirect, Route};
 use leptos_router::{path, MatchNestedRoutes};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use sothon_domain::aggregate::Figure;
 use sothon_domain::api::{
-    diff, Account, CommuneFigures, Conflict, DueRequest, NewUserRequest, NewVillageRequest, Overview, ResolveRequest,
+    diff, Account, Conflict, DueRequest, NewUserRequest, NewVillageRequest, Overview, ResolveRequest,
     ReviewRequest, VillageLine,
 };
 use sothon_domain::catalogue::current as catalogue;
@@ -46,6 +50,9 @@ pub fn OfficeRoutes() -> impl MatchNestedRoutes + Clone {
             <Route path=path!("review/:village/:period") view=review::ReviewPage/>
             <Route path=path!("conflicts") view=ConflictsPage/>
             <Route path=path!("audit") view=audit::AuditPage/>
+            <Route path=path!("figures") view=FiguresPage/>
+            <Route path=path!("targets") view=TargetsPage/>
+            <Route path=path!("print/:period") view=PrintPage/>
             <Route path=path!("*any") view=super::NotFound/>
         </ParentRoute>
     }
@@ -83,6 +90,8 @@ pub fn OfficeBar() -> impl IntoView {
             <a href=routes::office::HOME>{move || n().office_home}</a>
             <a href=routes::office::CONFLICTS>{move || n().conflicts}</a>
             <a href=routes::office::AUDIT>{move || ctx.lang.get().rv().nav_audit}</a>
+            <a href=routes::office::FIGURES data-testid="tab-figures">{move || ctx.lang.get().reports().tab_figures}</a>
+            <a href=routes::office::TARGETS data-testid="tab-targets">{move || ctx.lang.get().reports().tab_targets}</a>
         </nav>
     }
 }
@@ -201,11 +210,6 @@ pub fn Office() -> impl IntoView {
         let p = period.get();
         async move { get::<Overview>(ctx, &format!("/api/v1/overview?period={p}")).await }
     });
-    let figures = LocalResource::new(move || {
-        refresh.track();
-        let p = period.get();
-        async move { get::<CommuneFigures>(ctx, &format!("/api/v1/aggregate?period={p}")).await }
-    });
     let done = move |r: Outcome, ok: &str| {
         match r {
             Ok(_) => ctx.notice.set(Some(ok.to_string())),
@@ -214,21 +218,7 @@ pub fn Office() -> impl IntoView {
         refresh.update(|x| *x += 1);
     };
 
-    let periods = move || {
-        let now = Period::containing(PeriodKind::Month, vn_date(crate::platform::browser::now_ms()));
-        let mut v = vec![now];
-        let mut p = now;
-        for _ in 0..5 {
-            p = p.prev();
-            v.push(p);
-        }
-        for k in [PeriodKind::Quarter, PeriodKind::Half, PeriodKind::Year] {
-            let c = Period::containing(k, now.start());
-            v.push(c);
-            v.push(c.prev());
-        }
-        v
-    };
+    let periods = period_choices;
 
     view! {
         <main class="page office">
@@ -265,14 +255,6 @@ pub fn Office() -> impl IntoView {
                 }}
             </section>
             <Conflicts refresh=refresh on_done=done/>
-            <section class="card" aria-labelledby="fig-title">
-                <h2 id="fig-title">{move || if ctx.lang.get() == Lang::Vi { "Số liệu tổng hợp toàn xã" } else { "Commune figures" }}</h2>
-                {move || match figures.get() {
-                    None => view! { <p>"…"</p> }.into_any(),
-                    Some(Err(e)) => view! { <p class="warn">{e}</p> }.into_any(),
-                    Some(Ok(f)) => view! { <Figures f=f/> }.into_any(),
-                }}
-            </section>
             {(role == Role::Admin).then(|| view! { <Admin/> })}
             <button data-testid="logout" on:click=move |_| {
                 let t = token(ctx);
@@ -282,6 +264,78 @@ pub fn Office() -> impl IntoView {
                 ctx.set_session(None);
             }>{move || ctx.t().logout}</button>
         </main>
+    }
+}
+
+/// The periods the office picks from: this month and the five before, this
+/// and the last quarter, half-year and year.
+fn period_choices() -> Vec<Period> {
+    let now = Period::containing(PeriodKind::Month, vn_date(crate::platform::browser::now_ms()));
+    let mut v = vec![now];
+    let mut p = now;
+    for _ in 0..5 {
+        p = p.prev();
+        v.push(p);
+    }
+    for k in [PeriodKind::Quarter, PeriodKind::Half, PeriodKind::Year] {
+        let c = Period::containing(k, now.start());
+        v.push(c);
+        v.push(c.prev());
+    }
+    v
+}
+
+/// `/office/figures`: every indicator across villages for a period.
+#[component]
+fn FiguresPage() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let period = RwSignal::new(Period::containing(PeriodKind::Month, vn_date(crate::platform::browser::now_ms())));
+    view! {
+        <main class="page office">
+            <OfficeBar/>
+            <Freshness/>
+            <Notice/>
+            <section class="card">
+                <label for="figures-period">{move || if ctx.lang.get() == Lang::Vi { "Kỳ báo cáo" } else { "Period" }}</label>
+                <select id="figures-period" data-testid="office-period"
+                    on:change=move |e| if let Ok(p) = Period::parse(&event_target_value(&e)) { period.set(p) }>
+                    {period_choices().into_iter().map(|p| view! {
+                        <option value=p.to_string() selected=move || period.get() == p>{p.label_vi()}</option>
+                    }).collect_view()}
+                </select>
+                <a class="button" data-testid="open-print" href=move || routes::office::print(&period.get().to_string())>
+                    {move || ctx.lang.get().reports().print_open}
+                </a>
+            </section>
+            <figures::Figures period=period/>
+        </main>
+    }
+}
+
+/// `/office/targets`: the plan's targets (entered by the admin) and progress.
+#[component]
+fn TargetsPage() -> impl IntoView {
+    view! {
+        <main class="page office">
+            <OfficeBar/>
+            <Freshness/>
+            <Notice/>
+            <targets::TargetsPanel/>
+        </main>
+    }
+}
+
+/// `/office/print/:period`: the periodic report as printed (NĐ 30/2020).
+#[component]
+fn PrintPage() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let params = leptos_router::hooks::use_params_map();
+    let period = move || {
+        params.with(|p| p.get("period").map(|v| super::routes::unseg(&v)).and_then(|v| Period::parse(&v).ok()))
+    };
+    move || match period() {
+        Some(p) => view! { <print::PrintReport period=p on_back=move || ctx.go_to(routes::office::FIGURES)/> }.into_any(),
+        None => view! { <super::NotFound/> }.into_any(),
     }
 }
 
@@ -451,49 +505,6 @@ fn ConflictCard(c: Conflict, on_done: impl Fn(Outcome, &str) + Copy + 'static) -
                 <button class="primary" data-testid="keep-incoming" on:click=move |_| resolve("incoming", m2.clone())>"Lấy bản mới"</button>
             </div>
         </div>
-    }
-}
-
-/// The commune's figures for the period, with the plan's targets. A target
-/// is judged only when every village's figure is in ("chưa đủ số liệu"
-/// otherwise): one village's fibre does not make the commune's.
-#[component]
-fn Figures(f: CommuneFigures) -> impl IntoView {
-    let cat = catalogue();
-    let rows: Vec<_> = f
-        .aggregates
-        .iter()
-        .filter_map(|a| {
-            let ind = cat.indicator(&a.key)?;
-            let shown = match &a.figure {
-                Figure::Flag(Some(b)) => if *b { "Có" } else { "Không" }.to_string(),
-                _ => format!("{} {}", number_vi(a.number()?, 2), ind.unit),
-            };
-            let target = f.targets.iter().find(|t| t.key == a.key);
-            let judged = target.map(|t| match (t.complete, t.met) {
-                (false, _) => " · chưa đủ số liệu",
-                (true, Some(true)) => " ✓",
-                (true, Some(false)) => " ✗ chưa đạt mục tiêu",
-                (true, None) => "",
-            });
-            let unmet = target.is_some_and(|t| t.complete && t.met == Some(false));
-            Some((ind.vi.clone(), shown, format!("{}/{}", a.villages_reporting, a.villages_total), judged, unmet))
-        })
-        .collect();
-    view! {
-        <p class="small">{format!("{} · {} thôn đã báo cáo", f.label, f.villages_reported.len())}</p>
-        <table class="figures" data-testid="figures">
-            <thead><tr><th scope="col">"Chỉ tiêu"</th><th scope="col">"Toàn xã"</th><th scope="col">"Số thôn"</th></tr></thead>
-            <tbody>
-                {rows.into_iter().map(|(label, value, villages, judged, unmet)| view! {
-                    <tr class:unmet=unmet>
-                        <th scope="row">{label}</th>
-                        <td>{value} {judged}</td>
-                        <td>{villages}</td>
-                    </tr>
-                }).collect_view()}
-            </tbody>
-        </table>
     }
 }
 

@@ -9,6 +9,11 @@ use crate::Period;
 use serde::{Deserialize, Serialize};
 
 pub use crate::review::{FieldComment, ReturnNote, ReviewSheet};
+pub use crate::figures::{
+    ByVillage, IndicatorRow, Progress, TargetEntry, TargetOp, TargetRequest, Targets, Trend, TrendPoint, Verdict,
+    VillageColumn, VillageProgress,
+};
+pub use crate::periodic::{IncidentLine, PrintData, Signer, VillageNotes};
 
 /// What the office decided about one revision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,7 +11,9 @@
 //! * [`protocol`] — the sync wire protocol (push/pull), versioned;
 //! * [`format`] — Vietnamese number and date formatting (Asia/Ho_Chi_Minh);
 //! * [`names`] — names of villages and accounts must show something;
-//! * [`review`] — the office's field-by-field review: its sheet and rules.
+//! * [`review`] — the office's field-by-field review: its sheet and rules;
+//! * [`figures`] — by village, trends, the plan's targets and progress;
+//! * [`periodic`] — the printable periodic report's content (NĐ 30/2020).
 //!
 //! Nothing here does I/O, so everything is tested with plain `#[test]`s.
 
@@ -20,9 +22,11 @@ pub mod api;
 pub mod catalogue;
 pub mod derive;
 pub mod event;
+pub mod figures;
 pub mod format;
 pub mod names;
 pub mod period;
+pub mod periodic;
 pub mod protocol;
 pub mod record;
 pub mod review;

@@ -27,6 +27,7 @@ pub mod auth;
 pub mod db;
 pub mod error;
 pub mod metrics;
+pub mod export;
 pub mod routes;
 
 use anyhow::Context;

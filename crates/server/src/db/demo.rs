@@ -121,6 +121,7 @@ pub async fn seed_if_empty(db: &SqlitePool) -> anyhow::Result<bool> {
         .await
         .with_context(|| format!("adding sample account {}", a.username))?;
     }
+    super::targets::seed_demo(&mut tx, DEMO_COMMUNE, now).await.context("adding the sample targets")?;
     tx.commit().await?;
     tracing::info!("seeded the sample commune {DEMO_COMMUNE}");
     Ok(true)

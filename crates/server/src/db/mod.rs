@@ -7,10 +7,12 @@ pub mod conflicts;
 pub mod demo;
 pub mod devices;
 pub mod due;
+pub mod figures;
 pub mod office;
 pub mod records;
 pub mod review;
 pub mod sync;
+pub mod targets;
 pub mod throttle;
 
 use crate::error::AppResult;

@@ -131,6 +131,11 @@ impl TestApp {
         .unwrap();
         out.push(("records (content)", sums));
         out.push(("conflicts (resolved)", self.count("SELECT COALESCE(SUM(resolved), 0) FROM conflicts").await));
+        // A target changed in place (the sample commune has some).
+        out.push((
+            "targets (content)",
+            self.count("SELECT CAST(COALESCE(SUM(CAST(value AS REAL) * 1000 + length(op) + set_at), 0) AS INTEGER) FROM targets").await,
+        ));
         out
     }
 
@@ -191,6 +196,7 @@ pub const TABLES: &[&str] = &[
     "commune_sync",
     "audit",
     "review_fields",
+    "targets",
 ];
 
 pub const PHONE_A: &str = "phone-aaaa-0001";

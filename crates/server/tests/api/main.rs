@@ -17,6 +17,7 @@ mod ops;
 mod ownership;
 mod records;
 mod review_fields;
+mod reports;
 mod sync;
 mod throttle;
 mod web;
