@@ -31,8 +31,8 @@ use leptos_router::{path, MatchNestedRoutes};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sothon_domain::api::{
-    diff, Account, Conflict, DueRequest, NewUserRequest, NewVillageRequest, Overview, ResolveRequest,
-    ReviewRequest, VillageLine,
+    diff, Account, Conflict, DueRequest, NewUserRequest, NewVillageRequest, Overview, ResolveRequest, ReviewRequest,
+    VillageLine,
 };
 use sothon_domain::catalogue::current as catalogue;
 use sothon_domain::format::{date_vi, datetime_vi, number_vi, vn_date};
@@ -330,11 +330,12 @@ fn TargetsPage() -> impl IntoView {
 fn PrintPage() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let params = leptos_router::hooks::use_params_map();
-    let period = move || {
-        params.with(|p| p.get("period").map(|v| super::routes::unseg(&v)).and_then(|v| Period::parse(&v).ok()))
-    };
+    let period =
+        move || params.with(|p| p.get("period").map(|v| super::routes::unseg(&v)).and_then(|v| Period::parse(&v).ok()));
     move || match period() {
-        Some(p) => view! { <print::PrintReport period=p on_back=move || ctx.go_to(routes::office::FIGURES)/> }.into_any(),
+        Some(p) => {
+            view! { <print::PrintReport period=p on_back=move || ctx.go_to(routes::office::FIGURES)/> }.into_any()
+        }
         None => view! { <super::NotFound/> }.into_any(),
     }
 }

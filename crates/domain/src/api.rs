@@ -8,12 +8,12 @@ use crate::protocol::{Body, RecordState};
 use crate::Period;
 use serde::{Deserialize, Serialize};
 
-pub use crate::review::{FieldComment, ReturnNote, ReviewSheet};
 pub use crate::figures::{
     ByVillage, IndicatorRow, Progress, TargetEntry, TargetOp, TargetRequest, Targets, Trend, TrendPoint, Verdict,
     VillageColumn, VillageProgress,
 };
 pub use crate::periodic::{IncidentLine, PrintData, Signer, VillageNotes};
+pub use crate::review::{FieldComment, ReturnNote, ReviewSheet};
 
 /// What the office decided about one revision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -26,8 +26,8 @@
 pub mod auth;
 pub mod db;
 pub mod error;
-pub mod metrics;
 pub mod export;
+pub mod metrics;
 pub mod routes;
 
 use anyhow::Context;
