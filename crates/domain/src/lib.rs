@@ -10,16 +10,22 @@
 //! * [`event`] — incident reports and the digital team's activity log;
 //! * [`protocol`] — the sync wire protocol (push/pull), versioned;
 //! * [`format`] — Vietnamese number and date formatting (Asia/Ho_Chi_Minh);
-//! * [`names`] — names of villages and accounts must show something.
+//! * [`names`] — names of villages and accounts must show something;
+//! * [`completeness`] — the office's villages × periods grid, its rates and reminders;
+//! * [`handling`] — the office's steps on an incident (acknowledged → handling → handled);
+//! * [`accounts`] — the admin's account changes and a person's password change.
 //!
 //! Nothing here does I/O, so everything is tested with plain `#[test]`s.
 
+pub mod accounts;
 pub mod aggregate;
 pub mod api;
 pub mod catalogue;
+pub mod completeness;
 pub mod derive;
 pub mod event;
 pub mod format;
+pub mod handling;
 pub mod names;
 pub mod period;
 pub mod protocol;

@@ -189,6 +189,7 @@ fn pulled_review_decision_reaches_the_record() {
                     at: 10,
                     ver: 25,
                     entered_by: None,
+                    steps: Vec::new(),
                     body: m.body.clone(),
                 }],
                 cursor: 10,
@@ -306,6 +307,7 @@ fn hearing_of_a_newer_revision_does_not_make_it_the_base_of_an_edit() {
                 at: 2,
                 ver: 20,
                 entered_by: None,
+                steps: Vec::new(),
                 body: report(999.0),
             };
             Ok(SyncResponse { v: 1, now: 2, results, changes: vec![change], cursor: 2, due: vec![] })
