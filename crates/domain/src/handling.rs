@@ -248,7 +248,7 @@ mod tests {
     #[test]
     fn the_desk_lists_open_then_severe_then_newest() {
         use Severity::*;
-        let mut list = vec![
+        let mut list = [
             desk("a", High, 10, &[Step::Acknowledged, Step::Handling, Step::Handled]),
             desk("b", Low, 50, &[]),
             desk("c", High, 20, &[Step::Acknowledged]),

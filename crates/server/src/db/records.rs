@@ -57,10 +57,19 @@ pub async fn changes_since(
         Some(last) => last.ver.max(current),
         None => current.max(cursor),
     };
+    // The office's handling steps travel with incident records.
+    let incidents: Vec<String> = rows.iter().filter(|r| r.id.starts_with("i.")).map(|r| r.id.clone()).collect();
+    let mut steps = if incidents.is_empty() {
+        Default::default()
+    } else {
+        let mut conn = db.acquire().await?;
+        super::incidents::steps_of(&mut conn, commune, Some(&incidents)).await?
+    };
     let changes = rows
         .into_iter()
         .map(|r| {
             Ok(Change {
+                steps: steps.remove(&r.id).unwrap_or_default(),
                 state: parse_state(&r.state).with_context(|| format!("record {} has state {}", r.id, r.state))?,
                 body: serde_json::from_str::<Body>(&r.body).with_context(|| format!("record {} body", r.id))?,
                 rev: u32::try_from(r.rev)?,

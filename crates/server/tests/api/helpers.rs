@@ -131,6 +131,24 @@ impl TestApp {
         .unwrap();
         out.push(("records (content)", sums));
         out.push(("conflicts (resolved)", self.count("SELECT COALESCE(SUM(resolved), 0) FROM conflicts").await));
+        // An account change rewrites its row. (Not the password hash: a
+        // login may store the same password rehashed; a password change
+        // writes its audit line, counted above.)
+        let users: String = sqlx::query_scalar(
+            "SELECT COALESCE(group_concat(id || name || role || COALESCE(village_id, '') || phone || disabled
+                                          || must_change_password, '|'), '')
+             FROM (SELECT * FROM users ORDER BY id)",
+        )
+        .fetch_one(&self.db)
+        .await
+        .unwrap();
+        let digest = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            users.hash(&mut h);
+            h.finish() as i64
+        };
+        out.push(("users (content)", digest));
         out
     }
 
@@ -190,6 +208,7 @@ pub const TABLES: &[&str] = &[
     "devices",
     "commune_sync",
     "audit",
+    "incident_steps",
 ];
 
 pub const PHONE_A: &str = "phone-aaaa-0001";
