@@ -3,6 +3,8 @@
 
 use sothon_sync::LocalState;
 
+pub mod desk;
+
 /// The UI language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {

@@ -7,6 +7,7 @@ mod login;
 #[cfg(feature = "office")]
 mod office;
 mod owed;
+mod password;
 mod report;
 mod safety;
 pub mod sync;
@@ -209,6 +210,10 @@ pub fn App() -> impl IntoView {
             fallback=|| view! { <login::Login/> }
         >
             {move || match ctx.view.get() {
+                // A reset password: nothing else until a new one is set.
+                _ if ctx.session.with(|s| s.as_ref().is_some_and(|s| s.must_change_password)) => {
+                    view! { <password::SetPassword/> }.into_any()
+                }
                 // The commune office has no village of its own: its own home.
                 View::Home if ctx.session.with(|s| s.as_ref().is_some_and(|s| !s.user.role.village_scoped())) => {
                     office_home()

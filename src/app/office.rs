@@ -6,6 +6,10 @@
 //! The office works at a desk with a connection, so these screens read the
 //! server directly instead of going through the phone's outbox.
 
+mod accounts;
+mod grid;
+mod incidents;
+
 use super::home::Notice;
 use super::login::LangSwitch;
 use super::Ctx;
@@ -16,12 +20,11 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sothon_domain::aggregate::Figure;
 use sothon_domain::api::{
-    diff, Account, CommuneFigures, Conflict, DueRequest, NewUserRequest, NewVillageRequest, Overview, ResolveRequest,
-    ReviewRequest, VillageLine,
+    diff, CommuneFigures, Conflict, DueRequest, Overview, ResolveRequest, ReviewRequest, VillageLine,
 };
 use sothon_domain::catalogue::current as catalogue;
 use sothon_domain::format::{date_vi, datetime_vi, number_vi, vn_date};
-use sothon_domain::protocol::{RecordState, Role, Village};
+use sothon_domain::protocol::{RecordState, Role};
 use sothon_domain::{Period, PeriodKind};
 
 fn token(ctx: Ctx) -> String {
@@ -129,6 +132,13 @@ pub fn Office() -> impl IntoView {
         v
     };
 
+    let tab = RwSignal::new(DeskTab::Home);
+    let open_incident = RwSignal::new(None::<String>);
+    let open_urgent = move |id: String| {
+        open_incident.set(Some(id));
+        tab.set(DeskTab::Incidents);
+    };
+
     view! {
         <main class="page office">
             <header class="bar">
@@ -139,6 +149,15 @@ pub fn Office() -> impl IntoView {
                 <LangSwitch/>
             </header>
             <Notice/>
+            <DeskNav tab=tab admin=role == Role::Admin/>
+            {move || match tab.get() {
+                DeskTab::Home => ().into_any(),
+                DeskTab::Grid => view! { <grid::GridScreen/> }.into_any(),
+                DeskTab::Incidents => view! { <incidents::IncidentsScreen open=open_incident/> }.into_any(),
+                DeskTab::Accounts => view! { <accounts::AccountsScreen/> }.into_any(),
+            }}
+            <div hidden=move || tab.get() != DeskTab::Home>
+            <incidents::UrgentIncidents on_open=open_urgent/>
             <section class="card">
                 <label for="office-period">{move || if ctx.lang.get() == Lang::Vi { "Kỳ báo cáo" } else { "Period" }}</label>
                 <select id="office-period" data-testid="office-period"
@@ -189,7 +208,7 @@ pub fn Office() -> impl IntoView {
                     Some(Ok(f)) => view! { <Figures f=f/> }.into_any(),
                 }}
             </section>
-            {(role == Role::Admin).then(|| view! { <Admin/> })}
+            </div>
             <button data-testid="logout" on:click=move |_| {
                 let t = token(ctx);
                 leptos::task::spawn_local(async move {
@@ -359,107 +378,33 @@ fn Figures(f: CommuneFigures) -> impl IntoView {
     }
 }
 
-/// Villages and accounts (commune admin).
+/// Which of the office's screens is shown (until the office gets routes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DeskTab {
+    Home,
+    Grid,
+    Incidents,
+    Accounts,
+}
+
+/// Tabs to the desk's screens; accounts for the admin only.
 #[component]
-fn Admin() -> impl IntoView {
+fn DeskNav(tab: RwSignal<DeskTab>, admin: bool) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let refresh = RwSignal::new(0u32);
-    let users = LocalResource::new(move || {
-        refresh.track();
-        async move { get::<Vec<Account>>(ctx, "/api/v1/users").await }
-    });
-    let villages = LocalResource::new(move || {
-        refresh.track();
-        async move { get::<Vec<Village>>(ctx, "/api/v1/villages").await }
-    });
-    let (vid, vname) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
-    let (uname, upass, ufull, urole, uvillage) = (
-        RwSignal::new(String::new()),
-        RwSignal::new(String::new()),
-        RwSignal::new(String::new()),
-        RwSignal::new("village_head".to_string()),
-        RwSignal::new(String::new()),
-    );
-    let add_village = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let body =
-            NewVillageRequest { id: vid.get_untracked().trim().into(), name: vname.get_untracked().trim().into() };
-        leptos::task::spawn_local(async move {
-            match api::<_, Village>(ctx, "POST", "/api/v1/villages", Some(body)).await {
-                Ok(_) => {
-                    ctx.notice.set(Some("Đã thêm thôn".into()));
-                    vid.set(String::new());
-                    vname.set(String::new());
-                }
-                Err(e) => ctx.notice.set(Some(e)),
+    let d = move || ctx.lang.get().desk();
+    let item =
+        move |t: DeskTab, testid: &'static str, label: fn(&'static crate::i18n::desk::DeskTxt) -> &'static str| {
+            view! {
+                <button class="tab" data-testid=testid aria-current=move || (tab.get() == t).then_some("page")
+                    on:click=move |_| tab.set(t)>{move || label(d())}</button>
             }
-            refresh.update(|x| *x += 1);
-        });
-    };
-    let add_user = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let village = uvillage.get_untracked();
-        let body = NewUserRequest {
-            username: uname.get_untracked().trim().into(),
-            password: upass.get_untracked(),
-            name: ufull.get_untracked().trim().into(),
-            role: urole.get_untracked(),
-            village: (!village.is_empty()).then_some(village),
         };
-        leptos::task::spawn_local(async move {
-            match api::<_, Account>(ctx, "POST", "/api/v1/users", Some(body)).await {
-                Ok(_) => {
-                    ctx.notice.set(Some("Đã tạo tài khoản".into()));
-                    uname.set(String::new());
-                    upass.set(String::new());
-                    ufull.set(String::new());
-                }
-                Err(e) => ctx.notice.set(Some(e)),
-            }
-            refresh.update(|x| *x += 1);
-        });
-    };
-    let village_list = move || villages.get().and_then(Result::ok).unwrap_or_default();
     view! {
-        <section class="card" aria-labelledby="adm-v">
-            <h2 id="adm-v">"Thôn"</h2>
-            <ul data-testid="admin-villages">{move || village_list().into_iter().map(|v| view! { <li>{v.id} " — " {v.name}</li> }).collect_view()}</ul>
-            <form on:submit=add_village data-testid="add-village">
-                <label for="v-id">"Mã thôn"</label>
-                <input id="v-id" prop:value=vid on:input=move |e| vid.set(event_target_value(&e))/>
-                <label for="v-name">"Tên thôn"</label>
-                <input id="v-name" prop:value=vname on:input=move |e| vname.set(event_target_value(&e))/>
-                <button type="submit" class="primary">"Thêm thôn"</button>
-            </form>
-        </section>
-        <section class="card" aria-labelledby="adm-u">
-            <h2 id="adm-u">"Tài khoản"</h2>
-            <ul data-testid="admin-users">
-                {move || users.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|u| view! {
-                    <li>{u.username} " — " {u.name} " (" {u.role.label_vi()} {u.village.map(|v| format!(", {v}"))} ")"</li>
-                }).collect_view()}
-            </ul>
-            <form on:submit=add_user data-testid="add-user">
-                <label for="u-name">"Tên đăng nhập"</label>
-                <input id="u-name" autocomplete="off" prop:value=uname on:input=move |e| uname.set(event_target_value(&e))/>
-                <label for="u-pass">"Mật khẩu (ít nhất 8 ký tự)"</label>
-                <input id="u-pass" type="password" autocomplete="new-password" prop:value=upass on:input=move |e| upass.set(event_target_value(&e))/>
-                <label for="u-full">"Họ và tên"</label>
-                <input id="u-full" prop:value=ufull on:input=move |e| ufull.set(event_target_value(&e))/>
-                <label for="u-role">"Vai trò"</label>
-                <select id="u-role" on:change=move |e| urole.set(event_target_value(&e))>
-                    <option value="village_head">"Trưởng thôn"</option>
-                    <option value="digital_team">"Tổ công nghệ số cộng đồng"</option>
-                    <option value="officer">"Cán bộ văn phòng xã"</option>
-                    <option value="admin">"Quản trị xã"</option>
-                </select>
-                <label for="u-village">"Thôn (với trưởng thôn, tổ CNS)"</label>
-                <select id="u-village" on:change=move |e| uvillage.set(event_target_value(&e))>
-                    <option value="">"—"</option>
-                    {move || village_list().into_iter().map(|v| view! { <option value=v.id>{v.name}</option> }).collect_view()}
-                </select>
-                <button type="submit" class="primary">"Tạo tài khoản"</button>
-            </form>
-        </section>
+        <nav class="tabs" aria-label=move || d().desk_nav>
+            {item(DeskTab::Home, "tab-home", |t| t.nav_home)}
+            {item(DeskTab::Grid, "tab-grid", |t| t.nav_grid)}
+            {item(DeskTab::Incidents, "tab-incidents", |t| t.nav_incidents)}
+            {admin.then(|| item(DeskTab::Accounts, "tab-accounts", |t| t.nav_accounts))}
+        </nav>
     }
 }
