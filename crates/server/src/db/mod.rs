@@ -7,6 +7,7 @@ pub mod audit;
 pub mod completeness;
 pub mod conflicts;
 pub mod demo;
+pub mod demo_history;
 pub mod devices;
 pub mod due;
 pub mod incidents;

@@ -369,3 +369,63 @@ async fn the_admin_edits_disables_re_enables_and_resets_an_account() {
     let list = app.get_ok(&admin, "/api/v1/users").await;
     assert!(list.as_array().unwrap().iter().all(|u| u["username"] != "canboxk"));
 }
+
+#[tokio::test]
+async fn the_demo_history_gives_every_desk_screen_something_to_show() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = sothon_server::Config {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        database_url: dir.path().join("demo.db").to_str().unwrap().to_string(),
+        web_dir: None,
+        demo: true,
+        demo_history: true,
+        token_ttl_days: 30,
+    };
+    let started = std::time::Instant::now();
+    let server = sothon_server::build(config.clone()).await.unwrap();
+    let seeded_in = started.elapsed();
+    let base = format!("http://{}", server.addr());
+    tokio::spawn(server.run());
+    let app = TestApp {
+        base,
+        db: sqlx::SqlitePool::connect_lazy("sqlite::memory:").unwrap(),
+        client: reqwest::Client::new(),
+        dir,
+    };
+    // Argon2 for the sample accounts dominates; the history itself is small.
+    assert!(seeded_in < std::time::Duration::from_secs(3), "{seeded_in:?}");
+    let officer = app.login("canbo").await;
+    let g = app.get_ok(&officer, "/api/v1/completeness").await;
+    let states: std::collections::BTreeSet<&str> = g["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["cells"].as_array().unwrap().iter().map(|c| c["state"].as_str().unwrap()))
+        .collect();
+    for s in ["approved", "missing", "returned", "resubmitted", "not_due"] {
+        assert!(states.contains(s), "no {s} cell in {states:?}");
+    }
+    assert!(g["rows"][0]["sample"].as_bool().unwrap());
+    assert!(g["columns"][0]["received"].as_u64().unwrap() >= 3);
+    let late = g["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["cells"].as_array().unwrap().iter())
+        .any(|c| c["on_time"] == false);
+    assert!(late, "some report came late");
+    assert!(!g["reminder"]["owing"].as_array().unwrap().is_empty());
+    let desk = app.get_ok(&officer, "/api/v1/incidents").await;
+    assert_eq!(desk.as_array().unwrap().len(), 4);
+    assert_eq!(desk[0]["steps"], json!([]), "the newest severe one waits for the office");
+    assert!(desk.as_array().unwrap().iter().any(|d| d["steps"].as_array().unwrap().len() == 3));
+    // Every seeded report passes the rules a phone's would, and the phone pulls them.
+    let head = app.login("truongthon1").await;
+    let pulled = app.sync_ok(&head, &request(PHONE_A, vec![], Some(0))).await;
+    assert!(pulled["changes"].as_array().unwrap().len() >= 10);
+    // A second start on the same file seeds nothing more.
+    let again =
+        sothon_server::build(sothon_server::Config { bind: "127.0.0.1:0".parse().unwrap(), ..config }).await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM records").fetch_one(&again.db()).await.unwrap();
+    assert!(n > 40 && n < 70, "{n}");
+}

@@ -30,6 +30,7 @@ pub async fn spawn_with(web: Option<PathBuf>, demo: bool) -> TestApp {
         database_url: dir.path().join("test.db").to_str().unwrap().to_string(),
         web_dir: web,
         demo,
+        demo_history: false,
         token_ttl_days: 30,
     };
     let server = build(config).await.expect("server builds");
