@@ -16,7 +16,7 @@ pub fn SetPassword() -> impl IntoView {
         (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let d = move || ctx.lang.get().desk();
+    let d = move || ctx.lang.get().password();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if new.get_untracked() != again.get_untracked() {
@@ -37,7 +37,7 @@ pub fn SetPassword() -> impl IntoView {
                         s.must_change_password = false;
                     }
                     ctx.set_session(s);
-                    ctx.notice.set(Some(ctx.lang.get_untracked().desk().password_changed.into()));
+                    ctx.notice.set(Some(ctx.lang.get_untracked().password().password_changed.into()));
                     super::sync::sync_now(ctx);
                 }
                 Err(HttpError::Status(401, _)) => ctx.set_session(None),

@@ -83,14 +83,6 @@ pub struct DeskTxt {
     pub account_disabled: &'static str,
     pub account_enabled: &'static str,
     pub password_was_reset: &'static str,
-    pub set_password_title: &'static str,
-    pub set_password_why: &'static str,
-    pub current_password: &'static str,
-    pub new_password: &'static str,
-    pub repeat_password: &'static str,
-    pub passwords_differ: &'static str,
-    pub set_password: &'static str,
-    pub password_changed: &'static str,
 }
 
 pub static VI: DeskTxt = DeskTxt {
@@ -167,14 +159,6 @@ pub static VI: DeskTxt = DeskTxt {
     account_disabled: "Đã khóa tài khoản: không đăng nhập được nữa",
     account_enabled: "Đã mở khóa tài khoản",
     password_was_reset: "Đã đặt mật khẩu tạm — người dùng phải đặt mật khẩu mới khi đăng nhập",
-    set_password_title: "Đặt mật khẩu mới",
-    set_password_why: "Quản trị xã vừa đặt lại mật khẩu của bạn. Hãy đặt mật khẩu mới của riêng bạn để tiếp tục.",
-    current_password: "Mật khẩu hiện tại (mật khẩu tạm)",
-    new_password: "Mật khẩu mới (ít nhất 8 ký tự)",
-    repeat_password: "Nhập lại mật khẩu mới",
-    passwords_differ: "Hai lần nhập mật khẩu mới không giống nhau",
-    set_password: "Lưu mật khẩu mới",
-    password_changed: "Đã đổi mật khẩu",
 };
 
 pub static EN: DeskTxt = DeskTxt {
@@ -251,6 +235,33 @@ pub static EN: DeskTxt = DeskTxt {
     account_disabled: "Account disabled: it can no longer log in",
     account_enabled: "Account re-enabled",
     password_was_reset: "Temporary password set — the person must choose a new one at login",
+};
+
+/// The "set a new password" screen's texts: apart from the desk's, so
+/// the village bundle carries only these.
+pub struct PasswordTxt {
+    pub set_password_title: &'static str,
+    pub set_password_why: &'static str,
+    pub current_password: &'static str,
+    pub new_password: &'static str,
+    pub repeat_password: &'static str,
+    pub passwords_differ: &'static str,
+    pub set_password: &'static str,
+    pub password_changed: &'static str,
+}
+
+pub static PASSWORD_VI: PasswordTxt = PasswordTxt {
+    set_password_title: "Đặt mật khẩu mới",
+    set_password_why: "Quản trị xã vừa đặt lại mật khẩu của bạn. Hãy đặt mật khẩu mới của riêng bạn để tiếp tục.",
+    current_password: "Mật khẩu hiện tại (mật khẩu tạm)",
+    new_password: "Mật khẩu mới (ít nhất 8 ký tự)",
+    repeat_password: "Nhập lại mật khẩu mới",
+    passwords_differ: "Hai lần nhập mật khẩu mới không giống nhau",
+    set_password: "Lưu mật khẩu mới",
+    password_changed: "Đã đổi mật khẩu",
+};
+
+pub static PASSWORD_EN: PasswordTxt = PasswordTxt {
     set_password_title: "Set a new password",
     set_password_why: "The commune admin has reset your password. Choose a new password of your own to go on.",
     current_password: "Current password (the temporary one)",
@@ -267,6 +278,14 @@ impl Lang {
         match self {
             Lang::Vi => &VI,
             Lang::En => &EN,
+        }
+    }
+
+    /// The "set a new password" screen's texts in this language.
+    pub fn password(self) -> &'static PasswordTxt {
+        match self {
+            Lang::Vi => &PASSWORD_VI,
+            Lang::En => &PASSWORD_EN,
         }
     }
 }
