@@ -15,9 +15,11 @@ import { HomePage, LoginPage, ReportPage } from "./pages.mjs";
 // bundle is split; these are today's ceilings, so a regression fails). The
 // village head's month (issue #9: carried figures, owed list, follow-ups)
 // and the account-safety notes and typed office API (issues #7, #8) added
-// about 60 KB to the first visit and 90 KB to the office's.
+// about 60 KB to the first visit and 90 KB to the office's. The office's
+// desk (issue #8: completeness grid, incidents desk, accounts) adds about
+// 45 KB to the office's (425 KB measured); the village's is unchanged.
 const VILLAGE_BUDGET = 310 * 1024;
-const OFFICE_BUDGET = 380 * 1024;
+const OFFICE_BUDGET = 440 * 1024;
 
 let server, browser;
 before(async () => {
