@@ -10,7 +10,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 ## make run: build everything, start the server with the demo commune on http://127.0.0.1:$(PORT)
 run: tools web server
-	$(SERVER) serve --port $(PORT) --db $(DB) --web dist
+	$(SERVER) serve --port $(PORT) --db $(DB) --web dist --demo-history
 
 ## make dev: the edit–build–reload loop — a lightly optimised PWA build (no LTO, no wasm-opt, no
 ## precompression) in dist-dev/, served on http://127.0.0.1:$(PORT) with $(DEV_DB), rebuilt on every

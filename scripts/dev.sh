@@ -14,7 +14,7 @@ stamp=$(mktemp)
 trap 'rm -f "$stamp"; kill "${server:-}" 2>/dev/null || true' EXIT
 bash scripts/build-web.sh --dev
 cargo build --profile server -p sothon-server
-target/server/sothon-server serve --port "$PORT" --db "$DB" --web dist-dev &
+target/server/sothon-server serve --port "$PORT" --db "$DB" --web dist-dev --demo-history &
 server=$!
 while sleep 1; do
   kill -0 "$server" 2>/dev/null || exit 1

@@ -9,6 +9,7 @@ mod nav;
 mod review;
 pub use nav::NavTxt;
 pub use review::{action_label, decision_label, ReviewTxt};
+pub mod desk;
 
 /// The UI language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

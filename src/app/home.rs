@@ -270,6 +270,11 @@ fn RecordRow(rec: LocalRecord) -> impl IntoView {
                 {rec.entered_by.clone().map(|who| view! {
                     <span class="small" data-testid="entered-by">{ctx.t().entered_by} ": " {who}</span>
                 })}
+                {rec.steps.last().map(|s| view! {
+                    <span class="comment" data-testid="office-step" data-step=s.step.as_str()>
+                        {crate::i18n::desk::step_label(lang, s.step)} ": " {s.note.clone()}
+                    </span>
+                })}
             </button>
         </li>
     }

@@ -240,6 +240,17 @@ fn IncidentView(id: String) -> impl IntoView {
                     <p><span class="badge" data-testid="meta-state">{state_label(lang, r.state)}</span></p>
                     {(!r.receipt.is_empty()).then(|| view! { <p>{t.receipt} ": " <b class="nowrap" data-testid="meta-receipt">{r.receipt.clone()}</b></p> })}
                     {(!r.comment.is_empty()).then(|| view! { <p class="warn">{t.comment} ": " {r.comment.clone()}</p> })}
+                    {(!r.steps.is_empty()).then(|| view! {
+                        <ol class="card steps" data-testid="office-steps">
+                            {r.steps.iter().map(|s| view! {
+                                <li data-testid="office-step" data-step=s.step.as_str()>
+                                    <b>{crate::i18n::desk::step_label(lang, s.step)}</b>
+                                    " · " <span class="small nowrap">{when(lang, s.at)}</span>
+                                    <br/>{s.note.clone()}
+                                </li>
+                            }).collect_view()}
+                        </ol>
+                    })}
                     <dl class="card details">
                         <dt>{t.severity}</dt><dd>{if en { i.severity.label_en() } else { i.severity.label_vi() }}</dd>
                         <dt>{t.happened_at}</dt><dd class="nowrap">{when(lang, i.at)}</dd>

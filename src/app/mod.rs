@@ -11,6 +11,7 @@ mod login;
 #[cfg(feature = "office")]
 mod office;
 mod owed;
+mod password;
 mod report;
 pub mod returned;
 #[cfg(any(test, feature = "office"))]
@@ -350,16 +351,23 @@ fn Shell() -> impl IntoView {
             when=move || ctx.session.with(Option::is_some)
             fallback=|| view! { <login::Login/> }
         >
-            <Routes fallback=|| view! { <NotFound/> }>
-                <Route path=path!("/") view=HomeRoute/>
-                <Route path=path!("/index.html") view=HomeRoute/>
-                <Route path=path!("/report/:period") view=ReportRoute/>
-                <Route path=path!("/incident/new") view=|| view! { <incident::IncidentForm id=None/> }/>
-                <Route path=path!("/incident/:id") view=IncidentRoute/>
-                <Route path=path!("/activity/new") view=|| view! { <activity::ActivityForm id=None/> }/>
-                <Route path=path!("/activity/:id") view=ActivityRoute/>
-                <OfficeRoutes/>
-            </Routes>
+            {move || if ctx.session.with(|s| s.as_ref().is_some_and(|s| s.must_change_password)) {
+                // A reset password: nothing else until a new one is set.
+                view! { <password::SetPassword/> }.into_any()
+            } else {
+                view! {
+                    <Routes fallback=|| view! { <NotFound/> }>
+                        <Route path=path!("/") view=HomeRoute/>
+                        <Route path=path!("/index.html") view=HomeRoute/>
+                        <Route path=path!("/report/:period") view=ReportRoute/>
+                        <Route path=path!("/incident/new") view=|| view! { <incident::IncidentForm id=None/> }/>
+                        <Route path=path!("/incident/:id") view=IncidentRoute/>
+                        <Route path=path!("/activity/new") view=|| view! { <activity::ActivityForm id=None/> }/>
+                        <Route path=path!("/activity/:id") view=ActivityRoute/>
+                        <OfficeRoutes/>
+                    </Routes>
+                }.into_any()
+            }}
         </Show>
     }
 }

@@ -9,11 +9,14 @@
 //! Every screen has its URL under `/office` ([`OfficeRoutes`]; paths are
 //! built by [`super::routes::office`]).
 
+mod accounts;
 mod audit;
 mod charts;
 mod download;
 mod figures;
 mod fresh;
+mod grid;
+mod incidents;
 mod print;
 mod review;
 mod targets;
@@ -30,13 +33,10 @@ use leptos_router::components::{Outlet, ParentRoute, Redirect, Route};
 use leptos_router::{path, MatchNestedRoutes};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use sothon_domain::api::{
-    diff, Account, Conflict, DueRequest, NewUserRequest, NewVillageRequest, Overview, ResolveRequest, ReviewRequest,
-    VillageLine,
-};
+use sothon_domain::api::{diff, Conflict, DueRequest, Overview, ResolveRequest, ReviewRequest, VillageLine};
 use sothon_domain::catalogue::current as catalogue;
 use sothon_domain::format::{date_vi, datetime_vi, number_vi, vn_date};
-use sothon_domain::protocol::{RecordState, Role, Village};
+use sothon_domain::protocol::{RecordState, Role};
 use sothon_domain::{Period, PeriodKind};
 
 /// The office's routes, all under `/office`. A village head who opens one
@@ -50,6 +50,10 @@ pub fn OfficeRoutes() -> impl MatchNestedRoutes + Clone {
             <Route path=path!("review/:village/:period") view=review::ReviewPage/>
             <Route path=path!("conflicts") view=ConflictsPage/>
             <Route path=path!("audit") view=audit::AuditPage/>
+            <Route path=path!("grid") view=|| view! { <DeskPage><grid::GridScreen/></DeskPage> }/>
+            <Route path=path!("incidents") view=IncidentsPage/>
+            <Route path=path!("incidents/:id") view=IncidentsPage/>
+            <Route path=path!("accounts") view=|| view! { <DeskPage><accounts::AccountsScreen/></DeskPage> }/>
             <Route path=path!("figures") view=FiguresPage/>
             <Route path=path!("targets") view=TargetsPage/>
             <Route path=path!("print/:period") view=PrintPage/>
@@ -78,6 +82,7 @@ fn OfficeOnly() -> impl IntoView {
 pub fn OfficeBar() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let n = move || ctx.lang.get().nav();
+    let admin = move || ctx.session.with(|s| s.as_ref().is_some_and(|s| s.user.role == Role::Admin));
     view! {
         <header class="bar">
             <div>
@@ -89,9 +94,14 @@ pub fn OfficeBar() -> impl IntoView {
         <nav class="office-nav" aria-label=move || n().office_nav data-testid="office-nav">
             <a href=routes::office::HOME>{move || n().office_home}</a>
             <a href=routes::office::CONFLICTS>{move || n().conflicts}</a>
+            <a href=routes::office::GRID data-testid="tab-grid">{move || ctx.lang.get().desk().nav_grid}</a>
+            <a href=routes::office::INCIDENTS data-testid="tab-incidents">{move || ctx.lang.get().desk().nav_incidents}</a>
             <a href=routes::office::AUDIT>{move || ctx.lang.get().rv().nav_audit}</a>
             <a href=routes::office::FIGURES data-testid="tab-figures">{move || ctx.lang.get().reports().tab_figures}</a>
             <a href=routes::office::TARGETS data-testid="tab-targets">{move || ctx.lang.get().reports().tab_targets}</a>
+            {move || admin().then(|| view! {
+                <a href=routes::office::ACCOUNTS data-testid="tab-accounts">{move || ctx.lang.get().desk().nav_accounts}</a>
+            })}
         </nav>
     }
 }
@@ -202,7 +212,6 @@ fn state_attr(state: Option<RecordState>) -> &'static str {
 #[component]
 pub fn Office() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let role = ctx.session.with_untracked(|s| s.as_ref().map(|s| s.user.role)).unwrap_or(Role::Officer);
     let period = RwSignal::new(Period::containing(PeriodKind::Month, vn_date(crate::platform::browser::now_ms())));
     let refresh = RwSignal::new(0u32);
     let overview = LocalResource::new(move || {
@@ -225,6 +234,7 @@ pub fn Office() -> impl IntoView {
             <OfficeBar/>
             <Freshness/>
             <Notice/>
+            <incidents::UrgentIncidents on_open=move |id: String| ctx.go_to(&routes::office::incident(&id))/>
             <section class="card">
                 <label for="office-period">{move || if ctx.lang.get() == Lang::Vi { "Kỳ báo cáo" } else { "Period" }}</label>
                 <select id="office-period" data-testid="office-period"
@@ -255,7 +265,6 @@ pub fn Office() -> impl IntoView {
                 }}
             </section>
             <Conflicts refresh=refresh on_done=done/>
-            {(role == Role::Admin).then(|| view! { <Admin/> })}
             <button data-testid="logout" on:click=move |_| {
                 let t = token(ctx);
                 leptos::task::spawn_local(async move {
@@ -283,6 +292,28 @@ fn period_choices() -> Vec<Period> {
         v.push(c.prev());
     }
     v
+}
+
+/// A desk screen under the office's bar.
+#[component]
+fn DeskPage(children: Children) -> impl IntoView {
+    view! {
+        <main class="page office">
+            <OfficeBar/>
+            <Freshness/>
+            <Notice/>
+            {children()}
+        </main>
+    }
+}
+
+/// `/office/incidents` and `/office/incidents/:id`: the incidents desk, one opened.
+#[component]
+fn IncidentsPage() -> impl IntoView {
+    let params = leptos_router::hooks::use_params_map();
+    let open = RwSignal::new(None::<String>);
+    Effect::new(move |_| open.set(params.with(|p| p.get("id").map(|v| super::routes::unseg(&v)))));
+    view! { <DeskPage><incidents::IncidentsScreen open=open/></DeskPage> }
 }
 
 /// `/office/figures`: every indicator across villages for a period.
@@ -506,110 +537,5 @@ fn ConflictCard(c: Conflict, on_done: impl Fn(Outcome, &str) + Copy + 'static) -
                 <button class="primary" data-testid="keep-incoming" on:click=move |_| resolve("incoming", m2.clone())>"Lấy bản mới"</button>
             </div>
         </div>
-    }
-}
-
-/// Villages and accounts (commune admin).
-#[component]
-fn Admin() -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
-    let refresh = RwSignal::new(0u32);
-    let users = LocalResource::new(move || {
-        refresh.track();
-        async move { get::<Vec<Account>>(ctx, "/api/v1/users").await }
-    });
-    let villages = LocalResource::new(move || {
-        refresh.track();
-        async move { get::<Vec<Village>>(ctx, "/api/v1/villages").await }
-    });
-    let (vid, vname) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
-    let (uname, upass, ufull, urole, uvillage) = (
-        RwSignal::new(String::new()),
-        RwSignal::new(String::new()),
-        RwSignal::new(String::new()),
-        RwSignal::new("village_head".to_string()),
-        RwSignal::new(String::new()),
-    );
-    let add_village = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let body =
-            NewVillageRequest { id: vid.get_untracked().trim().into(), name: vname.get_untracked().trim().into() };
-        leptos::task::spawn_local(async move {
-            match api::<_, Village>(ctx, "POST", "/api/v1/villages", Some(body)).await {
-                Ok(_) => {
-                    ctx.notice.set(Some("Đã thêm thôn".into()));
-                    vid.set(String::new());
-                    vname.set(String::new());
-                }
-                Err(e) => ctx.notice.set(Some(e)),
-            }
-            refresh.update(|x| *x += 1);
-        });
-    };
-    let add_user = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let village = uvillage.get_untracked();
-        let body = NewUserRequest {
-            username: uname.get_untracked().trim().into(),
-            password: upass.get_untracked(),
-            name: ufull.get_untracked().trim().into(),
-            role: urole.get_untracked(),
-            village: (!village.is_empty()).then_some(village),
-        };
-        leptos::task::spawn_local(async move {
-            match api::<_, Account>(ctx, "POST", "/api/v1/users", Some(body)).await {
-                Ok(_) => {
-                    ctx.notice.set(Some("Đã tạo tài khoản".into()));
-                    uname.set(String::new());
-                    upass.set(String::new());
-                    ufull.set(String::new());
-                }
-                Err(e) => ctx.notice.set(Some(e)),
-            }
-            refresh.update(|x| *x += 1);
-        });
-    };
-    let village_list = move || villages.get().and_then(Result::ok).unwrap_or_default();
-    view! {
-        <section class="card" aria-labelledby="adm-v">
-            <h2 id="adm-v">"Thôn"</h2>
-            <ul data-testid="admin-villages">{move || village_list().into_iter().map(|v| view! { <li>{v.id} " — " {v.name}</li> }).collect_view()}</ul>
-            <form on:submit=add_village data-testid="add-village">
-                <label for="v-id">"Mã thôn"</label>
-                <input id="v-id" prop:value=vid on:input=move |e| vid.set(event_target_value(&e))/>
-                <label for="v-name">"Tên thôn"</label>
-                <input id="v-name" prop:value=vname on:input=move |e| vname.set(event_target_value(&e))/>
-                <button type="submit" class="primary">"Thêm thôn"</button>
-            </form>
-        </section>
-        <section class="card" aria-labelledby="adm-u">
-            <h2 id="adm-u">"Tài khoản"</h2>
-            <ul data-testid="admin-users">
-                {move || users.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|u| view! {
-                    <li>{u.username} " — " {u.name} " (" {u.role.label_vi()} {u.village.map(|v| format!(", {v}"))} ")"</li>
-                }).collect_view()}
-            </ul>
-            <form on:submit=add_user data-testid="add-user">
-                <label for="u-name">"Tên đăng nhập"</label>
-                <input id="u-name" autocomplete="off" prop:value=uname on:input=move |e| uname.set(event_target_value(&e))/>
-                <label for="u-pass">"Mật khẩu (ít nhất 8 ký tự)"</label>
-                <input id="u-pass" type="password" autocomplete="new-password" prop:value=upass on:input=move |e| upass.set(event_target_value(&e))/>
-                <label for="u-full">"Họ và tên"</label>
-                <input id="u-full" prop:value=ufull on:input=move |e| ufull.set(event_target_value(&e))/>
-                <label for="u-role">"Vai trò"</label>
-                <select id="u-role" on:change=move |e| urole.set(event_target_value(&e))>
-                    <option value="village_head">"Trưởng thôn"</option>
-                    <option value="digital_team">"Tổ công nghệ số cộng đồng"</option>
-                    <option value="officer">"Cán bộ văn phòng xã"</option>
-                    <option value="admin">"Quản trị xã"</option>
-                </select>
-                <label for="u-village">"Thôn (với trưởng thôn, tổ CNS)"</label>
-                <select id="u-village" on:change=move |e| uvillage.set(event_target_value(&e))>
-                    <option value="">"—"</option>
-                    {move || village_list().into_iter().map(|v| view! { <option value=v.id>{v.name}</option> }).collect_view()}
-                </select>
-                <button type="submit" class="primary">"Tạo tài khoản"</button>
-            </form>
-        </section>
     }
 }

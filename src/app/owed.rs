@@ -116,6 +116,7 @@ mod tests {
             ver: 1,
             entered_by: None,
             heard: None,
+            steps: Vec::new(),
         }
     }
 

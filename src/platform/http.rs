@@ -85,7 +85,10 @@ async fn send<B: Serialize, R: DeserializeOwned>(
     let text = JsFuture::from(resp.text().map_err(unreachable)?).await.map_err(unreachable)?;
     let text = text.as_string().unwrap_or_default();
     if (200..300).contains(&status) {
-        return serde_json::from_str(&text).map_err(|e| HttpError::Unreachable(format!("bad answer: {e}")));
+        // 204 No Content (logout, a password change) has no body: read it as
+        // `null`, which `IgnoredAny` and `()` accept.
+        let text = if status == 204 && text.is_empty() { "null" } else { text.as_str() };
+        return serde_json::from_str(text).map_err(|e| HttpError::Unreachable(format!("bad answer: {e}")));
     }
     // A gateway or captive-portal page is not our server: treat as unreachable.
     match serde_json::from_str::<ApiError>(&text) {

@@ -3,4 +3,5 @@
 
 pub mod browser;
 pub mod http;
+pub mod share;
 pub mod storage;

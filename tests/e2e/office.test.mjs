@@ -117,6 +117,7 @@ test("two phones edit the same report offline: a conflict, shown and resolved by
 test("the admin adds a village and an account, which can then log in", async () => {
   const admin = await open("quantri");
   const p = admin.page;
+  await p.getByTestId("tab-accounts").click();
   await p.getByTestId("add-village").waitFor();
   await p.fill("#v-id", "pq-t06");
   await p.fill("#v-name", "Thôn Nà Mạ (mẫu)");

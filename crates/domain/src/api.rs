@@ -8,10 +8,13 @@ use crate::protocol::{Body, RecordState};
 use crate::Period;
 use serde::{Deserialize, Serialize};
 
+pub use crate::accounts::{EditUserRequest, PasswordRequest, ResetPasswordRequest};
+pub use crate::completeness::{CellState, Column, Completeness, GridCell, GridRow, Owing, Reminder};
 pub use crate::figures::{
     ByVillage, IndicatorRow, Progress, TargetEntry, TargetOp, TargetRequest, Targets, Trend, TrendPoint, Verdict,
     VillageColumn, VillageProgress,
 };
+pub use crate::handling::{DeskIncident, IncidentStep, Step, StepRequest};
 pub use crate::periodic::{IncidentLine, PrintData, Signer, VillageNotes};
 pub use crate::review::{FieldComment, ReturnNote, ReviewSheet};
 
@@ -350,6 +353,15 @@ pub struct Account {
     pub village: Option<String>,
     /// Server ms.
     pub created_at: i64,
+    /// For the reminder's `sms:` link; empty: none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub phone: String,
+    /// Disabled by the admin: cannot log in, its tokens stopped working.
+    #[serde(default)]
+    pub disabled: bool,
+    /// Its password was reset: a new one must be set at next login.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// One field that differs between two versions of a record.

@@ -14,16 +14,22 @@
 //! * [`review`] — the office's field-by-field review: its sheet and rules;
 //! * [`figures`] — by village, trends, the plan's targets and progress;
 //! * [`periodic`] — the printable periodic report's content (NĐ 30/2020).
+//! * [`completeness`] — the office's villages × periods grid, its rates and reminders;
+//! * [`handling`] — the office's steps on an incident (acknowledged → handling → handled);
+//! * [`accounts`] — the admin's account changes and a person's password change.
 //!
 //! Nothing here does I/O, so everything is tested with plain `#[test]`s.
 
+pub mod accounts;
 pub mod aggregate;
 pub mod api;
 pub mod catalogue;
+pub mod completeness;
 pub mod derive;
 pub mod event;
 pub mod figures;
 pub mod format;
+pub mod handling;
 pub mod names;
 pub mod period;
 pub mod periodic;

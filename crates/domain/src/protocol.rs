@@ -292,6 +292,12 @@ pub struct Change {
     /// ("nhập hộ"), by name; `None` when the village sent it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entered_by: Option<String>,
+    /// The commune office's handling of an incident, oldest first
+    /// ([`crate::handling`]); empty for other records and for an incident
+    /// nobody has acknowledged. Older phones ignore it; older servers never
+    /// send it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<crate::handling::IncidentStep>,
     pub body: Body,
 }
 
@@ -397,6 +403,10 @@ pub struct Session {
     /// storage was cleared learns what its last sync left unsent).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub devices: Vec<DeviceSeen>,
+    /// The admin reset this account's password: the person must set a new
+    /// one (`POST /api/v1/password`) before anything else is allowed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub must_change_password: bool,
 }
 
 /// One device of an account, as the server last saw it.

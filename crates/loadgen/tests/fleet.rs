@@ -32,6 +32,7 @@ fn a_fleet_with_lost_answers_leaves_exactly_what_it_sent() {
             web_dir: None,
             demo: true,
             token_ttl_days: 30,
+            demo_history: false,
         };
         let server = build(config).await.expect("server builds");
         let base = format!("http://{}", server.addr());

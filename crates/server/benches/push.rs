@@ -278,6 +278,7 @@ fn main() {
         database_url: db.to_str().expect("utf-8").to_string(),
         web_dir: None,
         demo: true,
+        demo_history: false,
         token_ttl_days: 30,
     };
     let server = server_rt.block_on(build(config)).expect("server");

@@ -108,6 +108,10 @@ pub struct AuthUser {
     pub expires: i64,
     /// The SHA-256 of the token this request came with (logout revokes it).
     pub token_hash: String,
+    /// The admin reset the password: until the person sets a new one, this
+    /// extractor refuses the token (403 `password_change`); [`SessionUser`]
+    /// lets it reach `/password`, `/me` and `/logout`.
+    pub must_change_password: bool,
 }
 
 impl AuthUser {
@@ -192,6 +196,23 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let user = SessionUser::from_request_parts(parts, state).await?.0;
+        if user.must_change_password {
+            return Err(AppError::PasswordChange);
+        }
+        Ok(user)
+    }
+}
+
+/// Any live token, even one whose account must first set a new password
+/// (the routes that let the person do so, see who they are, or log out).
+#[derive(Debug, Clone)]
+pub struct SessionUser(pub AuthUser);
+
+impl FromRequestParts<AppState> for SessionUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -202,6 +223,7 @@ impl FromRequestParts<AppState> for AuthUser {
             .ok_or(AppError::Unauthorized)?;
         crate::db::accounts::user_for_token(&state.db, &token_hash(token), crate::db::now_ms())
             .await?
+            .map(Self)
             .ok_or(AppError::Unauthorized)
     }
 }

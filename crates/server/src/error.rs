@@ -25,6 +25,12 @@ pub enum AppError {
     BadCredentials,
     /// 403 `forbidden`: logged in, but not allowed to touch this.
     Forbidden(String),
+    /// 403 `password_change`: the admin reset the password; the person must
+    /// set a new one (`POST /api/v1/password`) before anything else.
+    PasswordChange,
+    /// 403 `disabled`: the admin disabled the account (said only after the
+    /// right password).
+    Disabled,
     /// 404 `not_found`.
     NotFound(String),
     /// 405 `method_not_allowed`: the path exists, the method does not.
@@ -79,7 +85,7 @@ impl AppError {
         match self {
             Self::BadJson(_) | Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthorized | Self::BadCredentials => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::PasswordChange | Self::Disabled => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
@@ -98,6 +104,8 @@ impl AppError {
             Self::Unauthorized => ("unauthorized", "Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại".into(), vec![]),
             Self::BadCredentials => ("bad_credentials", "Sai tên đăng nhập hoặc mật khẩu".into(), vec![]),
             Self::Forbidden(m) => ("forbidden", m, vec![]),
+            Self::PasswordChange => ("password_change", "Vui lòng đặt mật khẩu mới trước khi tiếp tục".into(), vec![]),
+            Self::Disabled => ("disabled", "Tài khoản đã bị khóa, vui lòng liên hệ quản trị xã".into(), vec![]),
             Self::NotFound(m) => ("not_found", m, vec![]),
             Self::MethodNotAllowed => ("method_not_allowed", "Phương thức không được hỗ trợ".into(), vec![]),
             Self::Conflict { code, message } => (code, message, vec![]),

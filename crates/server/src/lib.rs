@@ -53,6 +53,9 @@ pub struct Config {
     pub web_dir: Option<PathBuf>,
     /// Seed the sample commune (villages and accounts) into an empty database.
     pub demo: bool,
+    /// With `demo`, also a year of sample reports, reviews and incidents
+    /// (`make run`; tests start from an empty commune).
+    pub demo_history: bool,
     /// How long a login lasts.
     pub token_ttl_days: i64,
 }
@@ -64,6 +67,7 @@ impl Default for Config {
             database_url: "data/sothon.db".into(),
             web_dir: None,
             demo: true,
+            demo_history: false,
             token_ttl_days: 30,
         }
     }
@@ -177,7 +181,7 @@ pub struct Server {
 pub async fn build(config: Config) -> anyhow::Result<Server> {
     let db = db::connect(&config.database_url).await?;
     if config.demo {
-        db::demo::seed_if_empty(&db).await.context("seeding the sample commune")?;
+        db::demo::seed_if_empty_with(&db, config.demo_history).await.context("seeding the sample commune")?;
     }
     let demo = db::demo::present(&db).await?;
     let listener =

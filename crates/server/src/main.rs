@@ -12,7 +12,7 @@ const USAGE: &str = "\
 Sổ Thôn server
 
 Usage:
-  sothon-server [serve] [--port N] [--bind ADDR] [--db PATH] [--web DIR] [--no-demo]
+  sothon-server [serve] [--port N] [--bind ADDR] [--db PATH] [--web DIR] [--no-demo] [--demo-history]
   sothon-server user add --username U --password P --name NAME
                          --role village_head|digital_team|officer|admin
                          [--village ID] [--commune ID] [--db PATH]
@@ -27,6 +27,7 @@ Options (environment variable, default):
   --db PATH     SQLite database file, created if missing (SOTHON_DB, data/sothon.db)
   --web DIR     the built PWA to serve (SOTHON_WEB, dist; skipped if missing)
   --no-demo     do not seed the sample commune into an empty database
+  --demo-history  with the sample commune, also seed a year of sample reports and incidents
 
 RUST_LOG=warn|info|debug sets the log level (default info); SOTHON_LOG_FORMAT=json
 writes one JSON object a line, with the request id of each request's lines.
@@ -40,7 +41,7 @@ struct Args {
 
 impl Args {
     fn parse(raw: impl Iterator<Item = String>) -> anyhow::Result<Self> {
-        const FLAGS: &[&str] = &["--no-demo", "--help", "-h"];
+        const FLAGS: &[&str] = &["--no-demo", "--demo-history", "--help", "-h"];
         let mut words = Vec::new();
         let mut opts = Vec::new();
         let mut raw = raw.peekable();
@@ -158,7 +159,7 @@ async fn run() -> anyhow::Result<()> {
 }
 
 async fn serve(args: &Args) -> anyhow::Result<()> {
-    args.only(&["--port", "--bind", "--db", "--web", "--no-demo"])?;
+    args.only(&["--port", "--bind", "--db", "--web", "--no-demo", "--demo-history"])?;
     // RUST_LOG as a plain level (`warn`, `debug`, `off`…); per-module filters
     // would need the heavier env-filter feature.
     let level = std::env::var("RUST_LOG")
@@ -200,6 +201,7 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
         database_url: database_url.clone(),
         web_dir,
         demo: !args.flag("--no-demo"),
+        demo_history: args.flag("--demo-history"),
         ..Config::default()
     };
     let server = sothon_server::build(config).await?;

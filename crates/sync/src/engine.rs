@@ -122,6 +122,11 @@ pub struct LocalRecord {
     /// older `ver` (the server moved on after our edit arrived).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heard: Option<Box<Change>>,
+    /// The commune office's handling of an incident, as last pulled
+    /// ([`Change::steps`]): office news, kept whatever the phone's own edits
+    /// are doing, readable offline.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<sothon_domain::handling::IncidentStep>,
 }
 
 impl LocalRecord {
@@ -383,6 +388,7 @@ impl<S: Store> Engine<S> {
                 ver: 0,
                 entered_by: None,
                 heard: None,
+                steps: Vec::new(),
             },
         };
         self.put_record(&rec)?;
@@ -424,6 +430,7 @@ impl<S: Store> Engine<S> {
             errors: Vec::new(),
             ver: old.as_ref().map(|r| r.ver).unwrap_or(0),
             entered_by: old.as_ref().and_then(|r| r.entered_by.clone()),
+            steps: old.as_ref().map(|r| r.steps.clone()).unwrap_or_default(),
             heard: old.and_then(|r| r.heard),
         };
         if let Err(e) = self.put_record(&rec) {
@@ -697,6 +704,7 @@ impl<S: Store> Engine<S> {
                 rec.comment = c.comment.clone();
                 rec.return_fields = c.return_fields.clone();
                 rec.entered_by = c.entered_by.clone();
+                rec.steps = c.steps.clone();
                 // Local edits not yet on the server win on the phone; the
                 // server decides when they arrive. What it said is kept for
                 // when their answer comes.
@@ -726,6 +734,7 @@ impl<S: Store> Engine<S> {
                 ver: c.ver,
                 entered_by: c.entered_by.clone(),
                 heard: None,
+                steps: c.steps.clone(),
             },
         };
         self.put_record(&rec)
@@ -764,6 +773,7 @@ impl<S: Store> Engine<S> {
                 ver: 0,
                 entered_by: None,
                 heard: None,
+                steps: Vec::new(),
             });
             if rec.pending.as_deref() == Some(m.id.as_str()) || rec.pending.is_none() {
                 rec.pending = None;
@@ -885,6 +895,7 @@ impl<S: Store> Engine<S> {
                 ver: local.as_ref().map(|r| r.ver).unwrap_or(0),
                 entered_by: None,
                 heard: None,
+                steps: local.as_ref().map(|r| r.steps.clone()).unwrap_or_default(),
             };
             self.put_record(&rec).map_err(|e| e.to_string())?;
             added += 1;

@@ -191,6 +191,7 @@ fn pulled_review_decision_reaches_the_record() {
                     at: 10,
                     ver: 25,
                     entered_by: None,
+                    steps: Vec::new(),
                     body: m.body.clone(),
                 }],
                 cursor: 10,
@@ -313,6 +314,7 @@ fn hearing_of_a_newer_revision_does_not_make_it_the_base_of_an_edit() {
                 at: 2,
                 ver: 20,
                 entered_by: None,
+                steps: Vec::new(),
                 body: report(999.0),
             };
             Ok(SyncResponse { v: 1, now: 2, results, changes: vec![change], cursor: 2, due: vec![] })
@@ -338,4 +340,53 @@ fn hearing_of_a_newer_revision_does_not_make_it_the_base_of_an_edit() {
     // So the edit goes out based on revision 1 and the server can flag it.
     e.submit(report(600.0), 1_400).unwrap();
     assert_eq!(e.outbox()[0].base, 1);
+}
+
+#[test]
+fn the_offices_handling_steps_reach_the_incident_even_under_a_pending_follow_up() {
+    use sothon_domain::event::{FollowUp, Incident, IncidentKind, Severity};
+    use sothon_domain::handling::{IncidentStep, Step};
+    let inc = Incident {
+        id: "slide-0001".into(),
+        village: "pq-t01".into(),
+        kind: IncidentKind::Landslide,
+        at: 1_796_059_800_000,
+        severity: Severity::High,
+        gps: None,
+        people: None,
+        households: None,
+        description: String::new(),
+        followups: Vec::new(),
+    };
+    let step =
+        |s: Step, note: &str, at: i64| IncidentStep { step: s, note: note.into(), by: "Lục Thị Dung".into(), at };
+    let change = |ver: i64, steps: Vec<IncidentStep>| sothon_domain::protocol::Change {
+        record: inc.record_id(),
+        rev: 1,
+        state: RecordState::Received,
+        receipt: "PQ-1".into(),
+        comment: String::new(),
+        at: ver,
+        ver,
+        entered_by: None,
+        steps,
+        return_fields: Vec::new(),
+        body: Body::Incident(inc.clone()),
+    };
+    let e = engine(MemStore::new());
+    let resp = |changes| SyncResponse { v: 1, now: 2, results: vec![], changes, cursor: 2, due: vec![] };
+    e.apply_response(1_000, &resp(vec![change(5, vec![step(Step::Acknowledged, "Đã nhận tin", 10)])])).unwrap();
+    assert_eq!(e.record(&inc.record_id()).unwrap().steps[0].note, "Đã nhận tin");
+    // The village adds a follow-up (queued), then the office's next step arrives.
+    let mut more = inc.clone();
+    more.followups.push(FollowUp { at: 3, people: Some(2), households: None, handled: false, note: String::new() });
+    e.submit(Body::Incident(more.clone()), 1_100).unwrap();
+    let two = vec![step(Step::Acknowledged, "Đã nhận tin", 10), step(Step::Handling, "Đội xung kích đang đến", 20)];
+    e.apply_response(1_200, &resp(vec![change(6, two.clone())])).unwrap();
+    let rec = e.record(&inc.record_id()).unwrap();
+    assert_eq!(rec.steps, two, "office news is kept beside the pending edit");
+    assert_eq!(rec.body, Body::Incident(more), "the follow-up still waits to go");
+    // Old news (a lower ver) does not take the steps back.
+    e.apply_response(1_300, &resp(vec![change(5, vec![step(Step::Acknowledged, "Đã nhận tin", 10)])])).unwrap();
+    assert_eq!(e.record(&inc.record_id()).unwrap().steps.len(), 2);
 }

@@ -56,6 +56,7 @@ fn change(m: &Mutation, rev: u32, ver: i64, state: RecordState, comment: &str) -
         at: 8,
         ver,
         entered_by: None,
+        steps: Vec::new(),
         body: m.body.clone(),
     }
 }

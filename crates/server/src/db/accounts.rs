@@ -187,6 +187,9 @@ pub async fn create_user(db: &SqlitePool, commune: &str, u: &NewUser) -> Result<
         role: u.role,
         village: u.village.clone(),
         created_at: super::now_ms(),
+        phone: String::new(),
+        disabled: false,
+        must_change_password: false,
     };
     let res = sqlx::query(
         "INSERT INTO users (id, username, name, role, commune_id, village_id, password_hash, created_at)
@@ -228,18 +231,46 @@ pub use sothon_domain::api::Account as UserRow;
 
 /// The accounts of `commune`, by username.
 pub async fn list_users(db: &SqlitePool, commune: &str) -> anyhow::Result<Vec<UserRow>> {
-    let rows: Vec<(String, String, String, String, Option<String>, i64)> = sqlx::query_as(
-        "SELECT id, username, name, role, village_id, created_at FROM users WHERE commune_id = ? ORDER BY username",
-    )
-    .bind(commune)
-    .fetch_all(db)
-    .await?;
-    rows.into_iter()
-        .map(|(id, username, name, role, village, created_at)| {
-            let role = parse_role(&role).with_context(|| format!("unknown role {role} in the database"))?;
-            Ok(UserRow { id, username, name, role, village, created_at })
+    let rows: Vec<UserDbRow> = sqlx::query_as(&format!("{USER_SELECT} WHERE commune_id = ? ORDER BY username"))
+        .bind(commune)
+        .fetch_all(db)
+        .await?;
+    rows.into_iter().map(UserDbRow::account).collect()
+}
+
+/// The columns [`UserDbRow`] reads.
+pub(crate) const USER_SELECT: &str =
+    "SELECT id, username, name, role, village_id, created_at, phone, disabled, must_change_password FROM users";
+
+/// An account row as stored.
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserDbRow {
+    id: String,
+    username: String,
+    name: String,
+    role: String,
+    village_id: Option<String>,
+    created_at: i64,
+    phone: String,
+    disabled: bool,
+    must_change_password: bool,
+}
+
+impl UserDbRow {
+    pub(crate) fn account(self) -> anyhow::Result<UserRow> {
+        let role = parse_role(&self.role).with_context(|| format!("unknown role {} in the database", self.role))?;
+        Ok(UserRow {
+            id: self.id,
+            username: self.username,
+            name: self.name,
+            role,
+            village: self.village_id,
+            created_at: self.created_at,
+            phone: self.phone,
+            disabled: self.disabled,
+            must_change_password: self.must_change_password,
         })
-        .collect()
+    }
 }
 
 /// Every problem with a new village's fields.
@@ -341,6 +372,16 @@ pub async fn login_lookup(db: &SqlitePool, username: &str) -> sqlx::Result<Optio
         .await
 }
 
+/// Whether an account is disabled (checked after its password, so the
+/// answer tells nothing to someone who does not know it).
+pub async fn is_disabled(db: &SqlitePool, user_id: &str) -> sqlx::Result<bool> {
+    Ok(sqlx::query_scalar::<_, bool>("SELECT disabled FROM users WHERE id = ?")
+        .bind(user_id)
+        .fetch_optional(db)
+        .await?
+        .unwrap_or(true))
+}
+
 /// Replaces an account's password hash with one of the same password made
 /// with the current parameters, unless it changed meanwhile.
 pub async fn upgrade_password_hash(db: &SqlitePool, user_id: &str, old: &str, new: &str) -> sqlx::Result<()> {
@@ -374,9 +415,9 @@ pub async fn store_token(db: &SqlitePool, user_id: &str, hash: &str, now: i64, e
 /// The account of a live token.
 pub async fn user_for_token(db: &SqlitePool, hash: &str, now: i64) -> anyhow::Result<Option<AuthUser>> {
     let row = sqlx::query(
-        "SELECT u.id, u.username, u.name, u.role, u.commune_id, u.village_id, t.expires_at
+        "SELECT u.id, u.username, u.name, u.role, u.commune_id, u.village_id, t.expires_at, u.must_change_password
          FROM tokens t JOIN users u ON u.id = t.user_id
-         WHERE t.token_hash = ? AND t.expires_at > ?",
+         WHERE t.token_hash = ? AND t.expires_at > ? AND u.disabled = 0",
     )
     .bind(hash)
     .bind(now)
@@ -393,6 +434,7 @@ pub async fn user_for_token(db: &SqlitePool, hash: &str, now: i64) -> anyhow::Re
         village: row.try_get("village_id")?,
         expires: row.try_get("expires_at")?,
         token_hash: hash.to_string(),
+        must_change_password: row.try_get("must_change_password")?,
     }))
 }
 

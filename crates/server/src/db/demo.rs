@@ -81,6 +81,12 @@ pub fn village_name(id: &str) -> Option<&'static str> {
 /// database with any commune (sample or real) is left alone. Returns whether
 /// it seeded.
 pub async fn seed_if_empty(db: &SqlitePool) -> anyhow::Result<bool> {
+    seed_if_empty_with(db, false).await
+}
+
+/// [`seed_if_empty`], and with `history` a year of sample reports, reviews
+/// and incidents ([`super::demo_history`]) in the same transaction.
+pub async fn seed_if_empty_with(db: &SqlitePool, history: bool) -> anyhow::Result<bool> {
     // BEGIN IMMEDIATE: two servers starting on one new file seed once.
     let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let communes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM communes").fetch_one(&mut *tx).await?;
@@ -122,6 +128,11 @@ pub async fn seed_if_empty(db: &SqlitePool) -> anyhow::Result<bool> {
         .with_context(|| format!("adding sample account {}", a.username))?;
     }
     super::targets::seed_demo(&mut tx, DEMO_COMMUNE, now).await.context("adding the sample targets")?;
+    if history {
+        super::demo_history::seed(&mut tx, DEMO_COMMUNE, DEMO_VILLAGES).await.context("sample history")?;
+        // Sample targets of the plan go here, in this transaction (the
+        // aggregates' and targets' own seeding function).
+    }
     tx.commit().await?;
     tracing::info!("seeded the sample commune {DEMO_COMMUNE}");
     Ok(true)

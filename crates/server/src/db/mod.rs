@@ -1,13 +1,17 @@
 //! Every SQL statement the server runs. Queries are checked at run time
 //! (`sqlx::query`), so building needs no database.
 
+pub mod account_admin;
 pub mod accounts;
 pub mod audit;
+pub mod completeness;
 pub mod conflicts;
 pub mod demo;
+pub mod demo_history;
 pub mod devices;
 pub mod due;
 pub mod figures;
+pub mod incidents;
 pub mod office;
 pub mod records;
 pub mod review;

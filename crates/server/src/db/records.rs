@@ -57,6 +57,14 @@ pub async fn changes_since(
         Some(last) => last.ver.max(current),
         None => current.max(cursor),
     };
+    // The office's handling steps travel with incident records.
+    let incidents: Vec<String> = rows.iter().filter(|r| r.id.starts_with("i.")).map(|r| r.id.clone()).collect();
+    let mut steps = if incidents.is_empty() {
+        Default::default()
+    } else {
+        let mut conn = db.acquire().await?;
+        super::incidents::steps_of(&mut conn, commune, Some(&incidents)).await?
+    };
     let mut changes = Vec::with_capacity(rows.len());
     for r in rows {
         // A returned record carries the return's field comments (few rows:
@@ -64,6 +72,7 @@ pub async fn changes_since(
         let return_fields =
             if r.state == "returned" { super::review::return_fields(db, commune, &r.id).await? } else { Vec::new() };
         changes.push(Change {
+            steps: steps.remove(&r.id).unwrap_or_default(),
             state: parse_state(&r.state).with_context(|| format!("record {} has state {}", r.id, r.state))?,
             body: serde_json::from_str::<Body>(&r.body).with_context(|| format!("record {} body", r.id))?,
             rev: u32::try_from(r.rev)?,

@@ -1,6 +1,8 @@
 //! `POST /api/v1/login`, `POST /api/v1/logout` and `GET /api/v1/me`.
 
-use crate::auth::{account_key, address_key, check_password, needs_rehash, new_token, token_hash, AuthUser, ClientIp};
+use crate::auth::{
+    account_key, address_key, check_password, needs_rehash, new_token, token_hash, ClientIp, SessionUser,
+};
 use crate::db::throttle::{self, Attempt, Gate, Ticket};
 use crate::db::{accounts, now_ms, retry_busy};
 use crate::error::{ApiJson, AppError, AppResult};
@@ -54,6 +56,11 @@ pub(crate) async fn login(
         return Err(AppError::BadCredentials);
     };
     retry_busy(|| async { Ok(throttle::settle_success(&state.db, &ticket, now).await?) }).await?;
+    // The right password of a disabled account: say so (it tells nothing to
+    // someone who does not know the password), hand out nothing.
+    if accounts::is_disabled(&state.db, &user_id).await? {
+        return Err(AppError::Disabled);
+    }
     if needs_rehash(&stored) {
         let new =
             tokio::task::spawn_blocking(move || crate::auth::hash_password(&password)).await.context("rehashing")??;
@@ -76,7 +83,8 @@ pub(crate) async fn login(
     };
     let villages = accounts::villages_for(&state.db, &user).await?;
     let devices = crate::db::devices::of_user(&state.db, &user.commune, &user.id).await?;
-    Ok(Json(Session { token, user: user.user(), villages, expires, device_token, devices }))
+    let must_change_password = user.must_change_password;
+    Ok(Json(Session { token, user: user.user(), villages, expires, device_token, devices, must_change_password }))
 }
 
 /// `Retry-After` in whole seconds, at least 1.
@@ -93,7 +101,7 @@ pub struct Me {
     pub expires: i64,
 }
 
-pub(crate) async fn me(State(state): State<AppState>, user: AuthUser) -> AppResult<Json<Me>> {
+pub(crate) async fn me(State(state): State<AppState>, SessionUser(user): SessionUser) -> AppResult<Json<Me>> {
     let villages = accounts::villages_for(&state.db, &user).await?;
     Ok(Json(Me { user: user.user(), villages, expires: user.expires }))
 }
@@ -101,7 +109,7 @@ pub(crate) async fn me(State(state): State<AppState>, user: AuthUser) -> AppResu
 /// `POST /api/v1/logout`: revokes the token the request came with; a replay
 /// of it is then 401 like any unknown token. Other sessions of the account
 /// (other phones) stay. 204, no body.
-pub(crate) async fn logout(State(state): State<AppState>, user: AuthUser) -> AppResult<StatusCode> {
+pub(crate) async fn logout(State(state): State<AppState>, SessionUser(user): SessionUser) -> AppResult<StatusCode> {
     accounts::revoke_token(&state.db, &user.token_hash).await?;
     Ok(StatusCode::NO_CONTENT)
 }

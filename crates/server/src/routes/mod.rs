@@ -5,11 +5,13 @@
 //! other `/api` path with a JSON 404, and serves the PWA for the rest when a
 //! web folder is configured.
 
+pub mod accounts;
 pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod catalogue;
 pub mod conflicts;
+pub mod desk;
 pub mod figures;
 pub mod health;
 pub mod office;
@@ -79,6 +81,15 @@ api! {
     post "/villages" => admin::add_village;
     get "/users" => admin::list_users;
     post "/users" => admin::add_user;
+    put "/users/{username}" => accounts::edit_user;
+    post "/users/{username}/disable" => accounts::disable_user;
+    post "/users/{username}/enable" => accounts::enable_user;
+    post "/users/{username}/reset-password" => accounts::reset_password;
+    post "/password" => accounts::change_password;
+    get "/completeness" => desk::completeness;
+    get "/incidents" => desk::list_incidents;
+    get "/incidents/{id}" => desk::incident;
+    post "/incidents/{id}/steps" => desk::take_step;
 }
 
 /// The whole application.

@@ -72,6 +72,7 @@ async fn the_demo_is_seeded_once() {
         database_url: db.to_str().unwrap().into(),
         web_dir: None,
         demo: true,
+        demo_history: false,
         token_ttl_days: 30,
     };
     let again = sothon_server::build(config).await.unwrap();

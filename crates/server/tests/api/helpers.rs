@@ -30,6 +30,7 @@ pub async fn spawn_with(web: Option<PathBuf>, demo: bool) -> TestApp {
         database_url: dir.path().join("test.db").to_str().unwrap().to_string(),
         web_dir: web,
         demo,
+        demo_history: false,
         token_ttl_days: 30,
     };
     let server = build(config).await.expect("server builds");
@@ -136,6 +137,24 @@ impl TestApp {
             "targets (content)",
             self.count("SELECT CAST(COALESCE(SUM(CAST(value AS REAL) * 1000 + length(op) + set_at), 0) AS INTEGER) FROM targets").await,
         ));
+        // An account change rewrites its row. (Not the password hash: a
+        // login may store the same password rehashed; a password change
+        // writes its audit line, counted above.)
+        let users: String = sqlx::query_scalar(
+            "SELECT COALESCE(group_concat(id || name || role || COALESCE(village_id, '') || phone || disabled
+                                          || must_change_password, '|'), '')
+             FROM (SELECT * FROM users ORDER BY id)",
+        )
+        .fetch_one(&self.db)
+        .await
+        .unwrap();
+        let digest = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            users.hash(&mut h);
+            h.finish() as i64
+        };
+        out.push(("users (content)", digest));
         out
     }
 
@@ -197,6 +216,7 @@ pub const TABLES: &[&str] = &[
     "audit",
     "review_fields",
     "targets",
+    "incident_steps",
 ];
 
 pub const PHONE_A: &str = "phone-aaaa-0001";

@@ -9,6 +9,7 @@ mod bad_input;
 mod cli;
 mod compress;
 mod conflicts;
+mod desk;
 mod helpers;
 mod migrate;
 mod office;

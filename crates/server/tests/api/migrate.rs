@@ -45,6 +45,7 @@ async fn version_4_keeps_the_accounts_tokens_and_records_of_version_3() {
         database_url: path.to_str().unwrap().into(),
         web_dir: None,
         demo: true,
+        demo_history: false,
         token_ttl_days: 30,
     };
     let server = sothon_server::build(config).await.expect("migrates");

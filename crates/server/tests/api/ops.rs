@@ -53,6 +53,7 @@ async fn a_stopping_server_refuses_new_writes_with_503_and_says_it_is_not_ready(
         web_dir: None,
         demo: true,
         token_ttl_days: 30,
+        demo_history: false,
     })
     .await
     .unwrap();

@@ -28,6 +28,7 @@ fn boot(db: &Path, port: u16) -> Result<(tokio::runtime::Runtime, SocketAddr), S
         database_url: db.to_str().expect("utf-8 path").to_string(),
         web_dir: None,
         demo: true,
+        demo_history: false,
         token_ttl_days: 30,
     };
     let (tx, rx) = std::sync::mpsc::channel();
