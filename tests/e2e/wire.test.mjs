@@ -16,8 +16,13 @@ import { HomePage, LoginPage, ReportPage } from "./pages.mjs";
 // village head's month (issue #9: carried figures, owed list, follow-ups)
 // and the account-safety notes and typed office API (issues #7, #8) added
 // about 60 KB to the first visit and 90 KB to the office's.
-const VILLAGE_BUDGET = 310 * 1024;
-const OFFICE_BUDGET = 380 * 1024;
+// Issue 8's routing (leptos_router) added about 31 KB to the village's first
+// visit (310 → 341 KB on the wire; 288 → 338 KB brotli with its home and form
+// changes), and the review, audit and kept-answer screens with the router
+// about 85 KB to the office's (380 → 464 KB): today's ceilings, until the
+// route-level split.
+const VILLAGE_BUDGET = 345 * 1024;
+const OFFICE_BUDGET = 470 * 1024;
 
 let server, browser;
 before(async () => {
