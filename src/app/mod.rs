@@ -170,6 +170,81 @@ fn office_home() -> AnyView {
     view! { <p class="page">"…"</p> }.into_any()
 }
 
+/// Declares a screen fetched on first use. With the feature `split` its code
+/// is a WASM chunk of its own (see scripts/build-web.sh): `$chunk` names the
+/// chunk, and the function becomes `async`, loading the chunk on its first
+/// call. A failed load (offline before the chunk was ever cached) is an `Err`,
+/// never a panic: a panic would abort the whole app. Without the feature the
+/// screen is in the main bundle and the function only wraps it.
+macro_rules! on_demand_screen {
+    ($chunk:ident, fn $name:ident($($arg:ident: $ty:ty),*) $body:block) => {
+        #[cfg(feature = "split")]
+        #[leptos::wasm_split::wasm_split($chunk, wasm_split_path = ::leptos::wasm_split, fallible)]
+        fn $name($($arg: $ty),*) -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
+            Ok($body)
+        }
+
+        #[cfg(not(feature = "split"))]
+        async fn $name($($arg: $ty),*) -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
+            Ok($body)
+        }
+    };
+}
+
+on_demand_screen!(
+    report_form,
+    fn report_screen(period: String) {
+        view! { <report::ReportForm period=period/> }.into_any()
+    }
+);
+
+on_demand_screen!(
+    incident_form,
+    fn incident_screen(id: Option<String>) {
+        view! { <incident::IncidentForm id=id/> }.into_any()
+    }
+);
+
+on_demand_screen!(
+    activity_form,
+    fn activity_screen(id: Option<String>) {
+        view! { <activity::ActivityForm id=id/> }.into_any()
+    }
+);
+
+/// A screen whose code may still be on its way: "…" while it loads; if it
+/// cannot be fetched (no connection before it was ever kept on the phone),
+/// say so and offer to try again.
+fn on_demand(
+    screen: impl std::future::Future<Output = Result<AnyView, leptos::wasm_split::SplitLoaderError>> + 'static,
+) -> AnyView {
+    let ctx = expect_context::<Ctx>();
+    // Leptos asks for `Send` (it could run on a server); the browser has one thread.
+    let screen = send_wrapper::SendWrapper::new(screen);
+    view! {
+        <Suspense fallback=|| view! { <p class="page" aria-busy="true">"…"</p> }>
+            {Suspend::new(async move {
+                match screen.await {
+                    Ok(v) => v,
+                    Err(_) => view! {
+                        <section class="page">
+                            <p class="notice" role="alert" data-testid="screen-missing">{ctx.t().screen_missing}</p>
+                            <button type="button" class="primary" data-testid="screen-retry" on:click=move |_| ctx.view.update(|_| {})>
+                                {ctx.t().try_again}
+                            </button>
+                            <button type="button" class="link" data-testid="screen-missing-home" on:click=move |_| ctx.view.set(View::Home)>
+                                "← " {ctx.t().back}
+                            </button>
+                        </section>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Suspense>
+    }
+    .into_any()
+}
+
 /// The app.
 #[component]
 pub fn App() -> impl IntoView {
@@ -214,9 +289,9 @@ pub fn App() -> impl IntoView {
                     office_home()
                 }
                 View::Home => view! { <home::Home/> }.into_any(),
-                View::Report(p) => view! { <report::ReportForm period=p/> }.into_any(),
-                View::Incident(id) => view! { <incident::IncidentForm id=id/> }.into_any(),
-                View::Activity(id) => view! { <activity::ActivityForm id=id/> }.into_any(),
+                View::Report(p) => on_demand(report_screen(p)),
+                View::Incident(id) => on_demand(incident_screen(id)),
+                View::Activity(id) => on_demand(activity_screen(id)),
             }}
         </Show>
     }
