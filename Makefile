@@ -6,7 +6,7 @@ DB ?= data/sothon.db
 SERVER := target/server/sothon-server
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run dev test tools tools-test web server native-test faults browser-test e2e size bench perf bench-web lint fmt clean api-fuzz
+.PHONY: run dev test tools tools-test web server native-test faults browser-test e2e size bench perf bench-web lint fmt clean api-fuzz load
 
 ## make run: build everything, start the server with the demo commune on http://127.0.0.1:$(PORT)
 run: tools web server
@@ -63,6 +63,13 @@ size: tools web
 # The server profile, not the size-tuned release one: the server that ships.
 bench: tools server
 	cargo bench --profile server -p sothon-server --bench push
+
+## make load: simulated phones (the real sync engine, each with its own outbox) against a fresh server;
+## prints throughput, push latency, bytes per record, and checks the server holds exactly what was sent.
+## make load ARGS="--devices 1000 --villages 200 --records 10 --concurrency 100 --fail-rate 0.05"
+load: server
+	cargo build --profile server -p sothon-loadgen
+	bash scripts/load.sh
 
 ## make api-fuzz: Schemathesis 4 (installed into target/ from PyPI) against a real server on a free port;
 ## not part of make test. Bounds: make api-fuzz MAX_EXAMPLES=100 MAX_TIME=600; see docs/api-fuzz.md.

@@ -86,9 +86,13 @@ self.addEventListener("message", (event) => {
   if (event.data === "skip-waiting") self.skipWaiting();
 });
 
-// Every path is the village app except office.html, the office's bundle.
+// Which app answers a navigation: the office's bundle for /office, /office/…
+// (its screens: deep links such as /office/review/pq-t01/2026-11) and its
+// page office.html; the village app for every other path. The server
+// (crates/server/src/routes/web.rs) and src/app/routes.rs use the same rule.
 function pageKey(path) {
-  return path === APPS.office.page ? APPS.office.page : APPS.village.page;
+  const office = path === "/office" || path.startsWith("/office/") || path === APPS.office.page;
+  return office ? APPS.office.page : APPS.village.page;
 }
 
 self.addEventListener("fetch", (event) => {
@@ -98,7 +102,12 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin || url.pathname.startsWith("/api/")) return;
   if (req.mode === "navigate" || url.pathname === "/index.html") {
     const key = pageKey(url.pathname);
-    event.respondWith(fromCacheOrNetwork(key, req));
+    // An office address on a phone that never opened the office, offline:
+    // the village app answers and says where the office's screens are.
+    const page = fromCacheOrNetwork(key, req);
+    event.respondWith(
+      key === APPS.village.page ? page : page.catch(() => caches.match(APPS.village.page).then((hit) => hit || Response.error()))
+    );
     // A chunk that could not be fetched at install is tried again now.
     if (!DEV) {
       const app = Object.values(APPS).find((a) => a.page === key);

@@ -3,6 +3,11 @@
 
 use sothon_sync::LocalState;
 
+mod nav;
+mod review;
+pub use nav::NavTxt;
+pub use review::{action_label, decision_label, ReviewTxt};
+
 /// The UI language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {

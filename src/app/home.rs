@@ -93,10 +93,10 @@ pub fn Home() -> impl IntoView {
             <super::safety::SafetyNotes/>
             <Notice/>
             <nav class="actions" aria-label="Báo cáo mới">
-                <button class="primary danger" data-testid="new-incident" on:click=move |_| ctx.view.set(View::Incident(None))>
+                <button class="primary danger" data-testid="new-incident" on:click=move |_| ctx.go(View::Incident(None))>
                     {move || ctx.t().new_incident}
                 </button>
-                <button data-testid="new-activity" on:click=move |_| ctx.view.set(View::Activity(None))>
+                <button data-testid="new-activity" on:click=move |_| ctx.go(View::Activity(None))>
                     {move || ctx.t().new_activity}
                 </button>
             </nav>
@@ -112,7 +112,7 @@ pub fn Home() -> impl IntoView {
                         <p>{ctx.t().due} ": " <strong data-testid="due">{date_vi(due_of(&p))}</strong></p>
                         <p data-testid="current-state">{rec.map(|r| view! { <span class=state_class(r.state)>{state_label(lang, r.state)}</span> })}</p>
                         <button class="primary" data-testid="open-report"
-                            on:click=move |_| ctx.view.set(View::Report(p.to_string()))>
+                            on:click=move |_| ctx.go(View::Report(p.to_string()))>
                             {ctx.t().open_report}
                         </button>
                     }
@@ -133,7 +133,7 @@ pub fn Home() -> impl IntoView {
                             all.into_iter().map(|p| view! { <option value=p.to_string()>{label(p)}</option> }).collect_view()
                         }}
                     </select>
-                    <button data-testid="open-other" on:click=move |_| { let c = choice.get(); if !c.is_empty() { ctx.view.set(View::Report(c)); } }>
+                    <button data-testid="open-other" on:click=move |_| { let c = choice.get(); if !c.is_empty() { ctx.go(View::Report(c)); } }>
                         {move || ctx.t().open_report}
                     </button>
                 </div>
@@ -220,13 +220,27 @@ fn OwedRow(owed: Owed) -> impl IntoView {
         Some(s) => (state_class(s), state_label(lang, s)),
         None => ("badge draft", t.not_filed),
     };
+    let rv = lang.rv();
+    let flags = super::returned::flags(sothon_domain::catalogue::current(), lang, &owed.flagged);
+    let reason = owed.reason.clone();
     view! {
         <li data-testid="owed-report" data-period=p.to_string() data-overdue=owed.overdue.to_string()>
-            <button class="rowlink" on:click=move |_| ctx.view.set(View::Report(p.to_string()))>
+            <button class="rowlink" on:click=move |_| ctx.go(View::Report(p.to_string()))>
                 <span class="title">{t.report_of} " " {match lang { Lang::Vi => p.label_vi(), Lang::En => p.label_en() }}</span>
                 <span class="small nowrap">{t.due} ": " {date_vi(owed.due)}</span>
                 {owed.overdue.then(|| view! { <span class="badge attention">{t.overdue}</span> })}
                 <span class=class data-testid="owed-state">{state}</span>
+                {(!reason.is_empty()).then(|| view! {
+                    <span class="comment" data-testid="owed-reason">{rv.reason} ": " {reason}</span>
+                })}
+                {(!flags.is_empty()).then(|| view! {
+                    <span class="flags" data-testid="owed-flags">
+                        {rv.flagged_fields} ": "
+                        {flags.into_iter().map(|f| view! {
+                            <span class="flag" data-testid="owed-flag" data-field=f.key>{f.label} " — " {f.comment}</span>
+                        }).collect_view()}
+                    </span>
+                })}
             </button>
         </li>
     }
@@ -242,7 +256,7 @@ fn RecordRow(rec: LocalRecord) -> impl IntoView {
     let state = rec.state;
     view! {
         <li data-testid="record" data-record=rec.id.clone() data-state=format!("{state:?}").to_lowercase()>
-            <button class="rowlink" on:click=move |_| ctx.view.set(open.clone())>
+            <button class="rowlink" on:click=move |_| ctx.go(open.clone())>
                 <span class="title">{title}</span>
                 <span class=state_class(state) data-testid="record-state">
                     {move || if syncing() { ctx.t().syncing } else { state_label(lang, state) }}

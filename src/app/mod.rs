@@ -1,26 +1,37 @@
-//! The root component, shared context and navigation between views.
+//! The root component, shared context and the routes: one URL per screen
+//! (`routes.rs` builds them), so the back button and deep links work, online
+//! and — through the service worker — offline.
 
 mod activity;
 mod home;
 mod incident;
+#[cfg(any(test, feature = "office"))]
+pub mod kept;
 mod login;
 #[cfg(feature = "office")]
 mod office;
 mod owed;
 mod report;
+pub mod returned;
+#[cfg(any(test, feature = "office"))]
+pub mod review_sheet;
+pub mod routes;
 mod safety;
 pub mod sync;
 
 use crate::i18n::{Lang, Txt};
 use crate::platform::{browser, storage::LocalStore};
 use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::hooks::{use_location, use_navigate, use_params_map};
+use leptos_router::path;
 use sothon_domain::protocol::Session;
 use sothon_sync::{Engine, Store};
 
 const K_SESSION: &str = "st.session";
 const K_LANG: &str = "st.lang";
 
-/// Which screen is shown.
+/// A village screen to go to ([`View::path`] is its URL).
 #[derive(Debug, Clone, PartialEq)]
 pub enum View {
     Home,
@@ -30,6 +41,18 @@ pub enum View {
     Incident(Option<String>),
     /// A digital-team activity: a new one or the record with this id.
     Activity(Option<String>),
+}
+
+impl View {
+    /// The screen's URL.
+    pub fn path(&self) -> String {
+        match self {
+            View::Home => routes::HOME.into(),
+            View::Report(p) => routes::report(p),
+            View::Incident(id) => routes::incident(id.as_deref()),
+            View::Activity(id) => routes::activity(id.as_deref()),
+        }
+    }
 }
 
 /// What the sync controller is doing, for the status line.
@@ -55,17 +78,32 @@ pub enum SyncStatus {
 pub struct Ctx {
     pub lang: RwSignal<Lang>,
     pub session: RwSignal<Option<Session>>,
-    pub view: RwSignal<View>,
+    /// Goes to a path inside the app (the router's navigation, so the back
+    /// button returns).
+    pub nav: Callback<String>,
     /// Bumped whenever records on the phone change, so lists re-read storage.
     pub tick: RwSignal<u32>,
     pub sync: RwSignal<SyncStatus>,
     /// A message for the person (saved, store full…), shown until replaced.
     pub notice: RwSignal<Option<String>>,
+    /// The office screens show answers kept from this time (ms): the server
+    /// could not be reached (`None`: what is shown is live).
+    pub kept: RwSignal<Option<i64>>,
 }
 
 impl Ctx {
     pub fn t(&self) -> &'static Txt {
         self.lang.get().t()
+    }
+
+    /// Opens a village screen.
+    pub fn go(&self, v: View) {
+        self.nav.run(v.path());
+    }
+
+    /// Opens any path of the app (office screens: [`routes::office`]).
+    pub fn go_to(&self, path: &str) {
+        self.nav.run(path.to_string());
     }
 
     /// Records changed on the phone.
@@ -91,6 +129,9 @@ impl Ctx {
             None => {
                 LocalStore.remove(K_SESSION);
                 set_account(None);
+                // The office's kept answers belong to the account leaving.
+                #[cfg(feature = "office")]
+                kept::clear(&LocalStore);
             }
         }
         self.session.set(s);
@@ -131,7 +172,7 @@ pub fn save_and_send(ctx: Ctx, body: sothon_domain::protocol::Body) -> bool {
         Ok(_) => {
             ctx.notice.set(Some(ctx.t().saved_on_phone.into()));
             ctx.touch();
-            ctx.view.set(View::Home);
+            ctx.go(View::Home);
             sync::sync_now(ctx);
             true
         }
@@ -148,7 +189,7 @@ pub fn BackBar(#[prop(optional)] children: Option<Children>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     view! {
         <header class="bar">
-            <button type="button" class="link" data-testid="back" on:click=move |_| ctx.view.set(View::Home)>
+            <button type="button" class="link" data-testid="back" on:click=move |_| ctx.go(View::Home)>
                 "← " {move || ctx.t().back}
             </button>
             {children.map(|c| c())}
@@ -156,18 +197,106 @@ pub fn BackBar(#[prop(optional)] children: Option<Children>) -> impl IntoView {
     }
 }
 
-/// The commune office's home: in the office bundle, its screens; in the
-/// village bundle, a hand-over to `office.html` (same origin, same storage,
-/// so the session carries over).
+/// The commune office's routes: in the office bundle, its screens; in the
+/// village bundle, a hand-over to the office's own page (same origin, same
+/// storage, so the session carries over).
 #[cfg(feature = "office")]
-fn office_home() -> AnyView {
-    view! { <office::Office/> }.into_any()
-}
+use office::OfficeRoutes;
 
 #[cfg(not(feature = "office"))]
-fn office_home() -> AnyView {
-    let _ = window().location().set_href("/office.html");
-    view! { <p class="page">"…"</p> }.into_any()
+#[component(transparent)]
+fn OfficeRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
+    view! {
+        <Route path=path!("/office") view=OfficeElsewhere/>
+        <Route path=path!("/office/*any") view=OfficeElsewhere/>
+    }
+    .into_inner()
+}
+
+/// The village bundle met an office URL: the service worker had no office
+/// page to give (offline, never opened on this phone). Say where the
+/// office's screens are rather than reload in a loop.
+#[cfg(not(feature = "office"))]
+#[component]
+fn OfficeElsewhere() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let officer = move || ctx.session.with(|s| s.as_ref().is_some_and(|s| !s.user.role.village_scoped()));
+    view! { <Handover officer=Signal::derive(officer)/> }
+}
+
+/// A page of the other kind of account: an office URL opened by a village
+/// head, or the office's page met where it cannot be loaded. Says whose
+/// screens these are and links to the person's own (a full page load: the
+/// other bundle answers there).
+#[component]
+pub fn Handover(#[prop(into)] officer: Signal<bool>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    view! {
+        <main class="page">
+            <section class="card" data-testid="handover">
+                <h1>{move || ctx.t().app}</h1>
+                {move || if officer.get() {
+                    view! {
+                        <p>{ctx.lang.get().nav().office_elsewhere}</p>
+                        <a class="button primary" href=routes::office::HOME rel="external" data-testid="to-office">{ctx.lang.get().nav().open_office}</a>
+                    }.into_any()
+                } else {
+                    view! {
+                        <p>{ctx.lang.get().nav().office_only}</p>
+                        <a class="button primary" href=routes::HOME rel="external" data-testid="to-home">{ctx.lang.get().nav().open_village}</a>
+                    }.into_any()
+                }}
+            </section>
+        </main>
+    }
+}
+
+/// `/`: the village head's home; an officer who lands here is sent to the
+/// office's page (a full load: it is the other bundle).
+#[component]
+fn HomeRoute() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    move || {
+        if ctx.session.with(|s| s.as_ref().is_some_and(|s| !s.user.role.village_scoped())) {
+            let _ = window().location().set_href(routes::office::HOME);
+            view! { <p class="page">"…"</p> }.into_any()
+        } else {
+            view! { <home::Home/> }.into_any()
+        }
+    }
+}
+
+/// A path parameter, decoded ([`routes::unseg`]).
+fn param(name: &'static str) -> Memo<String> {
+    let params = use_params_map();
+    Memo::new(move |_| params.with(|p| p.get(name).map(|v| routes::unseg(&v)).unwrap_or_default()))
+}
+
+#[component]
+fn ReportRoute() -> impl IntoView {
+    let period = param("period");
+    move || {
+        let period = period.get();
+        on_demand(move || report_screen(period.clone()))
+    }
+}
+
+#[component]
+fn IncidentRoute() -> impl IntoView {
+    let id = param("id");
+    move || {
+        let id = id.get();
+        on_demand(move || incident_screen(Some(id.clone())))
+    }
+}
+
+#[component]
+fn ActivityRoute() -> impl IntoView {
+    let id = param("id");
+    move || {
+        let id = id.get();
+        on_demand(move || activity_screen(Some(id.clone())))
+    }
 }
 
 /// Declares a screen fetched on first use. With the feature `split` its code
@@ -214,50 +343,78 @@ on_demand_screen!(
 
 /// A screen whose code may still be on its way: "…" while it loads; if it
 /// cannot be fetched (no connection before it was ever kept on the phone),
-/// say so and offer to try again.
-fn on_demand(
-    screen: impl std::future::Future<Output = Result<AnyView, leptos::wasm_split::SplitLoaderError>> + 'static,
-) -> AnyView {
+/// say so and offer to try again (`load` is called once per attempt).
+fn on_demand<Fut>(load: impl Fn() -> Fut + 'static) -> AnyView
+where
+    Fut: std::future::Future<Output = Result<AnyView, leptos::wasm_split::SplitLoaderError>> + 'static,
+{
     let ctx = expect_context::<Ctx>();
+    let attempt = RwSignal::new(0u32);
     // Leptos asks for `Send` (it could run on a server); the browser has one thread.
-    let screen = send_wrapper::SendWrapper::new(screen);
-    view! {
-        <Suspense fallback=|| view! { <p class="page" aria-busy="true">"…"</p> }>
-            {Suspend::new(async move {
-                match screen.await {
-                    Ok(v) => v,
-                    Err(_) => view! {
-                        <section class="page">
-                            <p class="notice" role="alert" data-testid="screen-missing">{ctx.t().screen_missing}</p>
-                            <button type="button" class="primary" data-testid="screen-retry" on:click=move |_| ctx.view.update(|_| {})>
-                                {ctx.t().try_again}
-                            </button>
-                            <button type="button" class="link" data-testid="screen-missing-home" on:click=move |_| ctx.view.set(View::Home)>
-                                "← " {ctx.t().back}
-                            </button>
-                        </section>
+    let load = send_wrapper::SendWrapper::new(load);
+    let screen = move || {
+        attempt.track();
+        let screen = send_wrapper::SendWrapper::new(load());
+        view! {
+            <Suspense fallback=|| view! { <p class="page" aria-busy="true">"…"</p> }>
+                {Suspend::new(async move {
+                    match screen.await {
+                        Ok(v) => v,
+                        Err(_) => view! {
+                            <section class="page">
+                                <p class="notice" role="alert" data-testid="screen-missing">{ctx.t().screen_missing}</p>
+                                <button type="button" class="primary" data-testid="screen-retry"
+                                    on:click=move |_| attempt.update(|n| *n += 1)>
+                                    {ctx.t().try_again}
+                                </button>
+                                <button type="button" class="link" data-testid="screen-missing-home"
+                                    on:click=move |_| ctx.go(View::Home)>
+                                    "← " {ctx.t().back}
+                                </button>
+                            </section>
+                        }
+                        .into_any(),
                     }
-                    .into_any(),
-                }
-            })}
-        </Suspense>
+                })}
+            </Suspense>
+        }
+    };
+    screen.into_any()
+}
+
+/// A path the app does not know: home is one tap away.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    view! {
+        <main class="page">
+            <BackBar/>
+            <p class="card" data-testid="not-found">{move || ctx.lang.get().nav().not_found}</p>
+        </main>
     }
-    .into_any()
 }
 
 /// The app.
 #[component]
 pub fn App() -> impl IntoView {
+    view! { <Router><Shell/></Router> }
+}
+
+/// Everything inside the router: the context, the login gate, the routes.
+#[component]
+fn Shell() -> impl IntoView {
     let stored: Option<Session> = LocalStore.get(K_SESSION).and_then(|s| serde_json::from_str(&s).ok());
     set_account(stored.as_ref().map(|s| s.user.username.as_str()));
     let lang = Lang::parse(&LocalStore.get(K_LANG).unwrap_or_default());
+    let navigate = use_navigate();
     let ctx = Ctx {
         lang: RwSignal::new(lang),
         session: RwSignal::new(stored),
-        view: RwSignal::new(View::Home),
+        nav: Callback::new(move |path: String| navigate(&path, Default::default())),
         tick: RwSignal::new(0),
         sync: RwSignal::new(SyncStatus::Unknown),
         notice: RwSignal::new(None),
+        kept: RwSignal::new(None),
     };
     provide_context(ctx);
     // Effects only bridge to the outside: the document language and storage.
@@ -270,8 +427,10 @@ pub fn App() -> impl IntoView {
     });
     // A message belongs to the screen it was said on; opening a form starts
     // clean, and at its top (the browser would keep home's scroll position).
+    let pathname = use_location().pathname;
     Effect::new(move |_| {
-        if ctx.view.get() != View::Home {
+        let p = pathname.get();
+        if p != routes::HOME && p != routes::office::HOME {
             ctx.notice.set(None);
         }
         window().scroll_to_with_x_and_y(0.0, 0.0);
@@ -283,16 +442,16 @@ pub fn App() -> impl IntoView {
             when=move || ctx.session.with(Option::is_some)
             fallback=|| view! { <login::Login/> }
         >
-            {move || match ctx.view.get() {
-                // The commune office has no village of its own: its own home.
-                View::Home if ctx.session.with(|s| s.as_ref().is_some_and(|s| !s.user.role.village_scoped())) => {
-                    office_home()
-                }
-                View::Home => view! { <home::Home/> }.into_any(),
-                View::Report(p) => on_demand(report_screen(p)),
-                View::Incident(id) => on_demand(incident_screen(id)),
-                View::Activity(id) => on_demand(activity_screen(id)),
-            }}
+            <Routes fallback=|| view! { <NotFound/> }>
+                <Route path=path!("/") view=HomeRoute/>
+                <Route path=path!("/index.html") view=HomeRoute/>
+                <Route path=path!("/report/:period") view=ReportRoute/>
+                <Route path=path!("/incident/new") view=|| on_demand(|| incident_screen(None))/>
+                <Route path=path!("/incident/:id") view=IncidentRoute/>
+                <Route path=path!("/activity/new") view=|| on_demand(|| activity_screen(None))/>
+                <Route path=path!("/activity/:id") view=ActivityRoute/>
+                <OfficeRoutes/>
+            </Routes>
         </Show>
     }
 }

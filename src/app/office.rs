@@ -5,13 +5,24 @@
 //!
 //! The office works at a desk with a connection, so these screens read the
 //! server directly instead of going through the phone's outbox.
+//!
+//! Every screen has its URL under `/office` ([`OfficeRoutes`]; paths are
+//! built by [`super::routes::office`]).
+
+mod audit;
+mod fresh;
+mod review;
 
 use super::home::Notice;
 use super::login::LangSwitch;
+use super::routes;
 use super::Ctx;
 use crate::i18n::Lang;
 use crate::platform::http::{call, HttpError};
+use fresh::Freshness;
 use leptos::prelude::*;
+use leptos_router::components::{Outlet, ParentRoute, Redirect, Route};
+use leptos_router::{path, MatchNestedRoutes};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sothon_domain::aggregate::Figure;
@@ -24,12 +35,69 @@ use sothon_domain::format::{date_vi, datetime_vi, number_vi, vn_date};
 use sothon_domain::protocol::{RecordState, Role, Village};
 use sothon_domain::{Period, PeriodKind};
 
+/// The office's routes, all under `/office`. A village head who opens one
+/// is handed over to the village's page.
+#[component(transparent)]
+pub fn OfficeRoutes() -> impl MatchNestedRoutes + Clone {
+    view! {
+        <Route path=path!("/office.html") view=|| view! { <Redirect path=routes::office::HOME/> }/>
+        <ParentRoute path=path!("/office") view=OfficeOnly>
+            <Route path=path!("") view=Office/>
+            <Route path=path!("review/:village/:period") view=review::ReviewPage/>
+            <Route path=path!("conflicts") view=ConflictsPage/>
+            <Route path=path!("audit") view=audit::AuditPage/>
+            <Route path=path!("*any") view=super::NotFound/>
+        </ParentRoute>
+    }
+    .into_inner()
+}
+
+/// The office's screens, for the office's accounts only.
+#[component]
+fn OfficeOnly() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let village_account = move || ctx.session.with(|s| s.as_ref().is_some_and(|s| s.user.role.village_scoped()));
+    move || {
+        if village_account() {
+            view! { <super::Handover officer=false/> }.into_any()
+        } else {
+            view! { <Outlet/> }.into_any()
+        }
+    }
+}
+
+/// The office's top bar: the title, who is logged in, the office's pages.
+#[component]
+pub fn OfficeBar() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let n = move || ctx.lang.get().nav();
+    view! {
+        <header class="bar">
+            <div>
+                <h1>{move || ctx.t().app} " · " {move || if ctx.lang.get() == Lang::Vi { "Văn phòng xã" } else { "Commune office" }}</h1>
+                <p class="sub">{move || ctx.session.get().map(|s| format!("{} · {}", s.user.name, s.user.role.label_vi()))}</p>
+            </div>
+            <LangSwitch/>
+        </header>
+        <nav class="office-nav" aria-label=move || n().office_nav data-testid="office-nav">
+            <a href=routes::office::HOME>{move || n().office_home}</a>
+            <a href=routes::office::CONFLICTS>{move || n().conflicts}</a>
+            <a href=routes::office::AUDIT>{move || ctx.lang.get().rv().nav_audit}</a>
+        </nav>
+    }
+}
+
 fn token(ctx: Ctx) -> String {
     ctx.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone())).unwrap_or_default()
 }
 
+fn account(ctx: Ctx) -> String {
+    ctx.session.with_untracked(|s| s.as_ref().map(|s| s.user.username.clone())).unwrap_or_default()
+}
+
 /// The typed client: calls the API with the session's token; errors become
-/// a Vietnamese message (a 401 ends the session).
+/// a Vietnamese message (a 401 ends the session). A decision (any method but
+/// GET) without a connection is refused, never queued: see [`super::kept`].
 async fn api<B: Serialize, R: DeserializeOwned>(
     ctx: Ctx,
     method: &str,
@@ -38,21 +106,58 @@ async fn api<B: Serialize, R: DeserializeOwned>(
 ) -> Result<R, String> {
     match call::<B, R>(method, path, body.as_ref(), Some(&token(ctx))).await {
         Ok(v) => Ok(v),
-        Err(HttpError::Status(401, _)) => {
-            ctx.set_session(None);
-            Err(ctx.t().login_again.into())
-        }
-        Err(HttpError::Status(_, e)) => {
-            let fields: Vec<String> = e.fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
-            Err(if fields.is_empty() { e.message } else { format!("{} ({})", e.message, fields.join("; ")) })
-        }
-        Err(HttpError::Unreachable(_)) => Err(ctx.t().offline.into()),
+        Err(e) => Err(api_error(ctx, method, e)),
     }
 }
 
-/// A GET through [`api`].
-async fn get<R: DeserializeOwned>(ctx: Ctx, path: &str) -> Result<R, String> {
-    api::<(), R>(ctx, "GET", path, None).await
+fn api_error(ctx: Ctx, method: &str, e: HttpError) -> String {
+    match e {
+        HttpError::Status(401, _) => {
+            ctx.set_session(None);
+            ctx.t().login_again.into()
+        }
+        HttpError::Status(_, e) => {
+            let fields: Vec<String> = e.fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
+            if fields.is_empty() {
+                e.message
+            } else {
+                format!("{} ({})", e.message, fields.join("; "))
+            }
+        }
+        HttpError::Unreachable(_) if method != "GET" => {
+            let lang = ctx.lang.get_untracked();
+            super::kept::offline_refusal(lang, lang.rv().save_decision)
+        }
+        HttpError::Unreachable(_) => ctx.t().offline.into(),
+    }
+}
+
+/// A GET through [`api`], kept in browser storage ([`super::kept`]). When
+/// the server cannot be reached, the kept answer is served instead and
+/// `ctx.kept` says from when (the [`fresh::Freshness`] line shows it).
+async fn get<R: DeserializeOwned + Serialize>(ctx: Ctx, path: &str) -> Result<R, String> {
+    use crate::platform::storage::LocalStore;
+    let who = account(ctx);
+    match call::<(), R>("GET", path, None, Some(&token(ctx))).await {
+        Ok(v) => {
+            if let Ok(text) = serde_json::to_string(&v) {
+                let _ = super::kept::keep(&LocalStore, &who, path, &text, crate::platform::browser::now_ms());
+            }
+            if ctx.kept.get_untracked().is_some() {
+                ctx.kept.set(None);
+            }
+            Ok(v)
+        }
+        Err(HttpError::Unreachable(u)) => match super::kept::kept(&LocalStore, &who, path) {
+            Some((at, text)) => {
+                let v = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+                ctx.kept.update(|k| *k = Some(k.map_or(at, |k| k.min(at))));
+                Ok(v)
+            }
+            None => Err(api_error(ctx, "GET", HttpError::Unreachable(u))),
+        },
+        Err(e) => Err(api_error(ctx, "GET", e)),
+    }
 }
 
 /// What a decision's answer is, to the screens: done, or why not.
@@ -96,10 +201,6 @@ pub fn Office() -> impl IntoView {
         let p = period.get();
         async move { get::<Overview>(ctx, &format!("/api/v1/overview?period={p}")).await }
     });
-    let conflicts = LocalResource::new(move || {
-        refresh.track();
-        async move { get::<Vec<Conflict>>(ctx, "/api/v1/conflicts").await }
-    });
     let figures = LocalResource::new(move || {
         refresh.track();
         let p = period.get();
@@ -131,13 +232,8 @@ pub fn Office() -> impl IntoView {
 
     view! {
         <main class="page office">
-            <header class="bar">
-                <div>
-                    <h1>{move || ctx.t().app} " · " {move || if ctx.lang.get() == Lang::Vi { "Văn phòng xã" } else { "Commune office" }}</h1>
-                    <p class="sub">{move || ctx.session.get().map(|s| format!("{} · {}", s.user.name, s.user.role.label_vi()))}</p>
-                </div>
-                <LangSwitch/>
-            </header>
+            <OfficeBar/>
+            <Freshness/>
             <Notice/>
             <section class="card">
                 <label for="office-period">{move || if ctx.lang.get() == Lang::Vi { "Kỳ báo cáo" } else { "Period" }}</label>
@@ -168,19 +264,7 @@ pub fn Office() -> impl IntoView {
                     }
                 }}
             </section>
-            <section class="card" aria-labelledby="cf-title">
-                <h2 id="cf-title">{move || if ctx.lang.get() == Lang::Vi { "Xung đột cần xử lý" } else { "Conflicts to resolve" }}</h2>
-                {move || match conflicts.get() {
-                    None => view! { <p>"…"</p> }.into_any(),
-                    Some(Err(e)) => view! { <p class="warn">{e}</p> }.into_any(),
-                    Some(Ok(list)) => {
-                        if list.is_empty() {
-                            return view! { <p class="muted" data-testid="no-conflicts">{"Không có xung đột."}</p> }.into_any();
-                        }
-                        list.into_iter().map(|c| view! { <ConflictCard c=c on_done=done/> }).collect_view().into_any()
-                    }
-                }}
-            </section>
+            <Conflicts refresh=refresh on_done=done/>
             <section class="card" aria-labelledby="fig-title">
                 <h2 id="fig-title">{move || if ctx.lang.get() == Lang::Vi { "Số liệu tổng hợp toàn xã" } else { "Commune figures" }}</h2>
                 {move || match figures.get() {
@@ -198,6 +282,51 @@ pub fn Office() -> impl IntoView {
                 ctx.set_session(None);
             }>{move || ctx.t().logout}</button>
         </main>
+    }
+}
+
+/// `/office/conflicts`: the conflicts alone.
+#[component]
+fn ConflictsPage() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let refresh = RwSignal::new(0u32);
+    let done = move |r: Outcome, ok: &str| {
+        ctx.notice.set(Some(r.map(|_| ok.to_string()).unwrap_or_else(|e| e)));
+        refresh.update(|x| *x += 1);
+    };
+    view! {
+        <main class="page office">
+            <OfficeBar/>
+            <Freshness/>
+            <Notice/>
+            <Conflicts refresh=refresh on_done=done/>
+        </main>
+    }
+}
+
+/// Conflicts to resolve, each with both versions (re-read when `refresh` changes).
+#[component]
+fn Conflicts(refresh: RwSignal<u32>, on_done: impl Fn(Outcome, &str) + Copy + Send + Sync + 'static) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let done = on_done;
+    let conflicts = LocalResource::new(move || {
+        refresh.track();
+        async move { get::<Vec<Conflict>>(ctx, "/api/v1/conflicts").await }
+    });
+    view! {
+            <section class="card" aria-labelledby="cf-title">
+                <h2 id="cf-title">{move || if ctx.lang.get() == Lang::Vi { "Xung đột cần xử lý" } else { "Conflicts to resolve" }}</h2>
+                {move || match conflicts.get() {
+                    None => view! { <p>"…"</p> }.into_any(),
+                    Some(Err(e)) => view! { <p class="warn">{e}</p> }.into_any(),
+                    Some(Ok(list)) => {
+                        if list.is_empty() {
+                            return view! { <p class="muted" data-testid="no-conflicts">{"Không có xung đột."}</p> }.into_any();
+                        }
+                        list.into_iter().map(|c| view! { <ConflictCard c=c on_done=done/> }).collect_view().into_any()
+                    }
+                }}
+            </section>
     }
 }
 
@@ -234,6 +363,7 @@ fn VillageRow(v: VillageLine, on_done: impl Fn(Outcome, &str) + Copy + 'static) 
             decision: decision.into(),
             comment: comment.get_untracked(),
             rev: u32::try_from(rev).unwrap_or(0),
+            fields: Vec::new(),
         };
         leptos::task::spawn_local(async move {
             let path = format!("/api/v1/records/{record}/review");
@@ -260,6 +390,14 @@ fn VillageRow(v: VillageLine, on_done: impl Fn(Outcome, &str) + Copy + 'static) 
                 </p>
             })}
             <p class="small">{counts}</p>
+            {v.report.as_ref().map(|r| {
+                let period = r.record.rsplit('.').next().unwrap_or_default().to_string();
+                view! {
+                    <a class="button" data-testid="open-review" href=routes::office::review(&v.village, &period)>
+                        {move || ctx.lang.get().rv().open_review}
+                    </a>
+                }
+            })}
             {v.report.filter(|r| r.state == RecordState::Received).map(|r| {
                 let (rec, rev) = (r.record.clone(), r.rev);
                 let rec2 = rec.clone();

@@ -32,6 +32,9 @@ pub struct Owed {
     pub unsent: bool,
     /// The due date has passed.
     pub overdue: bool,
+    /// A returned report: the commune's reason and its comments on fields.
+    pub reason: String,
+    pub flagged: Vec<sothon_domain::review::FieldComment>,
 }
 
 fn done(r: &LocalRecord) -> bool {
@@ -66,12 +69,15 @@ pub fn owed(village: &str, today: NaiveDate, records: &[LocalRecord], due: impl 
                 return None;
             }
             let due = due(&period);
+            let returned = rec.filter(|r| r.state == LocalState::Returned);
             Some(Owed {
                 period,
                 due,
                 state: rec.map(|r| r.state),
                 unsent: rec.is_some_and(|r| r.unsent()),
                 overdue: due < today,
+                reason: returned.map(|r| r.comment.clone()).unwrap_or_default(),
+                flagged: returned.map(|r| r.return_fields.clone()).unwrap_or_default(),
             })
         })
         .collect();
@@ -102,6 +108,7 @@ mod tests {
             base: 1,
             receipt: String::new(),
             comment: String::new(),
+            return_fields: Vec::new(),
             saved: 0,
             received: None,
             pending: pending.then(|| "dev:1".to_string()),
@@ -163,6 +170,24 @@ mod tests {
         }
         records.push(other);
         assert_eq!(list(today, &records), ["2026-08", "2026-09"]);
+    }
+
+    #[test]
+    fn a_returned_report_carries_its_reason_and_flagged_fields_to_the_list() {
+        use sothon_domain::review::FieldComment;
+        let today = d(2026, 12, 2);
+        let mut returned = rec("2026-11", LocalState::Returned, false);
+        returned.comment = "Số thẻ BHYT chưa khớp".into();
+        returned.return_fields = vec![FieldComment { field: "bhyt".into(), comment: "Thiếu 12 thẻ".into() }];
+        // A draft made after the return (the head is fixing it) says nothing more.
+        let mut draft = rec("2026-12", LocalState::Draft, false);
+        draft.comment = "old".into();
+        let all = owed("pq-t01", today, &[returned, draft], Period::default_due);
+        let nov = all.iter().find(|o| o.period.to_string() == "2026-11").unwrap();
+        assert_eq!(nov.reason, "Số thẻ BHYT chưa khớp");
+        assert_eq!(nov.flagged[0].field, "bhyt");
+        let dec = all.iter().find(|o| o.period.to_string() == "2026-12").unwrap();
+        assert!(dec.reason.is_empty() && dec.flagged.is_empty());
     }
 
     #[test]

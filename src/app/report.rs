@@ -9,7 +9,7 @@
 //! from the months. Yes/no questions are two answers (Có / Không) or none.
 
 use super::home::Notice;
-use super::{engine, save_and_send, BackBar, Ctx, View};
+use super::{engine, save_and_send, BackBar, Ctx};
 use crate::i18n::{Lang, Txt};
 use crate::platform::browser;
 use leptos::prelude::*;
@@ -74,7 +74,7 @@ fn counted(ind: &Indicator) -> bool {
 }
 
 /// A value as the person reads it ("12", "400 m", "Có", a choice's label).
-fn shown(lang: Lang, ind: &Indicator, v: &Value) -> String {
+pub(crate) fn shown(lang: Lang, ind: &Indicator, v: &Value) -> String {
     let t = lang.t();
     match v {
         Value::Num(x) => {
@@ -135,8 +135,7 @@ fn input_id(key: &str) -> String {
 pub fn ReportForm(period: String) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let Ok(period) = Period::parse(&period) else {
-        ctx.view.set(View::Home);
-        return ().into_any();
+        return view! { <super::NotFound/> }.into_any();
     };
     let village = ctx.session.with_untracked(|s| s.as_ref().and_then(|s| s.user.village.clone())).unwrap_or_default();
     let cat = catalogue();
@@ -149,6 +148,9 @@ pub fn ReportForm(period: String) -> impl IntoView {
     let returned = state == Some(LocalState::Returned);
     let server_errors = existing.as_ref().map(|r| r.errors.clone()).unwrap_or_default();
     let comment = existing.as_ref().map(|r| r.comment.clone()).unwrap_or_default();
+    // The commune's comments on single fields, while the report is returned.
+    let flagged =
+        StoredValue::new(existing.as_ref().filter(|_| returned).map(|r| r.return_fields.clone()).unwrap_or_default());
 
     // The village's filed reports (not drafts) feed a longer period's prefill.
     let reports: Vec<(Report, bool)> = all_records
@@ -311,6 +313,20 @@ pub fn ReportForm(period: String) -> impl IntoView {
                     <b>{move || ctx.t().comment} ": "</b> {comment.clone()}
                 </p>
             })}
+            {move || {
+                let lang = ctx.lang.get();
+                let flags = flagged.with_value(|f| super::returned::flags(cat, lang, f));
+                (!flags.is_empty()).then(|| view! {
+                    <div class="warn" data-testid="report-flags">
+                        <p><b>{lang.rv().flagged_fields}</b></p>
+                        <ul>{flags.into_iter().map(|f| {
+                            let target = if super::returned::TEXT_KEYS.contains(&f.key.as_str()) { f.key.clone() } else { input_id(&f.key) };
+                            view! { <li><button type="button" class="link" data-testid=format!("goto-flag-{}", f.key)
+                                on:click=move |_| focus_id(target.clone())>{f.label}</button> ": " {f.comment}</li> }
+                        }).collect_view()}</ul>
+                    </div>
+                })
+            }}
             {(!server_errors.is_empty()).then(|| view! {
                 <ul class="warn" role="alert" data-testid="server-errors">{server_errors.iter().map(|e| {
                     let label = cat.indicator(&e.field).map(|i| i.vi.clone()).unwrap_or_else(|| e.field.clone());
@@ -376,14 +392,17 @@ pub fn ReportForm(period: String) -> impl IntoView {
                                 prev=prev_values.with_value(|p| p.get(&ind.key).and_then(Value::as_num))
                                 from_log=from_log.with_value(|l| l.get(&ind.key).copied())
                                 derived=derived.with_value(|d| d.values.get(&ind.key).cloned().zip(d.from.get(&ind.key).copied()))
-                                far=far confirmed=confirmed/> }).collect_view()}
+                                far=far confirmed=confirmed
+                                flag=flagged.with_value(|f| super::returned::comment_on(f, &ind.key).map(str::to_string))/> }).collect_view()}
                         </details>
                     }
                 }).collect_view()}
                 <label for="difficulties">{move || ctx.t().difficulties}</label>
+                {flag_note(flagged, "difficulties")}
                 <textarea id="difficulties" rows="3" prop:value=difficulties
                     on:input=move |e| { difficulties.set(event_target_value(&e)); save_draft(); }></textarea>
                 <label for="proposals">{move || ctx.t().proposals}</label>
+                {flag_note(flagged, "proposals")}
                 <textarea id="proposals" rows="3" prop:value=proposals
                     on:input=move |e| { proposals.set(event_target_value(&e)); save_draft(); }></textarea>
                 </fieldset>
@@ -413,6 +432,18 @@ pub fn ReportForm(period: String) -> impl IntoView {
     .into_any()
 }
 
+/// The commune's comment on a free-text field of a returned report.
+fn flag_note(flagged: StoredValue<Vec<sothon_domain::review::FieldComment>>, key: &'static str) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    flagged.with_value(|f| super::returned::comment_on(f, key).map(str::to_string)).map(|c| {
+        view! {
+            <span class="flag-note" data-testid=format!("flag-{key}")>
+                <b>{move || ctx.lang.get().rv().officer_says} ": "</b> {c}
+            </span>
+        }
+    })
+}
+
 /// One indicator's input (or computed rate), with its label, unit and error.
 #[component]
 fn Field(
@@ -429,6 +460,8 @@ fn Field(
     derived: Option<(Value, PeriodKind)>,
     far: Memo<Vec<String>>,
     confirmed: RwSignal<BTreeSet<String>>,
+    /// The commune's comment on this field, when it returned the report.
+    flag: Option<String>,
 ) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let key = ind.key.clone();
@@ -574,10 +607,17 @@ fn Field(
         }
     });
     let optional_text = ind.kind == Kind::Text && !ind.required;
+    let is_flagged = flag.is_some();
     view! {
-        <div class="field" class:invalid=move || error.with(|e| e.is_some()) data-testid=format!("field-{}", ind.key)
+        <div class="field" class:invalid=move || error.with(|e| e.is_some()) class:flagged=is_flagged
+            data-testid=format!("field-{}", ind.key) data-flagged=is_flagged.to_string()
             data-empty=move || (empty() && !optional_text).to_string()>
             {label_el}
+            {flag.map(|c| view! {
+                <span class="flag-note" data-testid=format!("flag-{}", ind.key)>
+                    <b>{move || ctx.lang.get().rv().officer_says} ": "</b> {c}
+                </span>
+            })}
             <div class="inputrow">{input}{move || { let u = unit(); (!u.is_empty()).then(|| view! { <span class="unit">{u}</span> }) }}</div>
             {move || { let h = help(); (!h.is_empty()).then(|| view! { <span class="small">{h}</span> }) }}
             {optional_text.then(|| view! { <span class="small">{move || ctx.t().leave_empty}</span> })}

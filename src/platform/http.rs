@@ -20,6 +20,9 @@ impl From<HttpError> for TransportError {
         match e {
             HttpError::Unreachable(s) => TransportError::Unreachable(s),
             HttpError::Status(401, _) => TransportError::Unauthorized,
+            // A server stopping (503 with Retry-After) or a gateway without
+            // one behind it: nothing was done; like no signal, try later.
+            HttpError::Status(502..=504, _) => TransportError::Unreachable("máy chủ tạm thời chưa nhận".into()),
             HttpError::Status(status, error) => TransportError::Rejected { status, error },
         }
     }

@@ -68,8 +68,12 @@ test("a month of village work offline, then exactly once on the server", async (
   await form.fill("child35_school", 20);
   assert.equal((await form.error("child35_school").textContent()).trim(), "");
   await page.getByLabel("Khó khăn, vướng mắc").fill("Đường lên thôn sạt taluy, đi lại khó khăn");
-  // Leave without sending: the draft is on the phone.
+  // Leave without sending: the draft is on the phone. A reload keeps the
+  // form's address (/report/…); the back button goes home.
   await page.reload();
+  await page.getByTestId("report-form").waitFor();
+  assert.match(new URL(page.url()).pathname, /^\/report\/\d{4}-\d{2}$/);
+  await page.goBack();
   await home.waitFor();
   const id = `r.pq-t02.${currentMonth()}`;
   assert.equal(await home.recordState(id), "Bản nháp");

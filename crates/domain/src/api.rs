@@ -8,6 +8,8 @@ use crate::protocol::{Body, RecordState};
 use crate::Period;
 use serde::{Deserialize, Serialize};
 
+pub use crate::review::{FieldComment, ReturnNote, ReviewSheet};
+
 /// What the office decided about one revision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -91,6 +93,9 @@ pub struct ReviewEntry {
     pub name: String,
     /// Server ms.
     pub at: i64,
+    /// A return's comments on individual fields.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldComment>,
 }
 
 /// A village's report for a period, as it stands.
@@ -284,6 +289,10 @@ pub struct ReviewRequest {
     pub comment: String,
     /// The revision the decision is about; must be the record's current one.
     pub rev: u32,
+    /// With a return: comments on individual fields (indicator keys, or
+    /// `difficulties` / `proposals`). Absent from older clients.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldComment>,
 }
 
 /// `POST /api/v1/due` body.
@@ -339,7 +348,7 @@ pub struct Account {
 }
 
 /// One field that differs between two versions of a record.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldDiff {
     /// The indicator key, or `difficulties`, `proposals`, `description`…
     pub key: String,

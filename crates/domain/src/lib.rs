@@ -10,7 +10,8 @@
 //! * [`event`] — incident reports and the digital team's activity log;
 //! * [`protocol`] — the sync wire protocol (push/pull), versioned;
 //! * [`format`] — Vietnamese number and date formatting (Asia/Ho_Chi_Minh);
-//! * [`names`] — names of villages and accounts must show something.
+//! * [`names`] — names of villages and accounts must show something;
+//! * [`review`] — the office's field-by-field review: its sheet and rules.
 //!
 //! Nothing here does I/O, so everything is tested with plain `#[test]`s.
 
@@ -24,6 +25,7 @@ pub mod names;
 pub mod period;
 pub mod protocol;
 pub mod record;
+pub mod review;
 
 pub use catalogue::{Catalogue, Indicator, Kind};
 pub use event::{Activity, Incident};

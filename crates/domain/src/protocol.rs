@@ -278,6 +278,11 @@ pub struct Change {
     /// Review comment from the commune office, if any.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub comment: String,
+    /// With a returned record: the officer's comments on individual fields
+    /// (`comment` is the reason). Absent when empty, so phones and servers
+    /// from before field comments read and write the same JSON.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub return_fields: Vec<crate::review::FieldComment>,
     /// Server time of the change, ms.
     pub at: i64,
     /// The record's server version (rule 5): the pull cursor.

@@ -41,6 +41,9 @@ pub enum AppError {
     TooManyRequests { retry_after: u64 },
     /// 500 `internal`: logged in full, sent as a generic message.
     Internal(anyhow::Error),
+    /// 503 `unavailable`, with the seconds to wait: the server is shutting
+    /// down (or not ready); nothing was done, send again.
+    Unavailable { retry_after: u64, message: String },
 }
 
 /// Handlers return this.
@@ -84,6 +87,7 @@ impl AppError {
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -101,6 +105,7 @@ impl AppError {
             Self::Invalid(fields) => ("invalid", "Dữ liệu chưa hợp lệ, vui lòng kiểm tra lại".into(), fields),
             Self::TooManyRequests { retry_after } => ("too_many_requests", wait_message(retry_after), vec![]),
             Self::Internal(_) => ("internal", "Máy chủ gặp lỗi, vui lòng thử lại sau".into(), vec![]),
+            Self::Unavailable { message, .. } => ("unavailable", message, vec![]),
         };
         ApiError { error: error.into(), message, fields }
     }
@@ -123,7 +128,7 @@ impl IntoResponse for AppError {
             tracing::error!("internal error: {e:#}");
         }
         let retry_after = match &self {
-            Self::TooManyRequests { retry_after } => Some(*retry_after),
+            Self::TooManyRequests { retry_after } | Self::Unavailable { retry_after, .. } => Some(*retry_after),
             _ => None,
         };
         let mut res = (status, axum::Json(self.body())).into_response();

@@ -26,6 +26,7 @@
 pub mod auth;
 pub mod db;
 pub mod error;
+pub mod metrics;
 pub mod routes;
 
 use anyhow::Context;
@@ -79,12 +80,86 @@ pub struct AppState {
     /// unlucky ones wait hundreds of ms (p99 106 ms → 18 ms with 8 clients,
     /// `make bench`). Per process only; PostgreSQL would not need it.
     pub writes: Arc<tokio::sync::Mutex<()>>,
+    /// Shutting down: writes in flight, and whether new ones are refused.
+    pub drain: Arc<Drain>,
+    /// What `GET /api/v1/metrics` tells.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
     /// State for `config` over an already migrated database.
     pub fn new(db: SqlitePool, config: Config) -> Self {
-        Self { db, config: Arc::new(config), writes: Arc::new(tokio::sync::Mutex::new(())) }
+        Self {
+            db,
+            config: Arc::new(config),
+            writes: Arc::new(tokio::sync::Mutex::new(())),
+            drain: Arc::new(Drain::default()),
+            metrics: Arc::default(),
+        }
+    }
+}
+
+/// A graceful stop. On SIGTERM the server first refuses new writes (503
+/// with `Retry-After`; reads still answer) and says it is not ready, waits
+/// for the writes in flight to commit and answer, and only then stops
+/// accepting connections and exits. A phone whose push was refused sends it
+/// again to the next instance; one whose push was answered has it stored.
+#[derive(Debug, Default)]
+pub struct Drain {
+    draining: std::sync::atomic::AtomicBool,
+    in_flight: std::sync::atomic::AtomicUsize,
+    idle: tokio::sync::Notify,
+}
+
+/// Longest wait for writes in flight once a stop was asked for.
+pub const DRAIN_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+impl Drain {
+    pub fn draining(&self) -> bool {
+        self.draining.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// A write starts; `None` when the server is stopping (refuse it).
+    pub fn enter(self: &Arc<Self>) -> Option<WriteGuard> {
+        self.in_flight.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        // Checked after counting: a stop that begins now waits for this write.
+        if self.draining() {
+            self.leave();
+            return None;
+        }
+        Some(WriteGuard(self.clone()))
+    }
+
+    fn leave(&self) {
+        if self.in_flight.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+            self.idle.notify_waiters();
+        }
+    }
+
+    /// Refuses new writes from now on, then waits until none is in flight
+    /// (at most [`DRAIN_LIMIT`]).
+    pub async fn stop(&self) {
+        self.draining.store(true, std::sync::atomic::Ordering::SeqCst);
+        let deadline = tokio::time::Instant::now() + DRAIN_LIMIT;
+        while self.in_flight.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+            let idle = self.idle.notified();
+            if self.in_flight.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+                break;
+            }
+            if tokio::time::timeout_at(deadline, idle).await.is_err() {
+                tracing::warn!("stopping with writes still in flight after {DRAIN_LIMIT:?}");
+                break;
+            }
+        }
+    }
+}
+
+/// One write in flight (see [`Drain::enter`]).
+pub struct WriteGuard(Arc<Drain>);
+
+impl Drop for WriteGuard {
+    fn drop(&mut self) {
+        self.0.leave();
     }
 }
 
@@ -121,16 +196,27 @@ impl Server {
         self.state.db.clone()
     }
 
+    /// The stop's state (tests start a stop without a signal).
+    pub fn drain(&self) -> Arc<Drain> {
+        self.state.drain.clone()
+    }
+
     /// The sample accounts, when the database holds the sample commune.
     pub fn demo_accounts(&self) -> Option<&'static [DemoAccount]> {
         self.demo.then_some(DEMO_ACCOUNTS)
     }
 
-    /// Serves until Ctrl-C (or SIGTERM), then lets open requests finish.
+    /// Serves until Ctrl-C (or SIGTERM), then stops as [`Drain`] says.
     pub async fn run(self) -> anyhow::Result<()> {
         let db = self.state.db.clone();
+        let drain = self.state.drain.clone();
         let app = inflate_request_bodies(router(self.state)).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+        let stop = async move {
+            shutdown_signal().await;
+            drain.stop().await;
+            tracing::info!("writes in flight answered; closing");
+        };
+        axum::serve(self.listener, app).with_graceful_shutdown(stop).await?;
         // Checkpoints the WAL so the database is one tidy file again.
         db.close().await;
         Ok(())

@@ -18,6 +18,8 @@ Usage:
                          [--village ID] [--commune ID] [--db PATH]
   sothon-server commune add --id ID --name NAME [--db PATH]
   sothon-server village add --id ID --name NAME [--commune ID] [--db PATH]
+  sothon-server backup OUT.db [--db PATH]     a consistent copy of the database,
+                                              also while the server runs
 
 Options (environment variable, default):
   --port N      port to listen on, 0 for any free one (SOTHON_PORT, 8080)
@@ -26,7 +28,8 @@ Options (environment variable, default):
   --web DIR     the built PWA to serve (SOTHON_WEB, dist; skipped if missing)
   --no-demo     do not seed the sample commune into an empty database
 
-RUST_LOG=warn|info|debug sets the log level (default info).
+RUST_LOG=warn|info|debug sets the log level (default info); SOTHON_LOG_FORMAT=json
+writes one JSON object a line, with the request id of each request's lines.
 ";
 
 /// `--name value` pairs and bare flags, in any order.
@@ -143,6 +146,13 @@ async fn run() -> anyhow::Result<()> {
             println!("Đã tạo thôn.");
             Ok(())
         }
+        ["backup", out] => {
+            args.only(&["--db"])?;
+            let db = sothon_server::db::connect(&db_path(&args)).await?;
+            sothon_server::db::backup(&db, std::path::Path::new(out)).await?;
+            println!("Đã sao lưu vào {out}.");
+            Ok(())
+        }
         _ => bail!("unknown command {}\n\n{USAGE}", words.join(" ")),
     }
 }
@@ -155,7 +165,19 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
         .ok()
         .and_then(|v| v.parse::<tracing_subscriber::filter::LevelFilter>().ok())
         .unwrap_or(tracing_subscriber::filter::LevelFilter::INFO);
-    tracing_subscriber::fmt().with_max_level(level).init();
+    // Logs go to stderr (stdout has the address and the sample logins).
+    // SOTHON_LOG_FORMAT=json: one JSON object a line (for a log collector),
+    // each request's lines carrying its id.
+    if std::env::var("SOTHON_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_writer(std::io::stderr)
+            .with_max_level(level)
+            .init();
+    } else {
+        tracing_subscriber::fmt().with_writer(std::io::stderr).with_max_level(level).init();
+    }
     let port: u16 = env_or(args.get("--port"), "SOTHON_PORT", "8080").parse().context("--port must be a number")?;
     let bind = env_or(args.get("--bind"), "SOTHON_BIND", "127.0.0.1");
     let bind: SocketAddr = match bind.parse::<IpAddr>() {

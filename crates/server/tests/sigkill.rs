@@ -13,9 +13,7 @@ use sothon_domain::protocol::{Body, Mutation, MutationResult, Status, SyncReques
 use sothon_domain::{Activity, Incident, Period, Report, Value};
 use sothon_server::DEMO_PASSWORD;
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -25,49 +23,9 @@ const KILLS: usize = 20;
 /// Pushes per phone.
 const PUSHES: usize = 40;
 
-/// The server binary, running.
-struct Proc {
-    child: Child,
-    base: String,
-}
-
-impl Proc {
-    fn start(db: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sothon-server"))
-            .args(["serve", "--port", "0", "--db", db.to_str().expect("utf-8"), "--web", "/nonexistent"])
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("server binary starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        // Reads the address, then keeps draining so the server never blocks on a full pipe.
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(i) = line.find("http://127.0.0.1:") {
-                    let _ = tx.send(line[i..].trim().trim_end_matches('/').to_string());
-                }
-            }
-        });
-        let base = rx.recv_timeout(Duration::from_secs(60)).expect("the server prints its address");
-        Self { child, base }
-    }
-
-    /// SIGKILL: no shutdown, no checkpoint, open requests cut.
-    fn kill(mut self) {
-        self.child.kill().expect("kill");
-        self.child.wait().expect("reaped");
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+#[path = "common/proc.rs"]
+mod proc;
+use proc::Proc;
 
 /// One phone: its account and its pushes, planned in advance.
 struct Phone {

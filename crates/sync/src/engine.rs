@@ -23,6 +23,7 @@ use sothon_domain::protocol::{
     ApiError, Body, Change, Mutation, MutationResult, RecordState, Status, SyncRequest, SyncResponse, MAX_PUSH,
     PROTOCOL_VERSION,
 };
+use sothon_domain::review::FieldComment;
 use sothon_domain::FieldError;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -93,6 +94,10 @@ pub struct LocalRecord {
     pub receipt: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub comment: String,
+    /// A return's comments on individual fields, beside `comment` (the
+    /// reason): the form highlights these fields. Cleared with the comment.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub return_fields: Vec<FieldComment>,
     /// Phone clock at the last local save, ms.
     pub saved: i64,
     /// Server clock when the server received it, ms.
@@ -370,6 +375,7 @@ impl<S: Store> Engine<S> {
                 base: 0,
                 receipt: String::new(),
                 comment: String::new(),
+                return_fields: Vec::new(),
                 saved: now,
                 received: None,
                 pending: None,
@@ -411,6 +417,7 @@ impl<S: Store> Engine<S> {
             base: old.as_ref().map(|r| r.base).unwrap_or(0),
             receipt: old.as_ref().map(|r| r.receipt.clone()).unwrap_or_default(),
             comment: old.as_ref().map(|r| r.comment.clone()).unwrap_or_default(),
+            return_fields: old.as_ref().map(|r| r.return_fields.clone()).unwrap_or_default(),
             saved: now,
             received: old.as_ref().and_then(|r| r.received),
             pending: Some(m.id.clone()),
@@ -559,6 +566,7 @@ impl<S: Store> Engine<S> {
                     if r.status == Status::Applied {
                         rec.ver = r.ver;
                         rec.comment.clear();
+                        rec.return_fields.clear();
                     }
                     rec.rev = r.rev;
                     rec.receipt = r.receipt.clone();
@@ -687,6 +695,7 @@ impl<S: Store> Engine<S> {
                 rec.rev = c.rev;
                 rec.receipt = c.receipt.clone();
                 rec.comment = c.comment.clone();
+                rec.return_fields = c.return_fields.clone();
                 rec.entered_by = c.entered_by.clone();
                 // Local edits not yet on the server win on the phone; the
                 // server decides when they arrive. What it said is kept for
@@ -709,6 +718,7 @@ impl<S: Store> Engine<S> {
                 base: c.rev,
                 receipt: c.receipt.clone(),
                 comment: c.comment.clone(),
+                return_fields: c.return_fields.clone(),
                 saved: c.at,
                 received: Some(c.at),
                 pending: None,
@@ -746,6 +756,7 @@ impl<S: Store> Engine<S> {
                 base: m.base,
                 receipt: String::new(),
                 comment: String::new(),
+                return_fields: Vec::new(),
                 saved: m.at,
                 received: None,
                 pending: None,
@@ -866,6 +877,7 @@ impl<S: Store> Engine<S> {
                 base: local.as_ref().map(|r| r.base).unwrap_or(m.base),
                 receipt: local.as_ref().map(|r| r.receipt.clone()).unwrap_or_default(),
                 comment: String::new(),
+                return_fields: Vec::new(),
                 saved: m.at,
                 received: None,
                 pending: Some(m.id.clone()),

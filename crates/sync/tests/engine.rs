@@ -5,6 +5,7 @@ use sothon_domain::protocol::{
     receipt_code, ApiError, Body, Mutation, MutationResult, RecordState, Status, SyncRequest, SyncResponse,
     PROTOCOL_VERSION,
 };
+use sothon_domain::review::FieldComment;
 use sothon_domain::{FieldError, Period, Report, Value};
 use sothon_sync::testkit::block_on;
 use sothon_sync::{backoff_ms, Engine, LocalState, MemStore, StoreError, SyncError, Transport, TransportError};
@@ -186,6 +187,7 @@ fn pulled_review_decision_reaches_the_record() {
                     state: RecordState::Returned,
                     receipt: "PQ-2".into(),
                     comment: "Kiểm tra lại số thẻ BHYT".into(),
+                    return_fields: vec![FieldComment { field: "bhyt".into(), comment: "Thiếu 12 thẻ".into() }],
                     at: 10,
                     ver: 25,
                     entered_by: None,
@@ -206,6 +208,10 @@ fn pulled_review_decision_reaches_the_record() {
     assert_eq!(rec.state, LocalState::Returned);
     assert_eq!(rec.rev, 2);
     assert_eq!(rec.comment, "Kiểm tra lại số thẻ BHYT");
+    assert_eq!(rec.return_fields, [FieldComment { field: "bhyt".into(), comment: "Thiếu 12 thẻ".into() }]);
+    // Kept on the phone, so the form can show it offline after a reload.
+    let reopened = engine(e.store().clone());
+    assert_eq!(reopened.record(&rec.id).unwrap().return_fields.len(), 1);
     assert_eq!(e.cursor(), 10);
     // The commune's due date arrived with the pull; other periods keep the default.
     assert_eq!(e.due(&Period::parse("2026-11").unwrap()).to_string(), "2026-12-07");
@@ -303,6 +309,7 @@ fn hearing_of_a_newer_revision_does_not_make_it_the_base_of_an_edit() {
                 state: RecordState::Received,
                 receipt: "PQ-2".into(),
                 comment: String::new(),
+                return_fields: vec![],
                 at: 2,
                 ver: 20,
                 entered_by: None,

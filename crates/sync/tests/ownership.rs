@@ -52,6 +52,7 @@ fn change(m: &Mutation, rev: u32, ver: i64, state: RecordState, comment: &str) -
         state,
         receipt: receipt_code(&m.record, rev),
         comment: comment.into(),
+        return_fields: vec![],
         at: 8,
         ver,
         entered_by: None,

@@ -28,6 +28,7 @@ use std::time::Duration;
 /// FULL because a receipt promises the report is stored even if the power
 /// goes right after.
 pub async fn connect(database_url: &str) -> anyhow::Result<SqlitePool> {
+    check_url(database_url)?;
     let opts = if database_url.starts_with("sqlite:") {
         SqliteConnectOptions::from_str(database_url).with_context(|| format!("database url {database_url}"))?
     } else {
@@ -49,6 +50,42 @@ pub async fn connect(database_url: &str) -> anyhow::Result<SqlitePool> {
         .with_context(|| format!("opening database {database_url}"))?;
     conflicts::fill_public_ids(&pool).await.context("naming older conflicts")?;
     Ok(pool)
+}
+
+/// Refuses a database URL this build cannot open, before anything is
+/// created: a `scheme://` that is not SQLite would otherwise become a file
+/// path (`./postgres:/postgres@host/db`) and the server would start on an
+/// empty SQLite file.
+pub fn check_url(database_url: &str) -> anyhow::Result<()> {
+    if database_url.trim().is_empty() {
+        anyhow::bail!("no database given (--db PATH or SOTHON_DB)");
+    }
+    if let Some((scheme, _)) = database_url.split_once("://").filter(|_| !database_url.starts_with("sqlite:")) {
+        match scheme.to_ascii_lowercase().as_str() {
+            "postgres" | "postgresql" => anyhow::bail!(
+                "{database_url}: this build stores in SQLite only (a file path or sqlite: URL); PostgreSQL is not supported yet"
+            ),
+            other => anyhow::bail!(
+                "{database_url}: unknown database scheme {other}: (give a SQLite file path or a sqlite: URL)"
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// A consistent copy of the live database at `out` (`VACUUM INTO`: a
+/// transaction's snapshot, taken while phones keep pushing), which must not
+/// exist yet. The copy is a plain SQLite file: `--db` it to restore.
+pub async fn backup(db: &SqlitePool, out: &Path) -> anyhow::Result<()> {
+    if out.exists() {
+        anyhow::bail!("{} exists already: give a new file name", out.display());
+    }
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    }
+    let target = out.to_str().context("the backup path is not UTF-8")?;
+    sqlx::query("VACUUM INTO ?").bind(target).execute(db).await.with_context(|| format!("backing up to {target}"))?;
+    Ok(())
 }
 
 /// Runs `migrations/` over a connection of its own with foreign keys off,

@@ -57,22 +57,25 @@ pub async fn changes_since(
         Some(last) => last.ver.max(current),
         None => current.max(cursor),
     };
-    let changes = rows
-        .into_iter()
-        .map(|r| {
-            Ok(Change {
-                state: parse_state(&r.state).with_context(|| format!("record {} has state {}", r.id, r.state))?,
-                body: serde_json::from_str::<Body>(&r.body).with_context(|| format!("record {} body", r.id))?,
-                rev: u32::try_from(r.rev)?,
-                record: r.id,
-                receipt: r.receipt,
-                comment: r.comment,
-                at: r.updated_at,
-                ver: r.ver,
-                entered_by: r.entered_by,
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut changes = Vec::with_capacity(rows.len());
+    for r in rows {
+        // A returned record carries the return's field comments (few rows:
+        // only returned records are asked).
+        let return_fields =
+            if r.state == "returned" { super::review::return_fields(db, commune, &r.id).await? } else { Vec::new() };
+        changes.push(Change {
+            state: parse_state(&r.state).with_context(|| format!("record {} has state {}", r.id, r.state))?,
+            body: serde_json::from_str::<Body>(&r.body).with_context(|| format!("record {} body", r.id))?,
+            rev: u32::try_from(r.rev)?,
+            record: r.id,
+            receipt: r.receipt,
+            comment: r.comment,
+            return_fields,
+            at: r.updated_at,
+            ver: r.ver,
+            entered_by: r.entered_by,
+        });
+    }
     Ok((changes, next))
 }
 

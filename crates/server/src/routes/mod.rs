@@ -23,6 +23,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
 use axum::routing::any;
 use axum::Router;
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -49,6 +50,8 @@ macro_rules! api {
 
 api! {
     get "/health" => health::health;
+    get "/ready" => health::ready;
+    get "/metrics" => health::metrics;
     get "/catalogue" => catalogue::get_catalogue;
     get "/openapi.json" => openapi::get_openapi;
     post "/login" => auth::login;
@@ -58,6 +61,7 @@ api! {
     get "/records" => records::list;
     post "/records/{id}/review" => office::review;
     get "/records/{id}/reviews" => office::reviews;
+    get "/review/{village}/{period}" => office::sheet;
     get "/conflicts" => conflicts::list;
     post "/conflicts/{mutation_id}/resolve" => conflicts::resolve;
     get "/overview" => office::overview;
@@ -78,6 +82,9 @@ pub fn router(state: AppState) -> Router {
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        // Outside the body limit: a refused write reads nothing of its body.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), health::guard_writes))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), health::count_requests))
         // Answers are per user and per moment: no cache (the service worker
         // included) may keep them unless a route says otherwise.
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
@@ -96,7 +103,15 @@ pub fn router(state: AppState) -> Router {
         Some(dir) => app.merge(web::router(dir.clone())),
         None => app.fallback(api_not_found),
     };
-    app.layer(TraceLayer::new_for_http()).with_state(state)
+    // Every request gets an id (or keeps the one a proxy gave it in
+    // `x-request-id`), sent back in the answer and named in its log lines.
+    app.layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
+        }))
+        .layer(SetRequestIdLayer::x_request_id(RequestIds::default()))
+        .with_state(state)
 }
 
 async fn api_not_found() -> AppError {
@@ -105,4 +120,25 @@ async fn api_not_found() -> AppError {
 
 async fn method_not_allowed() -> AppError {
     AppError::MethodNotAllowed
+}
+
+/// Request ids: this process's start time and a counter (`1a2b3c-42`),
+/// unique enough to find one request's lines across instances.
+#[derive(Clone)]
+struct RequestIds {
+    boot: u64,
+    next: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Default for RequestIds {
+    fn default() -> Self {
+        Self { boot: crate::db::now_ms() as u64 % 0xff_ffff, next: Default::default() }
+    }
+}
+
+impl MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        HeaderValue::from_str(&format!("{:06x}-{n}", self.boot)).ok().map(RequestId::new)
+    }
 }

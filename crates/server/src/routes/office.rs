@@ -1,5 +1,6 @@
 //! The commune office's work on the villages' records: review decisions
-//! (`POST /api/v1/records/{id}/review`, history at `GET …/reviews`), the
+//! (`POST /api/v1/records/{id}/review`, history at `GET …/reviews`, the
+//! field-by-field sheet at `GET /api/v1/review/{village}/{period}`), the
 //! overview of who has reported (`GET /api/v1/overview`) and the commune
 //! figures (`GET /api/v1/aggregate`).
 
@@ -12,6 +13,7 @@ use crate::AppState;
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
+use sothon_domain::api::ReviewSheet;
 use sothon_domain::catalogue::MAX_TEXT;
 use sothon_domain::FieldError;
 
@@ -24,23 +26,37 @@ pub(crate) async fn review(
     ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<ReviewRequest>,
 ) -> AppResult<Json<Reviewed>> {
-    let decision = Decision::parse(&req.decision);
     let comment = req.comment.trim();
-    let mut fields = Vec::new();
-    if decision.is_none() {
-        fields.push(FieldError::new("decision", "choice", "Quyết định phải là approve (duyệt) hoặc return (trả lại)"));
-    }
-    if decision == Some(Decision::Return) && comment.is_empty() {
-        fields.push(FieldError::new("comment", "required", "Vui lòng ghi rõ lý do trả lại để thôn sửa"));
-    }
-    if comment.chars().count() > MAX_TEXT {
-        fields.push(FieldError::limit("comment", "too_long", MAX_TEXT as f64, "Quá dài, tối đa số ký tự là"));
-    }
-    let Some(decision) = decision.filter(|_| fields.is_empty()) else {
+    let Some(decision) = Decision::parse(&req.decision) else {
+        let mut fields =
+            vec![FieldError::new("decision", "choice", "Quyết định phải là approve (duyệt) hoặc return (trả lại)")];
+        if comment.chars().count() > MAX_TEXT {
+            fields.push(FieldError::limit("comment", "too_long", MAX_TEXT as f64, "Quá dài, tối đa số ký tự là"));
+        }
         return Err(AppError::Invalid(fields));
     };
-    let r = NewReview { user: &user, record: &id, decision, comment, rev: i64::from(req.rev) };
+    // The reason and the field comments are checked against the report
+    // itself, inside the decision's transaction (db::review).
+    let r = NewReview { user: &user, record: &id, decision, comment, fields: &req.fields, rev: i64::from(req.rev) };
     Ok(Json(review_db::review(&state.db, &r).await?))
+}
+
+/// The review sheet of a village's report for a period: the commune office,
+/// or the village's own accounts (403 for another village; 404 when the
+/// village is not the commune's or has not reported).
+pub(crate) async fn sheet(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath((village, period)): ApiPath<(String, String)>,
+) -> AppResult<Json<ReviewSheet>> {
+    let period = parse_period(&period)?;
+    if !user.may_use_village(&village) {
+        return Err(AppError::forbidden("Tài khoản này không được xem báo cáo của thôn này"));
+    }
+    review_db::sheet(&state.db, &user.commune, &village, period)
+        .await?
+        .map(Json)
+        .ok_or_else(|| AppError::NotFound(format!("Thôn {village} chưa có báo cáo kỳ {period}")))
 }
 
 /// A record's review history, for anyone who may see the record.

@@ -24,7 +24,8 @@ pub(crate) async fn sync(
     user: AuthUser,
     ApiJson(req): ApiJson<SyncRequest>,
 ) -> AppResult<Json<SyncResponse>> {
-    let allowed = check(&state, &user, &req).await?;
+    let started = std::time::Instant::now();
+    let (allowed, replayed) = check(&state, &user, &req).await?;
     let push = Push { user: &user, device: &req.device, device_now: req.now, mutations: &req.push, allowed: &allowed };
     let (now, results) = {
         let _turn = state.writes.lock().await;
@@ -42,12 +43,17 @@ pub(crate) async fn sync(
         None => (Vec::new(), 0),
     };
     let due = db::due::all(&state.db, &user.commune).await?;
+    if !req.push.is_empty() {
+        state.metrics.mutations(&results, replayed);
+        state.metrics.push_took(started.elapsed());
+    }
     Ok(Json(SyncResponse { v: PROTOCOL_VERSION, now, results, changes, cursor, due }))
 }
 
 /// Every check of a push, before any write. Returns, per mutation, whether
-/// the account may write its village (the others are refused alone).
-async fn check(state: &AppState, user: &AuthUser, req: &SyncRequest) -> AppResult<Vec<bool>> {
+/// the account may write its village (the others are refused alone), and
+/// how many of them are stored already (replays, for the metrics).
+async fn check(state: &AppState, user: &AuthUser, req: &SyncRequest) -> AppResult<(Vec<bool>, usize)> {
     if req.v != PROTOCOL_VERSION {
         return Err(AppError::bad_request(
             "protocol",
@@ -64,7 +70,7 @@ async fn check(state: &AppState, user: &AuthUser, req: &SyncRequest) -> AppResul
         return Err(AppError::bad_request("unsent", "Số bản ghi chưa gửi không hợp lệ"));
     }
     if req.push.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), 0));
     }
     let villages: HashSet<String> =
         accounts::commune_village_ids(&state.db, &user.commune).await?.into_iter().collect();
@@ -89,7 +95,7 @@ async fn check(state: &AppState, user: &AuthUser, req: &SyncRequest) -> AppResul
         fields.extend(errs.into_iter().map(|e| FieldError { field: format!("push.{i}.{}", e.field), ..e }));
     }
     if fields.is_empty() {
-        Ok(allowed)
+        Ok((allowed, stored.len()))
     } else {
         Err(AppError::Invalid(fields))
     }

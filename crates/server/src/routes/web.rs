@@ -27,33 +27,52 @@ pub fn router(dir: PathBuf) -> Router<AppState> {
     })
 }
 
-/// Serves one request from `dir`. A GET for a path that does not name a file
-/// (no dot in its last segment) and does not exist gets `index.html`, so the
-/// app's own routes survive a reload; a missing file (`/assets/x.js`) stays a
-/// 404 rather than HTML that a service worker would cache as script.
+/// Paths under which every address is one of the app's screens, never a
+/// file: their last segment may hold a record id with dots
+/// (`/incident/i.pq-t01.k3x9`). The PWA builds them in `src/app/routes.rs`.
+const APP_PREFIXES: [&str; 4] = ["/report/", "/incident/", "/activity/", "/office/"];
+
+/// Which page answers an app route: the office's bundle for `/office` and
+/// everything under it, the village's for the rest.
+fn page_for(path: &str) -> &'static str {
+    if path == "/office" || path.starts_with("/office/") {
+        "office.html"
+    } else {
+        "index.html"
+    }
+}
+
+/// Serves one request from `dir`. A GET for one of the app's routes — a path
+/// under [`APP_PREFIXES`], or one that does not name a file (no dot in its
+/// last segment) — that is not a file gets the app's page ([`page_for`]), so
+/// the app's own routes survive a reload and deep links work; a missing file
+/// (`/assets/x.js`) stays a 404 rather than HTML that a service worker would
+/// cache as script. `/api/…` never reaches here (its own router answers).
 pub async fn serve(dir: &Path, req: Request) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let headers = req.headers().clone();
-    let app_route =
-        matches!(method, Method::GET | Method::HEAD) && !path.rsplit('/').next().unwrap_or("").contains('.');
+    let app_route = matches!(method, Method::GET | Method::HEAD)
+        && !path.starts_with("/api/")
+        && (APP_PREFIXES.iter().any(|p| path.starts_with(p)) || !path.rsplit('/').next().unwrap_or("").contains('.'));
     let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
     let mut res = match files.oneshot(req).await {
         Ok(res) => res.map(Body::new),
         Err(never) => match never {},
     };
-    let mut served = path;
+    let mut served = path.clone();
     if res.status() == StatusCode::NOT_FOUND && app_route {
+        let page = page_for(&path);
         let mut index = Request::new(Body::empty());
         *index.method_mut() = method;
         *index.uri_mut() = axum::http::Uri::from_static("/index.html");
         *index.headers_mut() = headers;
-        let file = ServeFile::new(dir.join("index.html")).precompressed_br().precompressed_gzip();
+        let file = ServeFile::new(dir.join(page)).precompressed_br().precompressed_gzip();
         res = match file.oneshot(index).await {
             Ok(res) => res.map(Body::new),
             Err(never) => match never {},
         };
-        served = "/index.html".into();
+        served = format!("/{page}");
     }
     set_headers(&mut res, &served);
     res

@@ -190,6 +190,7 @@ pub const TABLES: &[&str] = &[
     "devices",
     "commune_sync",
     "audit",
+    "review_fields",
 ];
 
 pub const PHONE_A: &str = "phone-aaaa-0001";

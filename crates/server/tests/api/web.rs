@@ -8,6 +8,7 @@ use serde_json::Value;
 use std::fs;
 
 const INDEX: &str = "<!doctype html><title>Sổ Thôn</title>";
+const OFFICE: &str = "<!doctype html><title>Sổ Thôn · Văn phòng xã</title>";
 const APP_JS: &str = "console.log('sổ thôn');";
 
 async fn spawn_web() -> (TestApp, tempfile::TempDir) {
@@ -16,6 +17,7 @@ async fn spawn_web() -> (TestApp, tempfile::TempDir) {
     fs::create_dir(d.join("assets")).unwrap();
     fs::write(d.join("index.html"), INDEX).unwrap();
     fs::write(d.join("index.html.gz"), b"gz-index").unwrap();
+    fs::write(d.join("office.html"), OFFICE).unwrap();
     fs::write(d.join("assets/app-abc123.js"), APP_JS).unwrap();
     // Not real compressed data: the server must send the files as they are.
     fs::write(d.join("assets/app-abc123.js.br"), b"br-bytes").unwrap();
@@ -63,6 +65,12 @@ async fn the_app_shell_is_revalidated_and_answers_every_app_route() {
         assert!(res.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/html"), "{path}");
         assert_eq!(res.text().await.unwrap(), INDEX, "{path}");
     }
+    // Record ids carry dots: under the app's prefixes they are still routes.
+    for path in ["/incident/i.pq-t01.k3x9", "/activity/a.pq-t02.x_1", "/report/2026-11"] {
+        let res = app.client.get(app.url(path)).header(ACCEPT_ENCODING, "identity").send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.text().await.unwrap(), INDEX, "{path}");
+    }
     // The fallback is precompressed too.
     let res = app.client.get(app.url("/bao-cao")).header(ACCEPT_ENCODING, "gzip").send().await.unwrap();
     assert_eq!(res.headers()[CONTENT_ENCODING], "gzip");
@@ -85,6 +93,32 @@ async fn the_app_shell_is_revalidated_and_answers_every_app_route() {
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
         assert_eq!(res.json::<Value>().await.unwrap()["error"], "not_found", "{path}");
     }
+}
+
+#[tokio::test]
+async fn office_addresses_are_answered_with_the_office_page() {
+    let (app, _web) = spawn_web().await;
+    for path in [
+        "/office",
+        "/office/",
+        "/office/review/pq-t01/2026-11",
+        "/office/audit",
+        "/office/incidents/i.pq-t01.k3x9",
+        "/office.html",
+    ] {
+        let res = app.client.get(app.url(path)).header(ACCEPT_ENCODING, "identity").send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()[CACHE_CONTROL], "no-cache", "{path}");
+        assert!(res.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/html"), "{path}");
+        assert_eq!(res.text().await.unwrap(), OFFICE, "{path}");
+    }
+    // Not the office: a path that merely starts with the word.
+    let res = app.client.get(app.url("/officer")).header(ACCEPT_ENCODING, "identity").send().await.unwrap();
+    assert_eq!(res.text().await.unwrap(), INDEX);
+    // The API under an office-looking path is still the API.
+    let res = app.client.get(app.url("/api/v1/office/x")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "not_found");
 }
 
 #[tokio::test]
