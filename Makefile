@@ -90,6 +90,8 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p sothon --target wasm32-unknown-unknown --all-targets -- -D warnings
 	cargo clippy -p sothon --target wasm32-unknown-unknown --all-targets --features office -- -D warnings
+	cargo clippy -p sothon --target wasm32-unknown-unknown --all-targets --features split -- -D warnings
+	cargo clippy -p sothon --target wasm32-unknown-unknown --all-targets --features office,split -- -D warnings
 
 fmt:
 	cargo fmt --all

@@ -25,6 +25,9 @@ self.addEventListener("install", (event) => {
   event.waitUntil(install());
 });
 
+// The shell must be kept whole, or the worker does not install. The screens
+// fetched on first use (WASM chunks) come after it, on a best-effort basis:
+// one that fails now is fetched at a later page load (topUp).
 async function install() {
   const cache = await caches.open(CACHE);
   const apps = await appsInUse();
@@ -34,6 +37,16 @@ async function install() {
     ...pages.map((url) => cache.add(new Request(url, { cache: "no-cache" }))),
     ...assets.map((url) => reuseOrFetch(cache, url)),
   ]);
+  await topUp(cache, apps);
+}
+
+// Every chunk of these apps that the cache lacks, fetched one after the
+// other (a slow link gives the page's own requests the way), never failing.
+async function topUp(cache, apps) {
+  for (const url of apps.flatMap((a) => a.chunks || [])) {
+    if (await cache.match(url)) continue;
+    await reuseOrFetch(cache, url).catch(() => {});
+  }
 }
 
 // The apps worth keeping offline: those with a page open now or kept by the
@@ -95,6 +108,11 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(
       key === APPS.village.page ? page : page.catch(() => caches.match(APPS.village.page).then((hit) => hit || Response.error()))
     );
+    // A chunk that could not be fetched at install is tried again now.
+    if (!DEV) {
+      const app = Object.values(APPS).find((a) => a.page === key);
+      event.waitUntil(caches.open(CACHE).then((cache) => topUp(cache, [app])));
+    }
     return;
   }
   event.respondWith(fromCacheOrNetwork(req, req));

@@ -21,6 +21,16 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
+# The post-link step that cuts the WASM into per-screen chunks (build-web.sh).
+# 0.2.3 or later works with wasm-bindgen 0.2.130; the crate named
+# `wasm-split-cli` is another tool (Dioxus's).
+WASM_SPLIT_VERSION=0.2.4
+if ! command -v wasm-split-cli >/dev/null \
+   || ! cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+  say "installing wasm-split-cli (wasm_split_cli_support $WASM_SPLIT_VERSION, once)"
+  cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --force
+fi
+
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   say "installing Node.js and npm"
   as_root apt-get update -qq

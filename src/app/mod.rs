@@ -276,19 +276,111 @@ fn param(name: &'static str) -> Memo<String> {
 #[component]
 fn ReportRoute() -> impl IntoView {
     let period = param("period");
-    move || view! { <report::ReportForm period=period.get()/> }
+    move || {
+        let period = period.get();
+        on_demand(move || report_screen(period.clone()))
+    }
 }
 
 #[component]
 fn IncidentRoute() -> impl IntoView {
     let id = param("id");
-    move || view! { <incident::IncidentForm id=Some(id.get())/> }
+    move || {
+        let id = id.get();
+        on_demand(move || incident_screen(Some(id.clone())))
+    }
 }
 
 #[component]
 fn ActivityRoute() -> impl IntoView {
     let id = param("id");
-    move || view! { <activity::ActivityForm id=Some(id.get())/> }
+    move || {
+        let id = id.get();
+        on_demand(move || activity_screen(Some(id.clone())))
+    }
+}
+
+/// Declares a screen fetched on first use. With the feature `split` its code
+/// is a WASM chunk of its own (see scripts/build-web.sh): `$chunk` names the
+/// chunk, and the function becomes `async`, loading the chunk on its first
+/// call. A failed load (offline before the chunk was ever cached) is an `Err`,
+/// never a panic: a panic would abort the whole app. Without the feature the
+/// screen is in the main bundle and the function only wraps it.
+macro_rules! on_demand_screen {
+    ($chunk:ident, fn $name:ident($($arg:ident: $ty:ty),*) $body:block) => {
+        #[cfg(feature = "split")]
+        #[leptos::wasm_split::wasm_split($chunk, wasm_split_path = ::leptos::wasm_split, fallible)]
+        fn $name($($arg: $ty),*) -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
+            Ok($body)
+        }
+
+        #[cfg(not(feature = "split"))]
+        async fn $name($($arg: $ty),*) -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
+            Ok($body)
+        }
+    };
+}
+
+on_demand_screen!(
+    report_form,
+    fn report_screen(period: String) {
+        view! { <report::ReportForm period=period/> }.into_any()
+    }
+);
+
+on_demand_screen!(
+    incident_form,
+    fn incident_screen(id: Option<String>) {
+        view! { <incident::IncidentForm id=id/> }.into_any()
+    }
+);
+
+on_demand_screen!(
+    activity_form,
+    fn activity_screen(id: Option<String>) {
+        view! { <activity::ActivityForm id=id/> }.into_any()
+    }
+);
+
+/// A screen whose code may still be on its way: "…" while it loads; if it
+/// cannot be fetched (no connection before it was ever kept on the phone),
+/// say so and offer to try again (`load` is called once per attempt).
+fn on_demand<Fut>(load: impl Fn() -> Fut + 'static) -> AnyView
+where
+    Fut: std::future::Future<Output = Result<AnyView, leptos::wasm_split::SplitLoaderError>> + 'static,
+{
+    let ctx = expect_context::<Ctx>();
+    let attempt = RwSignal::new(0u32);
+    // Leptos asks for `Send` (it could run on a server); the browser has one thread.
+    let load = send_wrapper::SendWrapper::new(load);
+    let screen = move || {
+        attempt.track();
+        let screen = send_wrapper::SendWrapper::new(load());
+        view! {
+            <Suspense fallback=|| view! { <p class="page" aria-busy="true">"…"</p> }>
+                {Suspend::new(async move {
+                    match screen.await {
+                        Ok(v) => v,
+                        Err(_) => view! {
+                            <section class="page">
+                                <p class="notice" role="alert" data-testid="screen-missing">{ctx.t().screen_missing}</p>
+                                <button type="button" class="primary" data-testid="screen-retry"
+                                    on:click=move |_| attempt.update(|n| *n += 1)>
+                                    {ctx.t().try_again}
+                                </button>
+                                <button type="button" class="link" data-testid="screen-missing-home"
+                                    on:click=move |_| ctx.go(View::Home)>
+                                    "← " {ctx.t().back}
+                                </button>
+                            </section>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Suspense>
+        }
+    };
+    screen.into_any()
 }
 
 /// A path the app does not know: home is one tap away.
@@ -360,9 +452,9 @@ fn Shell() -> impl IntoView {
                         <Route path=path!("/") view=HomeRoute/>
                         <Route path=path!("/index.html") view=HomeRoute/>
                         <Route path=path!("/report/:period") view=ReportRoute/>
-                        <Route path=path!("/incident/new") view=|| view! { <incident::IncidentForm id=None/> }/>
+                        <Route path=path!("/incident/new") view=|| on_demand(|| incident_screen(None))/>
                         <Route path=path!("/incident/:id") view=IncidentRoute/>
-                        <Route path=path!("/activity/new") view=|| view! { <activity::ActivityForm id=None/> }/>
+                        <Route path=path!("/activity/new") view=|| on_demand(|| activity_screen(None))/>
                         <Route path=path!("/activity/:id") view=ActivityRoute/>
                         <OfficeRoutes/>
                     </Routes>
