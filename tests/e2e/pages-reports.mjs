@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { api, currentMonth } from "./helpers.mjs";
 
-/** The office home's tabs (until the routes come). */
+/** The office's pages in its top bar (/office/figures, /office/targets); the print from figures. */
 export class OfficeTabs {
   constructor(page) {
     this.page = page;
@@ -12,6 +12,7 @@ export class OfficeTabs {
     await this.page.getByTestId(`tab-${tab}`).click();
   }
   async openPrint() {
+    await this.open("figures");
     await this.page.getByTestId("open-print").click();
     await new PrintPage(this.page).waitFor();
   }

@@ -11,13 +11,14 @@ import { DEMO_PASSWORD, closeEnv, currentMonth, openEnv, phone, waitForServiceWo
 import { HomePage, LoginPage, ReportPage } from "./pages.mjs";
 
 // Bytes on the wire, headers included, for a first visit with the service
-// worker installed, up to the first screen's files (the forms, split into
-// WASM chunks, come after them; counted apart). Issue #10 sets 120 KB /
+// worker installed, up to the first screen's files (the village forms, split
+// into WASM chunks, come after them; counted apart). Issue #10 sets 120 KB /
 // 200 KB as the goal; these are today's ceilings, so a regression fails.
-// Measured with the forms split out: 207.6 KB (+127.6 KB of chunks after
-// it) for the village, 291.4 KB (+110.1 KB) for the office.
-const VILLAGE_BUDGET = 220 * 1024;
-const OFFICE_BUDGET = 305 * 1024;
+// Measured after issue #8 merged (router, review, desk, reports) with the
+// forms split out: 279.4 KB (+115.0 KB of chunks) for the village, 533.8 KB
+// (+108.0 KB) for the office, whose own screens are not split yet.
+const VILLAGE_BUDGET = 290 * 1024;
+const OFFICE_BUDGET = 545 * 1024;
 
 let server, browser;
 before(async () => {
