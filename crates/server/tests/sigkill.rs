@@ -7,11 +7,9 @@
 //! acknowledged, the unacknowledged and the never-sent alike, and each
 //! mutation must be stored exactly once, with the same answer every time.
 
-use serde_json::json;
 use sothon_domain::event::{IncidentKind, Severity, Topic};
 use sothon_domain::protocol::{Body, Mutation, MutationResult, Status, SyncRequest, SyncResponse, PROTOCOL_VERSION};
 use sothon_domain::{Activity, Incident, Period, Report, Value};
-use sothon_server::DEMO_PASSWORD;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
@@ -25,7 +23,7 @@ const PUSHES: usize = 40;
 
 #[path = "common/proc.rs"]
 mod proc;
-use proc::Proc;
+use proc::{login, Proc};
 
 /// One phone: its account and its pushes, planned in advance.
 struct Phone {
@@ -157,18 +155,6 @@ fn request(device: &str, push: &[Mutation]) -> SyncRequest {
         cursor: Some(0),
         unsent: None,
     }
-}
-
-async fn login(client: &reqwest::Client, base: &str, username: &str) -> String {
-    let res = client
-        .post(format!("{base}/api/v1/login"))
-        .json(&json!({"username": username, "password": DEMO_PASSWORD}))
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(res.status(), 200, "login {username}");
-    let v: serde_json::Value = res.json().await.expect("login answer");
-    v["token"].as_str().expect("token").to_string()
 }
 
 /// Sends one push; `None` when the server is gone (refused, reset, cut).

@@ -10,12 +10,10 @@
 #[path = "common/proc.rs"]
 mod proc;
 
-use proc::Proc;
-use serde_json::json;
+use proc::{login, Proc};
 use sothon_domain::event::Topic;
 use sothon_domain::protocol::{Body, Mutation, MutationResult, SyncRequest, SyncResponse, PROTOCOL_VERSION};
 use sothon_domain::Activity;
-use sothon_server::DEMO_PASSWORD;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -87,17 +85,6 @@ async fn send(client: &reqwest::Client, base: &str, token: &str, req: &SyncReque
         }
         other => panic!("a push got {other}: {text}"),
     }
-}
-
-async fn login(client: &reqwest::Client, base: &str, username: &str) -> String {
-    let res = client
-        .post(format!("{base}/api/v1/login"))
-        .json(&json!({"username": username, "password": DEMO_PASSWORD}))
-        .send()
-        .await
-        .expect("login");
-    let v: serde_json::Value = res.json().await.expect("login answer");
-    v["token"].as_str().expect("token").to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

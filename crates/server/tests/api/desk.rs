@@ -7,10 +7,8 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sothon_domain::event::{Incident, IncidentKind, Severity};
 use sothon_domain::format::vn_date;
-use sothon_domain::protocol::{Body, Mutation, Role};
+use sothon_domain::protocol::{Body, Mutation};
 use sothon_domain::{Period, PeriodKind};
-use sothon_server::db::accounts::{add_commune, add_village};
-use sothon_server::{add_user, NewUser};
 
 /// An incident of `village` (high severity, now), as a mutation of `device`.
 fn incident(village: &str, id: &str, device: &str, seq: u64) -> Mutation {
@@ -34,27 +32,6 @@ fn incident(village: &str, id: &str, device: &str, seq: u64) -> Mutation {
         at: inc.at,
         body: Body::Incident(inc),
     }
-}
-
-/// An officer of another commune, logged in.
-async fn other_commune_officer(app: &TestApp) -> String {
-    add_commune(&app.db, "xa-khac", "Xã Khác").await.unwrap();
-    add_village(&app.db, "xk-t01", Some("xa-khac"), "Thôn Xa").await.unwrap();
-    add_user(
-        &app.db,
-        NewUser {
-            username: "canboxk".into(),
-            password: "mat-khau-2026".into(),
-            name: "Cán Bộ Xã Khác".into(),
-            role: Role::Officer,
-            commune: Some("xa-khac".into()),
-            village: None,
-        },
-    )
-    .await
-    .unwrap();
-    let res = app.login_raw("canboxk", "mat-khau-2026").await;
-    res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string()
 }
 
 async fn review(app: &TestApp, officer: &str, record: &str, decision: &str, rev: u32) {

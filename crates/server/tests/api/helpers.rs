@@ -222,3 +222,23 @@ pub const TABLES: &[&str] = &[
 pub const PHONE_A: &str = "phone-aaaa-0001";
 pub const PHONE_B: &str = "phone-bbbb-0002";
 pub const REC_T01: &str = "r.pq-t01.2026-11";
+
+/// An officer of another commune ("xa-khac", with village "xk-t01"),
+/// logged in: the account that must see nothing of the sample commune.
+pub async fn other_commune_officer(app: &TestApp) -> String {
+    use sothon_server::db::accounts::{add_commune, add_village};
+    add_commune(&app.db, "xa-khac", "Xã Khác").await.unwrap();
+    add_village(&app.db, "xk-t01", Some("xa-khac"), "Thôn Xa").await.unwrap();
+    let officer = sothon_server::NewUser {
+        username: "canboxk".into(),
+        password: "mat-khau-2026".into(),
+        name: "Cán Bộ Xã Khác".into(),
+        role: sothon_domain::protocol::Role::Officer,
+        commune: Some("xa-khac".into()),
+        village: None,
+    };
+    sothon_server::add_user(&app.db, officer).await.unwrap();
+    let res = app.login_raw("canboxk", "mat-khau-2026").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string()
+}

@@ -153,6 +153,9 @@ fn json_logs_carry_the_request_id() {
             }
         }
     });
+    // The logs, drained as they come (a full pipe would stop the server).
+    let err = BufReader::new(child.stderr.take().unwrap());
+    let logs = std::thread::spawn(move || err.lines().map_while(Result::ok).collect::<Vec<String>>());
     let base = rx.recv_timeout(std::time::Duration::from_secs(60)).unwrap();
     let res = std::process::Command::new("curl")
         .args(["-fs", "-H", "x-request-id: trace-me-42", &format!("{base}/api/v1/health")])
@@ -160,10 +163,10 @@ fn json_logs_carry_the_request_id() {
         .unwrap();
     assert!(res.status.success());
     let _ = child.kill();
-    let err = BufReader::new(child.stderr.take().unwrap());
-    let lines: Vec<serde_json::Value> = err
-        .lines()
-        .map_while(Result::ok)
+    let lines: Vec<serde_json::Value> = logs
+        .join()
+        .unwrap()
+        .into_iter()
         .filter(|l| l.starts_with('{'))
         .map(|l| serde_json::from_str(&l).expect("each log line is JSON"))
         .collect();

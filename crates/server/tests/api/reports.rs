@@ -8,10 +8,7 @@ use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use sothon_domain::protocol::Role;
 use sothon_domain::{Period, Report, Value as V};
-use sothon_server::db::accounts::{add_commune, add_village};
-use sothon_server::{add_user, NewUser};
 use std::io::{Cursor, Read};
 
 fn month(village: &str, period: &str, pop: f64, bhyt: f64, sessions: f64) -> Report {
@@ -166,23 +163,7 @@ async fn targets_are_set_by_the_admin_validated_audited_and_judged_on_full_cover
     assert!(details[1].starts_with("Đặt mục tiêu năm 2027"), "{}", details[1]);
 
     // An officer of another commune sees none of it.
-    add_commune(&app.db, "xa-khac", "Xã Khác").await.unwrap();
-    add_village(&app.db, "xk-t01", Some("xa-khac"), "Thôn Xa").await.unwrap();
-    add_user(
-        &app.db,
-        NewUser {
-            username: "canboxk".into(),
-            password: "mat-khau-2026".into(),
-            name: "Cán bộ Xã Khác".into(),
-            role: Role::Officer,
-            commune: Some("xa-khac".into()),
-            village: None,
-        },
-    )
-    .await
-    .unwrap();
-    let res = app.login_raw("canboxk", "mat-khau-2026").await;
-    let other = res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string();
+    let other = other_commune_officer(&app).await;
     let t = app.get_ok(&other, "/api/v1/targets?year=2026").await;
     assert_eq!((t["targets"].clone(), t["progress"].clone()), (json!([]), json!([])));
     let b = app.get_ok(&other, "/api/v1/aggregate/villages?period=2026-11").await;

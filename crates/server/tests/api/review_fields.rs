@@ -6,10 +6,8 @@ use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sothon_domain::api::ReviewSheet;
-use sothon_domain::protocol::{RecordState, Role, SyncResponse};
+use sothon_domain::protocol::{RecordState, SyncResponse};
 use sothon_domain::Value as V;
-use sothon_server::db::accounts::{add_commune, add_village};
-use sothon_server::{add_user, NewUser};
 
 const REVIEW: &str = "/api/v1/records/r.pq-t01.2026-11/review";
 const SHEET: &str = "/api/v1/review/pq-t01/2026-11";
@@ -179,24 +177,7 @@ async fn who_may_read_the_sheet_and_decide() {
     assert_eq!(other.json::<Value>().await.unwrap()["error"], "forbidden");
 
     // An officer of another commune sees nothing of this one.
-    add_commune(&app.db, "xa-khac", "Xã Khác").await.unwrap();
-    add_village(&app.db, "xk-t01", Some("xa-khac"), "Thôn Xa").await.unwrap();
-    add_user(
-        &app.db,
-        NewUser {
-            username: "canboxk".into(),
-            password: "mat-khau-2026".into(),
-            name: "Cán Bộ Xã Khác".into(),
-            role: Role::Officer,
-            commune: Some("xa-khac".into()),
-            village: None,
-        },
-    )
-    .await
-    .unwrap();
-    let res = app.login_raw("canboxk", "mat-khau-2026").await;
-    assert_eq!(res.status(), StatusCode::OK);
-    let stranger = res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string();
+    let stranger = other_commune_officer(&app).await;
     let res = app.get(&stranger, SHEET).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let (status, _) = app.post_json(&stranger, REVIEW, &return_bhyt(1)).await;

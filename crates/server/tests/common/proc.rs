@@ -49,3 +49,17 @@ impl Drop for Proc {
         let _ = self.child.wait();
     }
 }
+
+/// Logs a sample account in over HTTP; its token.
+#[allow(dead_code)] // each test binary uses what it needs
+pub async fn login(client: &reqwest::Client, base: &str, username: &str) -> String {
+    let res = client
+        .post(format!("{base}/api/v1/login"))
+        .json(&serde_json::json!({"username": username, "password": sothon_server::DEMO_PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), 200, "login {username}");
+    let v: serde_json::Value = res.json().await.expect("login answer");
+    v["token"].as_str().expect("token").to_string()
+}
