@@ -227,8 +227,6 @@ pub fn Office() -> impl IntoView {
         refresh.update(|x| *x += 1);
     };
 
-    let periods = period_choices;
-
     view! {
         <main class="page office">
             <OfficeBar/>
@@ -236,13 +234,7 @@ pub fn Office() -> impl IntoView {
             <Notice/>
             <incidents::UrgentIncidents on_open=move |id: String| ctx.go_to(&routes::office::incident(&id))/>
             <section class="card">
-                <label for="office-period">{move || if ctx.lang.get() == Lang::Vi { "Kỳ báo cáo" } else { "Period" }}</label>
-                <select id="office-period" data-testid="office-period"
-                    on:change=move |e| if let Ok(p) = Period::parse(&event_target_value(&e)) { period.set(p) }>
-                    {move || periods().into_iter().map(|p| view! {
-                        <option value=p.to_string() selected=move || period.get() == p>{p.label_vi()}</option>
-                    }).collect_view()}
-                </select>
+                <PeriodSelect id="office-period" period=period/>
             </section>
             <DueEditor period=period on_done=done/>
             <section class="card" aria-labelledby="ov-title">
@@ -316,6 +308,21 @@ fn IncidentsPage() -> impl IntoView {
     view! { <DeskPage><incidents::IncidentsScreen open=open/></DeskPage> }
 }
 
+/// The office's period picker ([`period_choices`]), labelled "Kỳ báo cáo".
+#[component]
+fn PeriodSelect(id: &'static str, period: RwSignal<Period>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    view! {
+        <label for=id>{move || if ctx.lang.get() == Lang::Vi { "Kỳ báo cáo" } else { "Period" }}</label>
+        <select id=id data-testid="office-period"
+            on:change=move |e| if let Ok(p) = Period::parse(&event_target_value(&e)) { period.set(p) }>
+            {period_choices().into_iter().map(|p| view! {
+                <option value=p.to_string() selected=move || period.get() == p>{p.label_vi()}</option>
+            }).collect_view()}
+        </select>
+    }
+}
+
 /// `/office/figures`: every indicator across villages for a period.
 #[component]
 fn FiguresPage() -> impl IntoView {
@@ -327,13 +334,7 @@ fn FiguresPage() -> impl IntoView {
             <Freshness/>
             <Notice/>
             <section class="card">
-                <label for="figures-period">{move || if ctx.lang.get() == Lang::Vi { "Kỳ báo cáo" } else { "Period" }}</label>
-                <select id="figures-period" data-testid="office-period"
-                    on:change=move |e| if let Ok(p) = Period::parse(&event_target_value(&e)) { period.set(p) }>
-                    {period_choices().into_iter().map(|p| view! {
-                        <option value=p.to_string() selected=move || period.get() == p>{p.label_vi()}</option>
-                    }).collect_view()}
-                </select>
+                <PeriodSelect id="figures-period" period=period/>
                 <a class="button" data-testid="open-print" href=move || routes::office::print(&period.get().to_string())>
                     {move || ctx.lang.get().reports().print_open}
                 </a>
