@@ -30,8 +30,8 @@ pub mod export;
 pub mod metrics;
 pub mod routes;
 
+use crate::db::Db;
 use anyhow::Context;
-use sqlx::SqlitePool;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -77,7 +77,7 @@ impl Default for Config {
 #[derive(Clone)]
 pub struct AppState {
     /// The migrated database.
-    pub db: SqlitePool,
+    pub db: Db,
     /// The configuration the server was built with.
     pub config: Arc<Config>,
     /// Pushes queue here, first come first served, before SQLite's single
@@ -93,7 +93,7 @@ pub struct AppState {
 
 impl AppState {
     /// State for `config` over an already migrated database.
-    pub fn new(db: SqlitePool, config: Config) -> Self {
+    pub fn new(db: Db, config: Config) -> Self {
         Self {
             db,
             config: Arc::new(config),
@@ -197,7 +197,7 @@ impl Server {
     }
 
     /// The database pool (tests look at the rows directly).
-    pub fn db(&self) -> SqlitePool {
+    pub fn db(&self) -> Db {
         self.state.db.clone()
     }
 

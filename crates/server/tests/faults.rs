@@ -46,8 +46,8 @@ use check::Server;
 use cluster::ServerCtl;
 use net::Net;
 use serde_json::Value as Json;
+use sothon_server::db::Db;
 use sothon_server::DEMO_PASSWORD;
-use sqlx::SqlitePool;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -157,20 +157,25 @@ async fn login(net: &Net, username: &str) -> String {
 }
 
 /// Empties every table but the accounts between schedules.
-async fn wipe(db: &SqlitePool) {
+async fn wipe(db: &Db) {
     const KEEP: &[&str] = &["communes", "villages", "users", "tokens"];
-    let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%'",
-    )
-    .fetch_all(db)
-    .await
-    .expect("tables");
-    let mut sql = String::from("BEGIN IMMEDIATE;");
+    let list = match db {
+        Db::Sqlite(_) => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%'"
+        }
+        Db::Pg(_) => {
+            "SELECT CAST(table_name AS TEXT) FROM information_schema.tables
+             WHERE table_schema = current_schema() AND table_name NOT LIKE '\\_sqlx%'"
+        }
+    };
+    let tables: Vec<String> =
+        sothon_server::with_pool!(db, p => sqlx::query_scalar(list).fetch_all(p).await).expect("tables");
+    let mut sql = String::from(if matches!(db, Db::Sqlite(_)) { "BEGIN IMMEDIATE;" } else { "BEGIN;" });
     for t in tables.iter().filter(|t| !KEEP.contains(&t.as_str())) {
         sql.push_str(&format!(" DELETE FROM \"{t}\";"));
     }
     sql.push_str(" COMMIT;");
-    sqlx::raw_sql(&sql).execute(db).await.expect("wipe");
+    sothon_server::with_pool!(db, p => sqlx::raw_sql(&sql).execute(p).await.map(drop)).expect("wipe");
 }
 
 async fn listed(net: &Net, officer: &str) -> Vec<Json> {
@@ -188,7 +193,7 @@ async fn listed(net: &Net, officer: &str) -> Vec<Json> {
 /// One schedule, start to checks.
 async fn schedule(
     net: &Net,
-    db: &SqlitePool,
+    db: &Db,
     seed: u64,
     tokens: &BTreeMap<&'static str, String>,
     allow: &[String],
@@ -202,7 +207,7 @@ async fn schedule(
         return Err(anomalies);
     }
     let distinct: i64 =
-        sqlx::query_scalar("SELECT COUNT(DISTINCT id) FROM mutations").fetch_one(db).await.expect("count");
+        sothon_server::with_pool!(db, p => sqlx::query_scalar("SELECT COUNT(DISTINCT id) FROM mutations").fetch_one(p).await).expect("count");
     let before = Server::load(db).await;
     let (tolerated, bad): (Vec<String>, Vec<String>) =
         check::converged(&w, &before, distinct, &listed(net, &tokens["canbo"]).await)
@@ -353,7 +358,7 @@ mod minimal {
 
     struct Case {
         net: Net,
-        db: SqlitePool,
+        db: Db,
         token: String,
         _dir: tempfile::TempDir,
     }
@@ -394,20 +399,21 @@ mod minimal {
         }
 
         async fn server_body(&self) -> Body {
-            let s: String = sqlx::query_scalar("SELECT body FROM records WHERE id = ?")
+            let s: String =
+                sothon_server::with_pool!(&self.db, p => sqlx::query_scalar("SELECT body FROM records WHERE id = $1")
                 .bind(RECORD)
-                .fetch_one(&self.db)
-                .await
+                .fetch_one(p)
+                .await)
                 .expect("record");
             serde_json::from_str(&s).expect("body")
         }
 
         async fn status_of(&self, mutation: &str) -> String {
-            sqlx::query_scalar("SELECT status FROM mutations WHERE id = ?")
+            sothon_server::with_pool!(&self.db, p => sqlx::query_scalar("SELECT status FROM mutations WHERE id = $1")
                 .bind(mutation)
-                .fetch_one(&self.db)
-                .await
-                .expect("mutation stored")
+                .fetch_one(p)
+                .await)
+            .expect("mutation stored")
         }
     }
 

@@ -168,16 +168,19 @@ async fn push(client: &reqwest::Client, base: &str, token: &str, req: &SyncReque
 
 type Acks = Arc<Mutex<BTreeMap<String, MutationResult>>>;
 
-async fn stored(db: &sqlx::SqlitePool) -> BTreeMap<String, MutationResult> {
+async fn stored(db: &sothon_server::db::Db) -> BTreeMap<String, MutationResult> {
     let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT id, result FROM mutations").fetch_all(db).await.expect("mutations");
+        sothon_server::with_pool!(db, p => sqlx::query_as("SELECT id, result FROM mutations").fetch_all(p).await)
+            .expect("mutations");
     rows.into_iter().map(|(id, r)| (id, serde_json::from_str(&r).expect("stored result"))).collect()
 }
 
 /// Every acknowledged mutation is stored, with the answer that was given.
 async fn check_acks_survived(db_path: &Path, acks: &Acks, after_kill: usize) {
     let db = sothon_server::db::connect(db_path.to_str().expect("utf-8")).await.expect("database");
-    let ok: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&db).await.expect("integrity check");
+    let ok: String =
+        sothon_server::with_pool!(&db, p => sqlx::query_scalar("PRAGMA integrity_check").fetch_one(p).await)
+            .expect("integrity check");
     assert_eq!(ok, "ok", "database intact after kill {after_kill}");
     let stored = stored(&db).await;
     let acks = acks.lock().expect("acks").clone();
@@ -324,7 +327,8 @@ async fn acknowledged_pushes_survive_sigkill_and_replays_apply_once() {
         }
     }
     let rows: Vec<(String, i64, String)> =
-        sqlx::query_as("SELECT id, rev, body FROM records").fetch_all(&db).await.expect("records");
+        sothon_server::with_pool!(&db, p => sqlx::query_as("SELECT id, rev, body FROM records").fetch_all(p).await)
+            .expect("records");
     assert_eq!(rows.len(), last.len(), "one record per record id pushed");
     for (id, rev, body) in rows {
         let (_, want, edits) = &last[&id];

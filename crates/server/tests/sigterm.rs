@@ -166,10 +166,13 @@ async fn sigterm_answers_pushes_in_flight_refuses_new_ones_and_loses_nothing() {
     drop(server);
 
     let db = sothon_server::db::connect(db_path.to_str().expect("utf-8")).await.expect("database");
-    let ok: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&db).await.expect("check");
+    let ok: String =
+        sothon_server::with_pool!(&db, p => sqlx::query_scalar("PRAGMA integrity_check").fetch_one(p).await)
+            .expect("check");
     assert_eq!(ok, "ok");
     let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT id, result FROM mutations").fetch_all(&db).await.expect("rows");
+        sothon_server::with_pool!(&db, p => sqlx::query_as("SELECT id, result FROM mutations").fetch_all(p).await)
+            .expect("rows");
     let in_db: BTreeMap<String, MutationResult> =
         rows.into_iter().map(|(id, r)| (id, serde_json::from_str(&r).expect("result"))).collect();
     let stored = stored.lock().expect("stored").clone();
@@ -207,8 +210,12 @@ async fn sigterm_answers_pushes_in_flight_refuses_new_ones_and_loses_nothing() {
     }
     drop(server);
     let db = sothon_server::db::connect(db_path.to_str().expect("utf-8")).await.expect("database");
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mutations").fetch_one(&db).await.expect("count");
-    let records: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM records").fetch_one(&db).await.expect("count");
+    let total: i64 =
+        sothon_server::with_pool!(&db, p => sqlx::query_scalar("SELECT COUNT(*) FROM mutations").fetch_one(p).await)
+            .expect("count");
+    let records: i64 =
+        sothon_server::with_pool!(&db, p => sqlx::query_scalar("SELECT COUNT(*) FROM records").fetch_one(p).await)
+            .expect("count");
     assert_eq!(total as usize, stored.len() + again, "every mutation once");
     assert_eq!(records, total, "one record per mutation (each writes its own activity)");
     eprintln!(

@@ -1,11 +1,12 @@
 //! Communes, villages, users and tokens.
 
+use super::{Db, Writer};
 use crate::auth::AuthUser;
 use anyhow::{bail, Context};
 use sothon_domain::names::{check_name, clean_name};
 use sothon_domain::protocol::{Role, Village};
 use sothon_domain::FieldError;
-use sqlx::{Row, SqlitePool};
+use sqlx::Row;
 use unicode_normalization::UnicodeNormalization;
 
 /// How a role is spelled in the database and on the command line (the same
@@ -74,7 +75,7 @@ pub fn valid_username(username: &str) -> bool {
 /// write: the rules shared by `POST /api/v1/users` and `user add`. `role` is
 /// `None` when the given role was not one of the four (reported here too).
 pub async fn check_new_user(
-    db: &SqlitePool,
+    db: &Db,
     commune: &str,
     username: &str,
     password: &str,
@@ -137,83 +138,89 @@ impl From<sqlx::Error> for AddUserError {
 
 /// The commune an account is created in: the one given (which must exist),
 /// or the database's only commune.
-async fn pick_commune(db: &SqlitePool, commune: Option<&str>) -> anyhow::Result<String> {
-    match commune {
-        Some(c) => {
-            if !commune_exists(db, c).await? {
-                bail!("no commune {c}");
-            }
-            Ok(c.to_string())
-        }
-        None => {
-            let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM communes ORDER BY id").fetch_all(db).await?;
-            match ids.as_slice() {
-                [one] => Ok(one.clone()),
-                [] => {
-                    bail!("the database has no commune yet: add one with `commune add` (or start once with the demo)")
+async fn pick_commune(db: &Db, commune: Option<&str>) -> anyhow::Result<String> {
+    let any_db = db;
+    with_pool!(db, db => {
+        match commune {
+            Some(c) => {
+                if !commune_exists(any_db, c).await? {
+                    bail!("no commune {c}");
                 }
-                _ => bail!("the database has several communes ({}): say which with --commune", ids.join(", ")),
+                Ok(c.to_string())
+            }
+            None => {
+                let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM communes ORDER BY id").fetch_all(db).await?;
+                match ids.as_slice() {
+                    [one] => Ok(one.clone()),
+                    [] => {
+                        bail!("the database has no commune yet: add one with `commune add` (or start once with the demo)")
+                    }
+                    _ => bail!("the database has several communes ({}): say which with --commune", ids.join(", ")),
+                }
             }
         }
-    }
+    })
 }
 
 /// Creates an account in `commune` with an Argon2id-hashed password, after
 /// [`check_new_user`]; returns the stored account. Nothing is written when
 /// it fails.
-pub async fn create_user(db: &SqlitePool, commune: &str, u: &NewUser) -> Result<UserRow, AddUserError> {
-    let errs =
-        check_new_user(db, commune, &u.username, &u.password, &u.name, Some(u.role), u.village.as_deref()).await?;
-    if !errs.is_empty() {
-        return Err(AddUserError::Invalid(errs));
-    }
-    let username = normalize_username(&u.username);
-    // Checked before hashing, so a taken name costs no Argon2 work; the
-    // UNIQUE constraint below still decides a race.
-    if login_lookup(db, &username).await?.is_some() {
-        return Err(AddUserError::Taken(username));
-    }
-    let hash = {
-        let pw = u.password.clone();
-        tokio::task::spawn_blocking(move || crate::auth::hash_password(&pw))
-            .await
-            .map_err(|e| AddUserError::Db(e.into()))?
-            .map_err(AddUserError::Db)?
-    };
-    let row = UserRow {
-        id: super::new_id(),
-        username,
-        name: clean_name(&u.name).to_string(),
-        role: u.role,
-        village: u.village.clone(),
-        created_at: super::now_ms(),
-        phone: String::new(),
-        disabled: false,
-        must_change_password: false,
-    };
-    let res = sqlx::query(
-        "INSERT INTO users (id, username, name, role, commune_id, village_id, password_hash, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&row.id)
-    .bind(&row.username)
-    .bind(&row.name)
-    .bind(role_str(row.role))
-    .bind(commune)
-    .bind(&row.village)
-    .bind(&hash)
-    .bind(row.created_at)
-    .execute(db)
-    .await;
-    match res {
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(AddUserError::Taken(row.username)),
-        Err(e) => Err(AddUserError::Db(anyhow::Error::from(e).context("inserting user"))),
-        Ok(_) => Ok(row),
-    }
+pub async fn create_user(db: &Db, commune: &str, u: &NewUser) -> Result<UserRow, AddUserError> {
+    let any_db = db;
+    with_pool!(db, db => {
+        let errs =
+            check_new_user(any_db, commune, &u.username, &u.password, &u.name, Some(u.role), u.village.as_deref()).await?;
+        if !errs.is_empty() {
+            return Err(AddUserError::Invalid(errs));
+        }
+        let username = normalize_username(&u.username);
+        // Checked before hashing, so a taken name costs no Argon2 work; the
+        // UNIQUE constraint below still decides a race.
+        if login_lookup(any_db, &username).await?.is_some() {
+            return Err(AddUserError::Taken(username));
+        }
+        let hash = {
+            let pw = u.password.clone();
+            tokio::task::spawn_blocking(move || crate::auth::hash_password(&pw))
+                .await
+                .map_err(|e| AddUserError::Db(e.into()))?
+                .map_err(AddUserError::Db)?
+        };
+        let row = UserRow {
+            id: super::new_id(),
+            username,
+            name: clean_name(&u.name).to_string(),
+            role: u.role,
+            village: u.village.clone(),
+            created_at: super::now_ms(),
+            phone: String::new(),
+            disabled: false,
+            must_change_password: false,
+        };
+        let res = sqlx::query(
+            "INSERT INTO users (id, username, name, role, commune_id, village_id, password_hash, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&row.id)
+        .bind(&row.username)
+        .bind(&row.name)
+        .bind(role_str(row.role))
+        .bind(commune)
+        .bind(&row.village)
+        .bind(&hash)
+        .bind(row.created_at)
+        .execute(db)
+        .await;
+        match res {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(AddUserError::Taken(row.username)),
+            Err(e) => Err(AddUserError::Db(anyhow::Error::from(e).context("inserting user"))),
+            Ok(_) => Ok(row),
+        }
+    })
 }
 
 /// Creates an account (the command line's `user add`); returns its id.
-pub async fn add_user(db: &SqlitePool, u: NewUser) -> anyhow::Result<String> {
+pub async fn add_user(db: &Db, u: NewUser) -> anyhow::Result<String> {
     let commune = pick_commune(db, u.commune.as_deref()).await?;
     match create_user(db, &commune, &u).await {
         Ok(row) => Ok(row.id),
@@ -230,12 +237,14 @@ pub async fn add_user(db: &SqlitePool, u: NewUser) -> anyhow::Result<String> {
 pub use sothon_domain::api::Account as UserRow;
 
 /// The accounts of `commune`, by username.
-pub async fn list_users(db: &SqlitePool, commune: &str) -> anyhow::Result<Vec<UserRow>> {
-    let rows: Vec<UserDbRow> = sqlx::query_as(&format!("{USER_SELECT} WHERE commune_id = ? ORDER BY username"))
-        .bind(commune)
-        .fetch_all(db)
-        .await?;
-    rows.into_iter().map(UserDbRow::account).collect()
+pub async fn list_users(db: &Db, commune: &str) -> anyhow::Result<Vec<UserRow>> {
+    with_pool!(db, db => {
+        let rows: Vec<UserDbRow> = sqlx::query_as(&format!("{USER_SELECT} WHERE commune_id = $1 ORDER BY username"))
+            .bind(commune)
+            .fetch_all(db)
+            .await?;
+        rows.into_iter().map(UserDbRow::account).collect()
+    })
 }
 
 /// The columns [`UserDbRow`] reads.
@@ -290,44 +299,50 @@ pub fn check_new_village(id: &str, name: &str) -> Vec<FieldError> {
 /// Inserts a (checked) village into `commune`; `false` if the commune
 /// already has a village with that id (another commune's is no obstacle:
 /// village ids are scoped to their commune).
-pub async fn insert_village(db: &SqlitePool, commune: &str, id: &str, name: &str) -> sqlx::Result<bool> {
-    let res = sqlx::query("INSERT INTO villages (commune_id, id, name, sample) VALUES (?, ?, ?, 0)")
-        .bind(commune)
-        .bind(id)
-        .bind(clean_name(name))
-        .execute(db)
-        .await;
-    match res {
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
-        Err(e) => Err(e),
-        Ok(_) => Ok(true),
-    }
+pub async fn insert_village(db: &Db, commune: &str, id: &str, name: &str) -> sqlx::Result<bool> {
+    with_pool!(db, db => {
+        let res = sqlx::query("INSERT INTO villages (commune_id, id, name, sample) VALUES ($1, $2, $3, FALSE)")
+            .bind(commune)
+            .bind(id)
+            .bind(clean_name(name))
+            .execute(db)
+            .await;
+        match res {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
+            Err(e) => Err(e),
+            Ok(_) => Ok(true),
+        }
+    })
 }
 
 /// Revokes one token (logout). Returns whether it existed.
-pub async fn revoke_token(db: &SqlitePool, hash: &str) -> sqlx::Result<bool> {
-    let res = sqlx::query("DELETE FROM tokens WHERE token_hash = ?").bind(hash).execute(db).await?;
-    Ok(res.rows_affected() > 0)
+pub async fn revoke_token(db: &Db, hash: &str) -> sqlx::Result<bool> {
+    with_pool!(db, db => {
+        let res = sqlx::query("DELETE FROM tokens WHERE token_hash = $1").bind(hash).execute(db).await?;
+        Ok(res.rows_affected() > 0)
+    })
 }
 
 /// Creates a commune.
-pub async fn add_commune(db: &SqlitePool, id: &str, name: &str) -> anyhow::Result<()> {
-    check_id(id)?;
-    if let Some(e) = check_name("name", name, MAX_NAME, "Vui lòng nhập tên xã") {
-        bail!("{}: {}", e.field, e.message);
-    }
-    sqlx::query("INSERT INTO communes (id, name) VALUES (?, ?)")
-        .bind(id)
-        .bind(clean_name(name))
-        .execute(db)
-        .await
-        .with_context(|| format!("adding commune {id}"))?;
-    Ok(())
+pub async fn add_commune(db: &Db, id: &str, name: &str) -> anyhow::Result<()> {
+    with_pool!(db, db => {
+        check_id(id)?;
+        if let Some(e) = check_name("name", name, MAX_NAME, "Vui lòng nhập tên xã") {
+            bail!("{}: {}", e.field, e.message);
+        }
+        sqlx::query("INSERT INTO communes (id, name) VALUES ($1, $2)")
+            .bind(id)
+            .bind(clean_name(name))
+            .execute(db)
+            .await
+            .with_context(|| format!("adding commune {id}"))?;
+        Ok(())
+    })
 }
 
 /// Creates a village of a commune (`None`: the only commune), by the same
 /// rules as `POST /api/v1/villages` ([`check_new_village`]).
-pub async fn add_village(db: &SqlitePool, id: &str, commune: Option<&str>, name: &str) -> anyhow::Result<()> {
+pub async fn add_village(db: &Db, id: &str, commune: Option<&str>, name: &str) -> anyhow::Result<()> {
     let commune = pick_commune(db, commune).await?;
     let errs = check_new_village(id, name);
     if !errs.is_empty() {
@@ -349,109 +364,127 @@ fn check_id(id: &str) -> anyhow::Result<()> {
     }
 }
 
-async fn commune_exists(db: &SqlitePool, id: &str) -> sqlx::Result<bool> {
-    Ok(sqlx::query("SELECT 1 FROM communes WHERE id = ?").bind(id).fetch_optional(db).await?.is_some())
+async fn commune_exists(db: &Db, id: &str) -> sqlx::Result<bool> {
+    with_pool!(db, db => {
+        Ok(sqlx::query("SELECT 1 FROM communes WHERE id = $1").bind(id).fetch_optional(db).await?.is_some())
+    })
 }
 
 /// Whether `commune` has a village `village`.
-pub async fn village_exists(db: &SqlitePool, commune: &str, village: &str) -> sqlx::Result<bool> {
-    let found = sqlx::query("SELECT 1 FROM villages WHERE commune_id = ? AND id = ?")
-        .bind(commune)
-        .bind(village)
-        .fetch_optional(db)
-        .await?;
-    Ok(found.is_some())
+pub async fn village_exists(db: &Db, commune: &str, village: &str) -> sqlx::Result<bool> {
+    with_pool!(db, db => {
+        let found = sqlx::query("SELECT 1 FROM villages WHERE commune_id = $1 AND id = $2")
+            .bind(commune)
+            .bind(village)
+            .fetch_optional(db)
+            .await?;
+        Ok(found.is_some())
+    })
 }
 
 /// The user id and password hash for a login attempt (the username is
 /// normalised first: [`normalize_username`]).
-pub async fn login_lookup(db: &SqlitePool, username: &str) -> sqlx::Result<Option<(String, String)>> {
-    sqlx::query_as("SELECT id, password_hash FROM users WHERE username = ?")
-        .bind(normalize_username(username))
-        .fetch_optional(db)
-        .await
+pub async fn login_lookup(db: &Db, username: &str) -> sqlx::Result<Option<(String, String)>> {
+    with_pool!(db, db => {
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE username = $1")
+            .bind(normalize_username(username))
+            .fetch_optional(db)
+            .await
+    })
 }
 
 /// Whether an account is disabled (checked after its password, so the
 /// answer tells nothing to someone who does not know it).
-pub async fn is_disabled(db: &SqlitePool, user_id: &str) -> sqlx::Result<bool> {
-    Ok(sqlx::query_scalar::<_, bool>("SELECT disabled FROM users WHERE id = ?")
-        .bind(user_id)
-        .fetch_optional(db)
-        .await?
-        .unwrap_or(true))
+pub async fn is_disabled(db: &Db, user_id: &str) -> sqlx::Result<bool> {
+    with_pool!(db, db => {
+        Ok(sqlx::query_scalar::<_, bool>("SELECT disabled FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(db)
+            .await?
+            .unwrap_or(true))
+    })
 }
 
 /// Replaces an account's password hash with one of the same password made
 /// with the current parameters, unless it changed meanwhile.
-pub async fn upgrade_password_hash(db: &SqlitePool, user_id: &str, old: &str, new: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?")
-        .bind(new)
-        .bind(user_id)
-        .bind(old)
-        .execute(db)
-        .await?;
-    Ok(())
+pub async fn upgrade_password_hash(db: &Db, user_id: &str, old: &str, new: &str) -> sqlx::Result<()> {
+    with_pool!(db, db => {
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3")
+            .bind(new)
+            .bind(user_id)
+            .bind(old)
+            .execute(db)
+            .await?;
+        Ok(())
+    })
 }
 
 /// Stores a new token's hash; drops the user's expired tokens on the way.
-pub async fn store_token(db: &SqlitePool, user_id: &str, hash: &str, now: i64, expires: i64) -> sqlx::Result<()> {
-    let mut tx = db.begin().await?;
-    sqlx::query("DELETE FROM tokens WHERE user_id = ? AND expires_at <= ?")
-        .bind(user_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("INSERT INTO tokens (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
-        .bind(hash)
-        .bind(user_id)
-        .bind(now)
-        .bind(expires)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await
+pub async fn store_token(db: &Db, user_id: &str, hash: &str, now: i64, expires: i64) -> sqlx::Result<()> {
+    with_pool!(db, db => {
+        let mut tx = db.begin_write().await?;
+        sqlx::query("DELETE FROM tokens WHERE user_id = $1 AND expires_at <= $2")
+            .bind(user_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO tokens (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(hash)
+            .bind(user_id)
+            .bind(now)
+            .bind(expires)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    })
 }
 
 /// The account of a live token.
-pub async fn user_for_token(db: &SqlitePool, hash: &str, now: i64) -> anyhow::Result<Option<AuthUser>> {
-    let row = sqlx::query(
-        "SELECT u.id, u.username, u.name, u.role, u.commune_id, u.village_id, t.expires_at, u.must_change_password
-         FROM tokens t JOIN users u ON u.id = t.user_id
-         WHERE t.token_hash = ? AND t.expires_at > ? AND u.disabled = 0",
-    )
-    .bind(hash)
-    .bind(now)
-    .fetch_optional(db)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let role: String = row.try_get("role")?;
-    Ok(Some(AuthUser {
-        id: row.try_get("id")?,
-        username: row.try_get("username")?,
-        name: row.try_get("name")?,
-        role: parse_role(&role).with_context(|| format!("unknown role {role} in the database"))?,
-        commune: row.try_get("commune_id")?,
-        village: row.try_get("village_id")?,
-        expires: row.try_get("expires_at")?,
-        token_hash: hash.to_string(),
-        must_change_password: row.try_get("must_change_password")?,
-    }))
+pub async fn user_for_token(db: &Db, hash: &str, now: i64) -> anyhow::Result<Option<AuthUser>> {
+    with_pool!(db, db => {
+        let row = sqlx::query(
+            "SELECT u.id, u.username, u.name, u.role, u.commune_id, u.village_id, t.expires_at, u.must_change_password
+             FROM tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash = $1 AND t.expires_at > $2 AND u.disabled = FALSE",
+        )
+        .bind(hash)
+        .bind(now)
+        .fetch_optional(db)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let role: String = row.try_get("role")?;
+        Ok(Some(AuthUser {
+            id: row.try_get("id")?,
+            username: row.try_get("username")?,
+            name: row.try_get("name")?,
+            role: parse_role(&role).with_context(|| format!("unknown role {role} in the database"))?,
+            commune: row.try_get("commune_id")?,
+            village: row.try_get("village_id")?,
+            expires: row.try_get("expires_at")?,
+            token_hash: hash.to_string(),
+            must_change_password: row.try_get("must_change_password")?,
+        }))
+    })
 }
 
 /// The villages `user` may see, by id.
-pub async fn villages_for(db: &SqlitePool, user: &AuthUser) -> sqlx::Result<Vec<Village>> {
-    let rows: Vec<(String, String, bool)> = sqlx::query_as(
-        "SELECT id, name, sample FROM villages WHERE commune_id = ? AND (? IS NULL OR id = ?) ORDER BY id",
-    )
-    .bind(&user.commune)
-    .bind(user.village_scope())
-    .bind(user.village_scope())
-    .fetch_all(db)
-    .await?;
-    Ok(rows.into_iter().map(|(id, name, sample)| Village { id, name, sample }).collect())
+pub async fn villages_for(db: &Db, user: &AuthUser) -> sqlx::Result<Vec<Village>> {
+    with_pool!(db, db => {
+        let rows: Vec<(String, String, bool)> = sqlx::query_as(
+            "SELECT id, name, sample FROM villages WHERE commune_id = $1 AND ($2 IS NULL OR id = $3) ORDER BY id",
+        )
+        .bind(&user.commune)
+        .bind(user.village_scope())
+        .bind(user.village_scope())
+        .fetch_all(db)
+        .await?;
+        Ok(rows.into_iter().map(|(id, name, sample)| Village { id, name, sample }).collect())
+    })
 }
 
 /// The ids of the commune's villages.
-pub async fn commune_village_ids(db: &SqlitePool, commune: &str) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar("SELECT id FROM villages WHERE commune_id = ?").bind(commune).fetch_all(db).await
+pub async fn commune_village_ids(db: &Db, commune: &str) -> sqlx::Result<Vec<String>> {
+    with_pool!(db, db => {
+        sqlx::query_scalar("SELECT id FROM villages WHERE commune_id = $1").bind(commune).fetch_all(db).await
+    })
 }

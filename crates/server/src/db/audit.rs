@@ -3,8 +3,8 @@
 //! due date, account and village changes, targets), so a decision and its
 //! line in the trail commit together or not at all.
 
+use super::{AsConn, Db};
 use sothon_domain::api::{AuditAction, AuditEntry};
-use sqlx::{SqliteConnection, SqlitePool};
 
 /// A decision to write into the trail.
 pub struct NewAudit<'a> {
@@ -22,30 +22,34 @@ pub struct NewAudit<'a> {
 
 /// Writes one line of the trail at server time `at` (ms), on the caller's
 /// connection (inside its transaction).
-pub async fn record(conn: &mut SqliteConnection, a: &NewAudit<'_>, at: i64) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO audit (commune_id, id, at, user_id, action, subject, record_id, village_id, detail)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(a.commune)
-    .bind(super::new_id())
-    .bind(at)
-    .bind(a.user_id)
-    .bind(a.action.as_str())
-    .bind(a.subject)
-    .bind(a.record)
-    .bind(a.village)
-    .bind(a.detail)
-    .execute(conn)
-    .await?;
-    Ok(())
+pub async fn record(conn: &mut impl AsConn, a: &NewAudit<'_>, at: i64) -> sqlx::Result<()> {
+    with_conn!(conn, conn => {
+        sqlx::query(
+            "INSERT INTO audit (commune_id, id, at, user_id, action, subject, record_id, village_id, detail)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(a.commune)
+        .bind(super::new_id())
+        .bind(at)
+        .bind(a.user_id)
+        .bind(a.action.as_str())
+        .bind(a.subject)
+        .bind(a.record)
+        .bind(a.village)
+        .bind(a.detail)
+        .execute(conn)
+        .await?;
+        Ok(())
+    })
 }
 
 /// [`record`] on its own, for a change that is one statement already made
 /// (a village or account created through the API), at the current time.
-pub async fn record_alone(db: &SqlitePool, a: &NewAudit<'_>) -> sqlx::Result<()> {
-    let mut conn = db.acquire().await?;
-    record(&mut conn, a, super::now_ms()).await
+pub async fn record_alone(db: &Db, a: &NewAudit<'_>) -> sqlx::Result<()> {
+    with_pool!(db, db => {
+        let mut conn = db.acquire().await?;
+        record(&mut conn, a, super::now_ms()).await
+    })
 }
 
 #[derive(sqlx::FromRow)]
@@ -76,44 +80,46 @@ pub struct Filter<'a> {
 }
 
 /// The commune's trail, newest first, as [`Filter`] narrows it.
-pub async fn list(db: &SqlitePool, commune: &str, f: &Filter<'_>) -> sqlx::Result<Vec<AuditEntry>> {
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT a.id, a.at, a.action, u.username, u.name, a.subject, a.record_id, a.village_id, a.detail
-         FROM audit a JOIN users u ON u.id = a.user_id
-         WHERE a.commune_id = ?
-           AND (? IS NULL OR a.record_id = ?)
-           AND (? IS NULL OR a.village_id = ?)
-           AND (? IS NULL OR a.action = ?)
-           AND (? IS NULL OR a.at < ?)
-         ORDER BY a.at DESC, a.id DESC
-         LIMIT ?",
-    )
-    .bind(commune)
-    .bind(f.record)
-    .bind(f.record)
-    .bind(f.village)
-    .bind(f.village)
-    .bind(f.action.map(AuditAction::as_str))
-    .bind(f.action.map(AuditAction::as_str))
-    .bind(f.before)
-    .bind(f.before)
-    .bind(f.limit.clamp(1, 1000))
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| {
-            Some(AuditEntry {
-                action: AuditAction::parse(&r.action)?,
-                id: r.id,
-                at: r.at,
-                username: r.username,
-                name: r.name,
-                subject: r.subject,
-                record: r.record_id,
-                village: r.village_id,
-                detail: r.detail,
+pub async fn list(db: &Db, commune: &str, f: &Filter<'_>) -> sqlx::Result<Vec<AuditEntry>> {
+    with_pool!(db, db => {
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT a.id, a.at, a.action, u.username, u.name, a.subject, a.record_id, a.village_id, a.detail
+             FROM audit a JOIN users u ON u.id = a.user_id
+             WHERE a.commune_id = $1
+               AND ($2 IS NULL OR a.record_id = $3)
+               AND ($4 IS NULL OR a.village_id = $5)
+               AND ($6 IS NULL OR a.action = $7)
+               AND ($8 IS NULL OR a.at < $9)
+             ORDER BY a.at DESC, a.id DESC
+             LIMIT $10",
+        )
+        .bind(commune)
+        .bind(f.record)
+        .bind(f.record)
+        .bind(f.village)
+        .bind(f.village)
+        .bind(f.action.map(AuditAction::as_str))
+        .bind(f.action.map(AuditAction::as_str))
+        .bind(f.before)
+        .bind(f.before)
+        .bind(f.limit.clamp(1, 1000))
+        .fetch_all(db)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                Some(AuditEntry {
+                    action: AuditAction::parse(&r.action)?,
+                    id: r.id,
+                    at: r.at,
+                    username: r.username,
+                    name: r.name,
+                    subject: r.subject,
+                    record: r.record_id,
+                    village: r.village_id,
+                    detail: r.detail,
+                })
             })
-        })
-        .collect())
+            .collect())
+    })
 }

@@ -22,11 +22,11 @@
 //! of it still gets `conflict`, as the protocol promises.
 
 use super::{next_change_at, next_version, now_ms, retry_busy};
+use super::{Db, Writer};
 use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult};
 use anyhow::Context;
 use sothon_domain::protocol::receipt_code;
-use sqlx::SqlitePool;
 
 /// A conflict's public id: "c-" and 16 hex digits of the SHA-256 of its
 /// mutation id, so that lists and URLs do not show device ids.
@@ -38,18 +38,20 @@ pub fn public_id(mutation_id: &str) -> String {
 }
 
 /// Gives conflicts stored before public ids existed theirs (run at start-up).
-pub async fn fill_public_ids(db: &SqlitePool) -> sqlx::Result<()> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT commune_id, mutation_id FROM conflicts WHERE public_id IS NULL").fetch_all(db).await?;
-    for (commune, m) in rows {
-        sqlx::query("UPDATE conflicts SET public_id = ? WHERE commune_id = ? AND mutation_id = ?")
-            .bind(public_id(&m))
-            .bind(&commune)
-            .bind(&m)
-            .execute(db)
-            .await?;
-    }
-    Ok(())
+pub async fn fill_public_ids(db: &Db) -> sqlx::Result<()> {
+    with_pool!(db, db => {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT commune_id, mutation_id FROM conflicts WHERE public_id IS NULL").fetch_all(db).await?;
+        for (commune, m) in rows {
+            sqlx::query("UPDATE conflicts SET public_id = $1 WHERE commune_id = $2 AND mutation_id = $3")
+                .bind(public_id(&m))
+                .bind(&commune)
+                .bind(&m)
+                .execute(db)
+                .await?;
+        }
+        Ok(())
+    })
 }
 
 pub use sothon_domain::api::{Conflict as ConflictRow, CurrentSide, IncomingSide, Keep, Resolved};
@@ -79,65 +81,67 @@ struct ListRow {
 
 /// The unresolved conflicts of `commune` (of one village when given), oldest
 /// first.
-pub async fn list(db: &SqlitePool, commune: &str, village: Option<&str>) -> anyhow::Result<Vec<ConflictRow>> {
-    let rows: Vec<ListRow> = sqlx::query_as(
-        "SELECT c.public_id, c.mutation_id, c.record_id, c.base, c.body AS incoming_body, c.at AS received_at,
-                m.device_at AS incoming_device_at, u.username, u.name,
-                r.village_id, r.kind, r.period, r.rev, r.state, r.receipt, r.comment,
-                r.device_at, r.updated_at, r.body
-         FROM conflicts c
-         JOIN records r ON r.commune_id = c.commune_id AND r.id = c.record_id
-         LEFT JOIN mutations m ON m.commune_id = c.commune_id AND m.id = c.mutation_id
-         LEFT JOIN users u ON u.id = m.user_id
-         WHERE c.commune_id = ? AND c.resolved = 0 AND (? IS NULL OR r.village_id = ?)
-         ORDER BY c.at, c.mutation_id",
-    )
-    .bind(commune)
-    .bind(village)
-    .bind(village)
-    .fetch_all(db)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            let body = serde_json::from_str(&r.body).with_context(|| format!("record {} body", r.record_id))?;
-            let state = sothon_domain::api::parse_state(&r.state)
-                .with_context(|| format!("record {} has state {}", r.record_id, r.state))?;
-            let period = r.period.as_deref().and_then(|p| sothon_domain::Period::parse(p).ok());
-            let incoming =
-                serde_json::from_str(&r.incoming_body).with_context(|| format!("conflict {} body", r.mutation_id))?;
-            Ok(ConflictRow {
-                current: CurrentSide {
-                    rev: r.rev,
-                    state,
-                    receipt: r.receipt,
-                    comment: r.comment,
-                    device_at: r.device_at,
-                    updated_at: r.updated_at,
-                    body,
-                },
-                incoming: IncomingSide {
-                    base: r.base,
-                    username: r.username.unwrap_or_default(),
-                    name: r.name.unwrap_or_default(),
-                    received_at: r.received_at,
-                    device_at: r.incoming_device_at.unwrap_or(r.received_at),
-                    body: incoming,
-                },
-                mutation: r.public_id,
-                record: r.record_id,
-                village: r.village_id,
-                kind: r.kind,
-                period,
+pub async fn list(db: &Db, commune: &str, village: Option<&str>) -> anyhow::Result<Vec<ConflictRow>> {
+    with_pool!(db, db => {
+        let rows: Vec<ListRow> = sqlx::query_as(
+            "SELECT c.public_id, c.mutation_id, c.record_id, c.base, c.body AS incoming_body, c.at AS received_at,
+                    m.device_at AS incoming_device_at, u.username, u.name,
+                    r.village_id, r.kind, r.period, r.rev, r.state, r.receipt, r.comment,
+                    r.device_at, r.updated_at, r.body
+             FROM conflicts c
+             JOIN records r ON r.commune_id = c.commune_id AND r.id = c.record_id
+             LEFT JOIN mutations m ON m.commune_id = c.commune_id AND m.id = c.mutation_id
+             LEFT JOIN users u ON u.id = m.user_id
+             WHERE c.commune_id = $1 AND NOT c.resolved AND ($2 IS NULL OR r.village_id = $3)
+             ORDER BY c.at, c.mutation_id",
+        )
+        .bind(commune)
+        .bind(village)
+        .bind(village)
+        .fetch_all(db)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                let body = serde_json::from_str(&r.body).with_context(|| format!("record {} body", r.record_id))?;
+                let state = sothon_domain::api::parse_state(&r.state)
+                    .with_context(|| format!("record {} has state {}", r.record_id, r.state))?;
+                let period = r.period.as_deref().and_then(|p| sothon_domain::Period::parse(p).ok());
+                let incoming =
+                    serde_json::from_str(&r.incoming_body).with_context(|| format!("conflict {} body", r.mutation_id))?;
+                Ok(ConflictRow {
+                    current: CurrentSide {
+                        rev: r.rev,
+                        state,
+                        receipt: r.receipt,
+                        comment: r.comment,
+                        device_at: r.device_at,
+                        updated_at: r.updated_at,
+                        body,
+                    },
+                    incoming: IncomingSide {
+                        base: r.base,
+                        username: r.username.unwrap_or_default(),
+                        name: r.name.unwrap_or_default(),
+                        received_at: r.received_at,
+                        device_at: r.incoming_device_at.unwrap_or(r.received_at),
+                        body: incoming,
+                    },
+                    mutation: r.public_id,
+                    record: r.record_id,
+                    village: r.village_id,
+                    kind: r.kind,
+                    period,
+                })
             })
-        })
-        .collect()
+            .collect()
+    })
 }
 
 #[derive(sqlx::FromRow)]
 struct Target {
     mutation_id: String,
     record_id: String,
-    resolved: i64,
+    resolved: bool,
     device: String,
     body: String,
     received_at: i64,
@@ -152,152 +156,154 @@ struct Target {
 /// conflict in the user's commune, 403 unless [`AuthUser::may_resolve`], 409
 /// `resolved` if it was settled already, 409 `stale` if the record is no
 /// longer at `rev`.
-pub async fn resolve(db: &SqlitePool, user: &AuthUser, mutation: &str, keep: Keep, rev: i64) -> AppResult<Resolved> {
+pub async fn resolve(db: &Db, user: &AuthUser, mutation: &str, keep: Keep, rev: i64) -> AppResult<Resolved> {
     retry_busy(|| resolve_once(db, user, mutation, keep, rev)).await
 }
 
-async fn resolve_once(db: &SqlitePool, user: &AuthUser, mutation: &str, keep: Keep, rev: i64) -> AppResult<Resolved> {
-    let commune = user.commune.as_str();
-    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
-    let target: Option<Target> = sqlx::query_as(
-        "SELECT c.mutation_id, c.record_id, c.resolved, c.device, c.body, c.at AS received_at,
-                r.village_id, r.rev, r.state, m.device_at AS incoming_device_at, m.skew_ms AS incoming_skew
-         FROM conflicts c
-         JOIN records r ON r.commune_id = c.commune_id AND r.id = c.record_id
-         LEFT JOIN mutations m ON m.commune_id = c.commune_id AND m.id = c.mutation_id
-         WHERE c.commune_id = ? AND c.public_id = ?",
-    )
-    .bind(commune)
-    .bind(mutation)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(t) = target else {
-        return Err(AppError::NotFound(format!("Không có xung đột {mutation}")));
-    };
-    if !user.may_resolve(&t.village_id) {
-        return Err(AppError::forbidden(
-            "Chỉ cán bộ văn phòng UBND xã hoặc trưởng thôn của thôn này được giải quyết xung đột",
-        ));
-    }
-    if t.resolved != 0 {
-        return Err(AppError::conflict("resolved", "Xung đột này đã được giải quyết"));
-    }
-    if t.rev != rev {
-        return Err(AppError::conflict(
-            "stale",
-            format!("Bản ghi đã có phiên bản mới ({}), vui lòng tải lại trước khi giải quyết", t.rev),
-        ));
-    }
-    let now = now_ms();
-    let at = next_change_at(&mut tx, commune, now).await?;
-    let ver = next_version(&mut tx, commune).await?;
-    let remaining: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM conflicts WHERE commune_id = ? AND record_id = ? AND resolved = 0 AND mutation_id <> ?",
-    )
-    .bind(commune)
-    .bind(&t.record_id)
-    .bind(&t.mutation_id)
-    .fetch_one(&mut *tx)
-    .await?;
-
-    let (new_rev, state) = match keep {
-        Keep::Incoming => {
-            let new_rev = t.rev + 1;
-            let state = if remaining > 0 { "conflict" } else { "received" };
-            let receipt = receipt_code(&t.record_id, u32::try_from(new_rev).unwrap_or(u32::MAX));
-            sqlx::query(
-                "UPDATE records SET body = ?, rev = ?, state = ?, receipt = ?, comment = '', last_device = ?,
-                        updated_at = ?, device_at = ?, skew_ms = ?, ver = ?, entered_by = NULL
-                 WHERE commune_id = ? AND id = ?",
-            )
-            .bind(&t.body)
-            .bind(new_rev)
-            .bind(state)
-            .bind(receipt)
-            .bind(&t.device)
-            .bind(at)
-            .bind(t.incoming_device_at.unwrap_or(t.received_at))
-            .bind(t.incoming_skew.unwrap_or(0))
-            .bind(ver)
-            .bind(commune)
-            .bind(&t.record_id)
-            .execute(&mut *tx)
-            .await?;
-            (new_rev, state.to_string())
+async fn resolve_once(db: &Db, user: &AuthUser, mutation: &str, keep: Keep, rev: i64) -> AppResult<Resolved> {
+    with_pool!(db, db => {
+        let commune = user.commune.as_str();
+        let mut tx = db.begin_write().await?;
+        let target: Option<Target> = sqlx::query_as(
+            "SELECT c.mutation_id, c.record_id, c.resolved, c.device, c.body, c.at AS received_at,
+                    r.village_id, r.rev, r.state, m.device_at AS incoming_device_at, m.skew_ms AS incoming_skew
+             FROM conflicts c
+             JOIN records r ON r.commune_id = c.commune_id AND r.id = c.record_id
+             LEFT JOIN mutations m ON m.commune_id = c.commune_id AND m.id = c.mutation_id
+             WHERE c.commune_id = $1 AND c.public_id = $2",
+        )
+        .bind(commune)
+        .bind(mutation)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(t) = target else {
+            return Err(AppError::NotFound(format!("Không có xung đột {mutation}")));
+        };
+        if !user.may_resolve(&t.village_id) {
+            return Err(AppError::forbidden(
+                "Chỉ cán bộ văn phòng UBND xã hoặc trưởng thôn của thôn này được giải quyết xung đột",
+            ));
         }
-        Keep::Current => {
-            let state = if t.state != "conflict" {
-                // Approved (locked) or already settled otherwise: stays.
-                t.state.clone()
-            } else if remaining > 0 {
-                "conflict".to_string()
-            } else {
-                let last: Option<String> = sqlx::query_scalar(
-                    "SELECT decision FROM reviews WHERE commune_id = ? AND record_id = ? AND rev = ?
-                     ORDER BY at DESC LIMIT 1",
+        if t.resolved {
+            return Err(AppError::conflict("resolved", "Xung đột này đã được giải quyết"));
+        }
+        if t.rev != rev {
+            return Err(AppError::conflict(
+                "stale",
+                format!("Bản ghi đã có phiên bản mới ({}), vui lòng tải lại trước khi giải quyết", t.rev),
+            ));
+        }
+        let now = now_ms();
+        let at = next_change_at(&mut tx, commune, now).await?;
+        let ver = next_version(&mut tx, commune).await?;
+        let remaining: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM conflicts WHERE commune_id = $1 AND record_id = $2 AND NOT resolved AND mutation_id <> $3",
+        )
+        .bind(commune)
+        .bind(&t.record_id)
+        .bind(&t.mutation_id)
+        .fetch_one(&mut *tx)
+        .await?;
+
+        let (new_rev, state) = match keep {
+            Keep::Incoming => {
+                let new_rev = t.rev + 1;
+                let state = if remaining > 0 { "conflict" } else { "received" };
+                let receipt = receipt_code(&t.record_id, u32::try_from(new_rev).unwrap_or(u32::MAX));
+                sqlx::query(
+                    "UPDATE records SET body = $1, rev = $2, state = $3, receipt = $4, comment = '', last_device = $5,
+                            updated_at = $6, device_at = $7, skew_ms = $8, ver = $9, entered_by = NULL
+                     WHERE commune_id = $10 AND id = $11",
                 )
-                .bind(commune)
-                .bind(&t.record_id)
-                .bind(t.rev)
-                .fetch_optional(&mut *tx)
-                .await?;
-                match last.as_deref() {
-                    Some("return") => "returned".to_string(),
-                    _ => "received".to_string(),
-                }
-            };
-            sqlx::query("UPDATE records SET state = ?, updated_at = ?, ver = ? WHERE commune_id = ? AND id = ?")
-                .bind(&state)
+                .bind(&t.body)
+                .bind(new_rev)
+                .bind(state)
+                .bind(receipt)
+                .bind(&t.device)
                 .bind(at)
+                .bind(t.incoming_device_at.unwrap_or(t.received_at))
+                .bind(t.incoming_skew.unwrap_or(0))
                 .bind(ver)
                 .bind(commune)
                 .bind(&t.record_id)
                 .execute(&mut *tx)
                 .await?;
-            (t.rev, state)
-        }
-    };
-    sqlx::query(
-        "UPDATE conflicts SET resolved = 1, resolution = ?, resolved_by = ?, resolved_at = ?, resolved_rev = ?
-         WHERE commune_id = ? AND mutation_id = ?",
-    )
-    .bind(keep.as_str())
-    .bind(&user.id)
-    .bind(now)
-    .bind(new_rev)
-    .bind(commune)
-    .bind(&t.mutation_id)
-    .execute(&mut *tx)
-    .await?;
-    let receipt: String = sqlx::query_scalar("SELECT receipt FROM records WHERE commune_id = ? AND id = ?")
+                (new_rev, state.to_string())
+            }
+            Keep::Current => {
+                let state = if t.state != "conflict" {
+                    // Approved (locked) or already settled otherwise: stays.
+                    t.state.clone()
+                } else if remaining > 0 {
+                    "conflict".to_string()
+                } else {
+                    let last: Option<String> = sqlx::query_scalar(
+                        "SELECT decision FROM reviews WHERE commune_id = $1 AND record_id = $2 AND rev = $3
+                         ORDER BY at DESC LIMIT 1",
+                    )
+                    .bind(commune)
+                    .bind(&t.record_id)
+                    .bind(t.rev)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    match last.as_deref() {
+                        Some("return") => "returned".to_string(),
+                        _ => "received".to_string(),
+                    }
+                };
+                sqlx::query("UPDATE records SET state = $1, updated_at = $2, ver = $3 WHERE commune_id = $4 AND id = $5")
+                    .bind(&state)
+                    .bind(at)
+                    .bind(ver)
+                    .bind(commune)
+                    .bind(&t.record_id)
+                    .execute(&mut *tx)
+                    .await?;
+                (t.rev, state)
+            }
+        };
+        sqlx::query(
+            "UPDATE conflicts SET resolved = TRUE, resolution = $1, resolved_by = $2, resolved_at = $3, resolved_rev = $4
+             WHERE commune_id = $5 AND mutation_id = $6",
+        )
+        .bind(keep.as_str())
+        .bind(&user.id)
+        .bind(now)
+        .bind(new_rev)
         .bind(commune)
-        .bind(&t.record_id)
-        .fetch_one(&mut *tx)
+        .bind(&t.mutation_id)
+        .execute(&mut *tx)
         .await?;
-    let detail = match keep {
-        Keep::Incoming => format!("Giữ bản gửi đến (thành phiên bản {new_rev})"),
-        Keep::Current => format!("Giữ bản hiện có (phiên bản {new_rev})"),
-    };
-    let entry = super::audit::NewAudit {
-        commune,
-        user_id: &user.id,
-        action: sothon_domain::api::AuditAction::ResolveConflict,
-        subject: mutation,
-        record: Some(&t.record_id),
-        village: Some(&t.village_id),
-        detail: &detail,
-    };
-    super::audit::record(&mut tx, &entry, now).await?;
-    tx.commit().await?;
-    Ok(Resolved {
-        mutation: mutation.to_string(),
-        record: t.record_id,
-        village: t.village_id,
-        keep,
-        rev: new_rev,
-        state: sothon_domain::api::parse_state(&state).context("resolved state")?,
-        receipt,
-        updated_at: at,
-        remaining,
+        let receipt: String = sqlx::query_scalar("SELECT receipt FROM records WHERE commune_id = $1 AND id = $2")
+            .bind(commune)
+            .bind(&t.record_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let detail = match keep {
+            Keep::Incoming => format!("Giữ bản gửi đến (thành phiên bản {new_rev})"),
+            Keep::Current => format!("Giữ bản hiện có (phiên bản {new_rev})"),
+        };
+        let entry = super::audit::NewAudit {
+            commune,
+            user_id: &user.id,
+            action: sothon_domain::api::AuditAction::ResolveConflict,
+            subject: mutation,
+            record: Some(&t.record_id),
+            village: Some(&t.village_id),
+            detail: &detail,
+        };
+        super::audit::record(&mut tx, &entry, now).await?;
+        tx.commit().await?;
+        Ok(Resolved {
+            mutation: mutation.to_string(),
+            record: t.record_id,
+            village: t.village_id,
+            keep,
+            rev: new_rev,
+            state: sothon_domain::api::parse_state(&state).context("resolved state")?,
+            receipt,
+            updated_at: at,
+            remaining,
+        })
     })
 }

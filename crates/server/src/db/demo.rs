@@ -2,9 +2,9 @@
 //! app can be tried right after the first start. Everything here is marked as
 //! sample data (`villages.sample`, names ending in "(mẫu)").
 
+use super::{Db, Writer};
 use anyhow::Context;
 use sothon_domain::protocol::Role;
-use sqlx::SqlitePool;
 
 /// The sample commune's id.
 pub const DEMO_COMMUNE: &str = "phong-quang";
@@ -80,69 +80,73 @@ pub fn village_name(id: &str) -> Option<&'static str> {
 /// Seeds the sample commune into a database that has no commune yet; a
 /// database with any commune (sample or real) is left alone. Returns whether
 /// it seeded.
-pub async fn seed_if_empty(db: &SqlitePool) -> anyhow::Result<bool> {
+pub async fn seed_if_empty(db: &Db) -> anyhow::Result<bool> {
     seed_if_empty_with(db, false).await
 }
 
 /// [`seed_if_empty`], and with `history` a year of sample reports, reviews
 /// and incidents ([`super::demo_history`]) in the same transaction.
-pub async fn seed_if_empty_with(db: &SqlitePool, history: bool) -> anyhow::Result<bool> {
-    // BEGIN IMMEDIATE: two servers starting on one new file seed once.
-    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
-    let communes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM communes").fetch_one(&mut *tx).await?;
-    if communes > 0 {
-        return Ok(false);
-    }
-    sqlx::query("INSERT INTO communes (id, name) VALUES (?, ?)")
-        .bind(DEMO_COMMUNE)
-        .bind(DEMO_COMMUNE_NAME)
-        .execute(&mut *tx)
-        .await?;
-    for (id, name) in DEMO_VILLAGES {
-        sqlx::query("INSERT INTO villages (id, commune_id, name, sample) VALUES (?, ?, ?, 1)")
-            .bind(id)
+pub async fn seed_if_empty_with(db: &Db, history: bool) -> anyhow::Result<bool> {
+    with_pool!(db, db => {
+        // BEGIN IMMEDIATE: two servers starting on one new file seed once.
+        let mut tx = db.begin_write().await?;
+        let communes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM communes").fetch_one(&mut *tx).await?;
+        if communes > 0 {
+            return Ok(false);
+        }
+        sqlx::query("INSERT INTO communes (id, name) VALUES ($1, $2)")
             .bind(DEMO_COMMUNE)
-            .bind(name)
+            .bind(DEMO_COMMUNE_NAME)
             .execute(&mut *tx)
             .await?;
-    }
-    // One hash for all (they share a published password), made like every
-    // account's so their logins take as long as any other's.
-    let hash = tokio::task::spawn_blocking(|| crate::auth::hash_password(DEMO_PASSWORD)).await??;
-    let now = super::now_ms();
-    for a in DEMO_ACCOUNTS {
-        sqlx::query(
-            "INSERT INTO users (id, username, name, role, commune_id, village_id, password_hash, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(super::new_id())
-        .bind(a.username)
-        .bind(a.name)
-        .bind(super::accounts::role_str(a.role))
-        .bind(DEMO_COMMUNE)
-        .bind(a.village)
-        .bind(&hash)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .with_context(|| format!("adding sample account {}", a.username))?;
-    }
-    super::targets::seed_demo(&mut tx, DEMO_COMMUNE, now).await.context("adding the sample targets")?;
-    if history {
-        super::demo_history::seed(&mut tx, DEMO_COMMUNE, DEMO_VILLAGES).await.context("sample history")?;
-        // Sample targets of the plan go here, in this transaction (the
-        // aggregates' and targets' own seeding function).
-    }
-    tx.commit().await?;
-    tracing::info!("seeded the sample commune {DEMO_COMMUNE}");
-    Ok(true)
+        for (id, name) in DEMO_VILLAGES {
+            sqlx::query("INSERT INTO villages (id, commune_id, name, sample) VALUES ($1, $2, $3, TRUE)")
+                .bind(id)
+                .bind(DEMO_COMMUNE)
+                .bind(name)
+                .execute(&mut *tx)
+                .await?;
+        }
+        // One hash for all (they share a published password), made like every
+        // account's so their logins take as long as any other's.
+        let hash = tokio::task::spawn_blocking(|| crate::auth::hash_password(DEMO_PASSWORD)).await??;
+        let now = super::now_ms();
+        for a in DEMO_ACCOUNTS {
+            sqlx::query(
+                "INSERT INTO users (id, username, name, role, commune_id, village_id, password_hash, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(super::new_id())
+            .bind(a.username)
+            .bind(a.name)
+            .bind(super::accounts::role_str(a.role))
+            .bind(DEMO_COMMUNE)
+            .bind(a.village)
+            .bind(&hash)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .with_context(|| format!("adding sample account {}", a.username))?;
+        }
+        super::targets::seed_demo(&mut tx, DEMO_COMMUNE, now).await.context("adding the sample targets")?;
+        if history {
+            super::demo_history::seed(&mut tx, DEMO_COMMUNE, DEMO_VILLAGES).await.context("sample history")?;
+            // Sample targets of the plan go here, in this transaction (the
+            // aggregates' and targets' own seeding function).
+        }
+        tx.commit().await?;
+        tracing::info!("seeded the sample commune {DEMO_COMMUNE}");
+        Ok(true)
+    })
 }
 
 /// Whether the database holds the sample commune.
-pub async fn present(db: &SqlitePool) -> sqlx::Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM villages WHERE commune_id = ? AND sample = 1")
-        .bind(DEMO_COMMUNE)
-        .fetch_one(db)
-        .await?;
-    Ok(n > 0)
+pub async fn present(db: &Db) -> sqlx::Result<bool> {
+    with_pool!(db, db => {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM villages WHERE commune_id = $1 AND sample")
+            .bind(DEMO_COMMUNE)
+            .fetch_one(db)
+            .await?;
+        Ok(n > 0)
+    })
 }

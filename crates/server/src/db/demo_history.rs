@@ -12,6 +12,7 @@
 //! `sample` and their names end in "(mẫu)", so the screens say it is sample
 //! data. About a hundred rows: well under a second.
 
+use super::AsConn;
 use super::{next_version, now_ms};
 use anyhow::Context;
 use sothon_domain::catalogue::{current, Kind};
@@ -19,7 +20,6 @@ use sothon_domain::event::{Incident, IncidentKind, Severity};
 use sothon_domain::handling::Step;
 use sothon_domain::protocol::{receipt_code, Body};
 use sothon_domain::{Period, PeriodKind, Report, Value};
-use sqlx::SqliteConnection;
 use std::collections::BTreeMap;
 
 const DAY: i64 = 86_400_000;
@@ -131,116 +131,246 @@ fn fate(v: u64, ago: u64) -> Fate {
 
 /// Writes the year of history. The caller holds the transaction in which
 /// the sample commune was just created.
-pub async fn seed(conn: &mut SqliteConnection, commune: &str, villages: &[(&str, &str)]) -> anyhow::Result<()> {
-    let officer: String = sqlx::query_scalar("SELECT id FROM users WHERE commune_id = ? AND role = 'officer' LIMIT 1")
-        .bind(commune)
-        .fetch_one(&mut *conn)
-        .await
-        .context("the sample officer")?;
-    let now = now_ms();
-    let today = sothon_domain::format::vn_date(now);
-    // Every write takes an instant of its own, in order, all in the past.
-    let mut clock = now - 400 * DAY;
-    let mut tick = |at: i64| {
-        clock = clock.max(at) + 1;
-        clock
-    };
-    let mut month = Period::containing(PeriodKind::Month, today);
-    for ago in 1..=12u64 {
-        month = month.prev();
-        let due_ms = month.default_due().and_hms_opt(10, 0, 0).context("due time")?.and_utc().timestamp_millis();
-        for (v, (village, _)) in villages.iter().enumerate() {
-            let v = v as u64;
-            let fate = fate(v, ago);
-            if fate == Fate::Missing {
-                continue;
-            }
-            let report = sample_report(village, v, month);
-            let days = match fate {
-                Fate::Received { days } | Fate::Approved { days } => days,
-                _ => -2,
-            };
-            let received = (due_ms + days * DAY).min(now - DAY);
-            let id = report.id();
-            let mut body = report.clone();
-            let (mut rev, mut state) = (1i64, "received");
-            let created = tick(received);
-            let mut updated = created;
-            let mut reviews: Vec<(i64, &str, &str, i64)> = Vec::new();
-            match fate {
-                Fate::Approved { .. } => {
-                    state = "approved";
-                    updated = tick(received + 2 * DAY);
-                    reviews.push((1, "approve", "", updated));
+pub async fn seed(conn: &mut impl AsConn, commune: &str, villages: &[(&str, &str)]) -> anyhow::Result<()> {
+    with_conn!(conn, conn => {
+        let officer: String = sqlx::query_scalar("SELECT id FROM users WHERE commune_id = $1 AND role = 'officer' LIMIT 1")
+            .bind(commune)
+            .fetch_one(&mut *conn)
+            .await
+            .context("the sample officer")?;
+        let now = now_ms();
+        let today = sothon_domain::format::vn_date(now);
+        // Every write takes an instant of its own, in order, all in the past.
+        let mut clock = now - 400 * DAY;
+        let mut tick = |at: i64| {
+            clock = clock.max(at) + 1;
+            clock
+        };
+        let mut month = Period::containing(PeriodKind::Month, today);
+        for ago in 1..=12u64 {
+            month = month.prev();
+            let due_ms = month.default_due().and_hms_opt(10, 0, 0).context("due time")?.and_utc().timestamp_millis();
+            for (v, (village, _)) in villages.iter().enumerate() {
+                let v = v as u64;
+                let fate = fate(v, ago);
+                if fate == Fate::Missing {
+                    continue;
                 }
-                Fate::Returned | Fate::Resubmitted => {
-                    updated = tick(received + DAY);
-                    reviews.push((
-                        1,
-                        "return",
-                        "Số thẻ BHYT lớn hơn tháng trước nhiều, đề nghị thôn kiểm tra lại",
-                        updated,
-                    ));
-                    state = "returned";
-                    if fate == Fate::Resubmitted {
-                        if let Some(Value::Num(x)) = body.values.get_mut("bhyt") {
-                            *x = (*x - 12.0).max(0.0);
-                        }
-                        rev = 2;
-                        state = "received";
+                let report = sample_report(village, v, month);
+                let days = match fate {
+                    Fate::Received { days } | Fate::Approved { days } => days,
+                    _ => -2,
+                };
+                let received = (due_ms + days * DAY).min(now - DAY);
+                let id = report.id();
+                let mut body = report.clone();
+                let (mut rev, mut state) = (1i64, "received");
+                let created = tick(received);
+                let mut updated = created;
+                let mut reviews: Vec<(i64, &str, &str, i64)> = Vec::new();
+                match fate {
+                    Fate::Approved { .. } => {
+                        state = "approved";
                         updated = tick(received + 2 * DAY);
+                        reviews.push((1, "approve", "", updated));
                     }
+                    Fate::Returned | Fate::Resubmitted => {
+                        updated = tick(received + DAY);
+                        reviews.push((
+                            1,
+                            "return",
+                            "Số thẻ BHYT lớn hơn tháng trước nhiều, đề nghị thôn kiểm tra lại",
+                            updated,
+                        ));
+                        state = "returned";
+                        if fate == Fate::Resubmitted {
+                            if let Some(Value::Num(x)) = body.values.get_mut("bhyt") {
+                                *x = (*x - 12.0).max(0.0);
+                            }
+                            rev = 2;
+                            state = "received";
+                            updated = tick(received + 2 * DAY);
+                        }
+                    }
+                    _ => {}
                 }
-                _ => {}
+                let comment = if state == "returned" { reviews[0].2 } else { "" };
+                let ver = next_version(conn, commune).await?;
+                let json = serde_json::to_string(&Body::Report(body))?;
+                sqlx::query(
+                    "INSERT INTO records (commune_id, id, village_id, kind, period, body, rev, state, receipt, comment,
+                                          last_device, created_at, updated_at, device_at, skew_ms, ver)
+                     VALUES ($1, $2, $3, 'report', $4, $5, $6, $7, $8, $9, 'sample-history', $10, $11, $12, 0, $13)",
+                )
+                .bind(commune)
+                .bind(&id)
+                .bind(village)
+                .bind(month.to_string())
+                .bind(&json)
+                .bind(rev)
+                .bind(state)
+                .bind(receipt_code(&id, u32::try_from(rev)?))
+                .bind(comment)
+                .bind(created)
+                .bind(updated)
+                .bind(updated)
+                .bind(ver)
+                .execute(&mut *conn)
+                .await
+                .with_context(|| format!("sample report {id}"))?;
+                for (rev, decision, comment, at) in reviews {
+                    sqlx::query(
+                        "INSERT INTO reviews (commune_id, id, record_id, rev, decision, comment, user_id, at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(commune)
+                    .bind(super::new_id())
+                    .bind(&id)
+                    .bind(rev)
+                    .bind(decision)
+                    .bind(comment)
+                    .bind(&officer)
+                    .bind(at)
+                    .execute(&mut *conn)
+                    .await?;
+                    let (action, detail) = if decision == "approve" {
+                        (sothon_domain::api::AuditAction::Approve, format!("Duyệt phiên bản {rev}"))
+                    } else {
+                        (sothon_domain::api::AuditAction::Return, format!("Trả lại phiên bản {rev}: {comment}"))
+                    };
+                    let entry = super::audit::NewAudit {
+                        commune,
+                        user_id: &officer,
+                        action,
+                        subject: &id,
+                        record: Some(&id),
+                        village: Some(village),
+                        detail: &detail,
+                    };
+                    super::audit::record(conn, &entry, at).await?;
+                }
             }
-            let comment = if state == "returned" { reviews[0].2 } else { "" };
+        }
+        seed_incidents(conn, commune, villages, &officer, now, &mut tick).await
+    })
+}
+
+/// A sample incident: village, local id, kind, severity, days ago, people
+/// and households affected, description, how many steps the office took.
+type SampleIncident<'a> = (&'a str, &'a str, IncidentKind, Severity, i64, u32, u32, &'a str, usize);
+
+async fn seed_incidents(
+    conn: &mut impl AsConn,
+    commune: &str,
+    villages: &[(&str, &str)],
+    officer: &str,
+    now: i64,
+    tick: &mut impl FnMut(i64) -> i64,
+) -> anyhow::Result<()> {
+    with_conn!(conn, conn => {
+        use IncidentKind as K;
+        let v = |i: usize| villages.get(i).map(|(id, _)| *id).unwrap_or("pq-t01");
+        let list: [SampleIncident; 4] = [
+            (
+                v(2),
+                "mau-satlo-01",
+                K::Landslide,
+                Severity::High,
+                1,
+                6,
+                2,
+                "Sạt lở taluy dương đoạn qua nhà văn hóa thôn, đất đá lấp nửa mặt đường",
+                0,
+            ),
+            (v(1), "mau-lu-01", K::FlashFlood, Severity::High, 9, 12, 4, "Lũ quét qua suối Nà Pài, cuốn trôi cầu tạm", 2),
+            (
+                v(0),
+                "mau-lanchiem-01",
+                K::CorridorEncroachment,
+                Severity::Low,
+                40,
+                0,
+                1,
+                "Dựng lán tạm lấn hành lang đường điện",
+                3,
+            ),
+            (
+                v(3),
+                "mau-kenh-01",
+                K::DamCanal,
+                Severity::Medium,
+                3,
+                0,
+                8,
+                "Kênh mương nội đồng bị vỡ một đoạn khoảng 5 m",
+                1,
+            ),
+        ];
+        let notes = [
+            (Step::Acknowledged, "Xã đã nhận tin, đã báo Ban chỉ huy phòng chống thiên tai"),
+            (Step::Handling, "Đội xung kích xã đang xử lý, đề nghị thôn cắm biển cảnh báo"),
+            (Step::Handled, "Đã xử lý xong, đường đi lại bình thường"),
+        ];
+        for (village, local, kind, severity, ago, people, households, description, steps) in list {
+            let at = now - ago * DAY;
+            let inc = Incident {
+                id: local.into(),
+                village: village.into(),
+                kind,
+                at,
+                severity,
+                gps: None,
+                people: (people > 0).then_some(people),
+                households: Some(households),
+                description: description.into(),
+                followups: Vec::new(),
+            };
+            let id = inc.record_id();
+            let created = tick(at + 3_600_000);
+            let mut updated = created;
+            let mut taken = Vec::new();
+            for (seq, (step, note)) in notes.iter().take(steps).enumerate() {
+                updated = tick(created + (seq as i64 + 1) * 6 * 3_600_000);
+                taken.push((seq as i64 + 1, *step, *note, updated));
+            }
             let ver = next_version(conn, commune).await?;
-            let json = serde_json::to_string(&Body::Report(body))?;
             sqlx::query(
                 "INSERT INTO records (commune_id, id, village_id, kind, period, body, rev, state, receipt, comment,
                                       last_device, created_at, updated_at, device_at, skew_ms, ver)
-                 VALUES (?, ?, ?, 'report', ?, ?, ?, ?, ?, ?, 'sample-history', ?, ?, ?, 0, ?)",
+                 VALUES ($1, $2, $3, 'incident', $4, $5, 1, 'received', $6, '', 'sample-history', $7, $8, $9, 0, $10)",
             )
             .bind(commune)
             .bind(&id)
             .bind(village)
-            .bind(month.to_string())
-            .bind(&json)
-            .bind(rev)
-            .bind(state)
-            .bind(receipt_code(&id, u32::try_from(rev)?))
-            .bind(comment)
+            .bind(Body::Incident(inc.clone()).period().to_string())
+            .bind(serde_json::to_string(&Body::Incident(inc))?)
+            .bind(receipt_code(&id, 1))
             .bind(created)
             .bind(updated)
-            .bind(updated)
+            .bind(at)
             .bind(ver)
             .execute(&mut *conn)
             .await
-            .with_context(|| format!("sample report {id}"))?;
-            for (rev, decision, comment, at) in reviews {
+            .with_context(|| format!("sample incident {id}"))?;
+            for (seq, step, note, at) in taken {
                 sqlx::query(
-                    "INSERT INTO reviews (commune_id, id, record_id, rev, decision, comment, user_id, at)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO incident_steps (commune_id, record_id, seq, step, note, user_id, at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
                 .bind(commune)
-                .bind(super::new_id())
                 .bind(&id)
-                .bind(rev)
-                .bind(decision)
-                .bind(comment)
-                .bind(&officer)
+                .bind(seq)
+                .bind(step.as_str())
+                .bind(note)
+                .bind(officer)
                 .bind(at)
                 .execute(&mut *conn)
                 .await?;
-                let (action, detail) = if decision == "approve" {
-                    (sothon_domain::api::AuditAction::Approve, format!("Duyệt phiên bản {rev}"))
-                } else {
-                    (sothon_domain::api::AuditAction::Return, format!("Trả lại phiên bản {rev}: {comment}"))
-                };
+                let detail = format!("{}: {note}", step.label_vi());
                 let entry = super::audit::NewAudit {
                     commune,
-                    user_id: &officer,
-                    action,
+                    user_id: officer,
+                    action: sothon_domain::api::AuditAction::IncidentStep,
                     subject: &id,
                     record: Some(&id),
                     village: Some(village),
@@ -249,134 +379,8 @@ pub async fn seed(conn: &mut SqliteConnection, commune: &str, villages: &[(&str,
                 super::audit::record(conn, &entry, at).await?;
             }
         }
-    }
-    seed_incidents(conn, commune, villages, &officer, now, &mut tick).await
-}
-
-/// A sample incident: village, local id, kind, severity, days ago, people
-/// and households affected, description, how many steps the office took.
-type SampleIncident<'a> = (&'a str, &'a str, IncidentKind, Severity, i64, u32, u32, &'a str, usize);
-
-async fn seed_incidents(
-    conn: &mut SqliteConnection,
-    commune: &str,
-    villages: &[(&str, &str)],
-    officer: &str,
-    now: i64,
-    tick: &mut impl FnMut(i64) -> i64,
-) -> anyhow::Result<()> {
-    use IncidentKind as K;
-    let v = |i: usize| villages.get(i).map(|(id, _)| *id).unwrap_or("pq-t01");
-    let list: [SampleIncident; 4] = [
-        (
-            v(2),
-            "mau-satlo-01",
-            K::Landslide,
-            Severity::High,
-            1,
-            6,
-            2,
-            "Sạt lở taluy dương đoạn qua nhà văn hóa thôn, đất đá lấp nửa mặt đường",
-            0,
-        ),
-        (v(1), "mau-lu-01", K::FlashFlood, Severity::High, 9, 12, 4, "Lũ quét qua suối Nà Pài, cuốn trôi cầu tạm", 2),
-        (
-            v(0),
-            "mau-lanchiem-01",
-            K::CorridorEncroachment,
-            Severity::Low,
-            40,
-            0,
-            1,
-            "Dựng lán tạm lấn hành lang đường điện",
-            3,
-        ),
-        (
-            v(3),
-            "mau-kenh-01",
-            K::DamCanal,
-            Severity::Medium,
-            3,
-            0,
-            8,
-            "Kênh mương nội đồng bị vỡ một đoạn khoảng 5 m",
-            1,
-        ),
-    ];
-    let notes = [
-        (Step::Acknowledged, "Xã đã nhận tin, đã báo Ban chỉ huy phòng chống thiên tai"),
-        (Step::Handling, "Đội xung kích xã đang xử lý, đề nghị thôn cắm biển cảnh báo"),
-        (Step::Handled, "Đã xử lý xong, đường đi lại bình thường"),
-    ];
-    for (village, local, kind, severity, ago, people, households, description, steps) in list {
-        let at = now - ago * DAY;
-        let inc = Incident {
-            id: local.into(),
-            village: village.into(),
-            kind,
-            at,
-            severity,
-            gps: None,
-            people: (people > 0).then_some(people),
-            households: Some(households),
-            description: description.into(),
-            followups: Vec::new(),
-        };
-        let id = inc.record_id();
-        let created = tick(at + 3_600_000);
-        let mut updated = created;
-        let mut taken = Vec::new();
-        for (seq, (step, note)) in notes.iter().take(steps).enumerate() {
-            updated = tick(created + (seq as i64 + 1) * 6 * 3_600_000);
-            taken.push((seq as i64 + 1, *step, *note, updated));
-        }
-        let ver = next_version(conn, commune).await?;
-        sqlx::query(
-            "INSERT INTO records (commune_id, id, village_id, kind, period, body, rev, state, receipt, comment,
-                                  last_device, created_at, updated_at, device_at, skew_ms, ver)
-             VALUES (?, ?, ?, 'incident', ?, ?, 1, 'received', ?, '', 'sample-history', ?, ?, ?, 0, ?)",
-        )
-        .bind(commune)
-        .bind(&id)
-        .bind(village)
-        .bind(Body::Incident(inc.clone()).period().to_string())
-        .bind(serde_json::to_string(&Body::Incident(inc))?)
-        .bind(receipt_code(&id, 1))
-        .bind(created)
-        .bind(updated)
-        .bind(at)
-        .bind(ver)
-        .execute(&mut *conn)
-        .await
-        .with_context(|| format!("sample incident {id}"))?;
-        for (seq, step, note, at) in taken {
-            sqlx::query(
-                "INSERT INTO incident_steps (commune_id, record_id, seq, step, note, user_id, at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(commune)
-            .bind(&id)
-            .bind(seq)
-            .bind(step.as_str())
-            .bind(note)
-            .bind(officer)
-            .bind(at)
-            .execute(&mut *conn)
-            .await?;
-            let detail = format!("{}: {note}", step.label_vi());
-            let entry = super::audit::NewAudit {
-                commune,
-                user_id: officer,
-                action: sothon_domain::api::AuditAction::IncidentStep,
-                subject: &id,
-                record: Some(&id),
-                village: Some(village),
-                detail: &detail,
-            };
-            super::audit::record(conn, &entry, at).await?;
-        }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 #[cfg(test)]

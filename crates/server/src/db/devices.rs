@@ -7,76 +7,69 @@
 //! phone, or one whose browser storage was cleared) can be told what its
 //! other devices left.
 
+use super::{AsConn, Db};
 use sothon_domain::protocol::DeviceSeen;
-use sqlx::{SqliteConnection, SqlitePool};
 
 /// Who a device belongs to after this call: binds it to `user` if nobody
 /// had it. Returns the owner's user id.
-pub async fn bind(
-    conn: &mut SqliteConnection,
-    commune: &str,
-    device: &str,
-    user: &str,
-    now: i64,
-) -> sqlx::Result<String> {
-    sqlx::query(
-        "INSERT INTO devices (commune_id, device, user_id, first_seen, last_seen, unsent) VALUES (?, ?, ?, ?, ?, 0)
-         ON CONFLICT (commune_id, device) DO NOTHING",
-    )
-    .bind(commune)
-    .bind(device)
-    .bind(user)
-    .bind(now)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query_scalar("SELECT user_id FROM devices WHERE commune_id = ? AND device = ?")
+pub async fn bind(conn: &mut impl AsConn, commune: &str, device: &str, user: &str, now: i64) -> sqlx::Result<String> {
+    with_conn!(conn, conn => {
+        sqlx::query(
+            "INSERT INTO devices (commune_id, device, user_id, first_seen, last_seen, unsent) VALUES ($1, $2, $3, $4, $5, 0)
+             ON CONFLICT (commune_id, device) DO NOTHING",
+        )
         .bind(commune)
         .bind(device)
-        .fetch_one(conn)
-        .await
+        .bind(user)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query_scalar("SELECT user_id FROM devices WHERE commune_id = $1 AND device = $2")
+            .bind(commune)
+            .bind(device)
+            .fetch_one(conn)
+            .await
+    })
 }
 
 /// Notes a sync from `device` by `user` (binding the device if new); a
 /// device bound to another account is left as it is.
-pub async fn seen(
-    db: &SqlitePool,
-    commune: &str,
-    device: &str,
-    user: &str,
-    now: i64,
-    unsent: Option<u32>,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO devices (commune_id, device, user_id, first_seen, last_seen, unsent) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (commune_id, device) DO UPDATE SET last_seen = excluded.last_seen,
-             unsent = CASE WHEN ? IS NULL THEN devices.unsent ELSE excluded.unsent END
-         WHERE devices.user_id = excluded.user_id",
-    )
-    .bind(commune)
-    .bind(device)
-    .bind(user)
-    .bind(now)
-    .bind(now)
-    .bind(i64::from(unsent.unwrap_or(0)))
-    .bind(unsent.map(i64::from))
-    .execute(db)
-    .await?;
-    Ok(())
+pub async fn seen(db: &Db, commune: &str, device: &str, user: &str, now: i64, unsent: Option<u32>) -> sqlx::Result<()> {
+    with_pool!(db, db => {
+        sqlx::query(
+            "INSERT INTO devices (commune_id, device, user_id, first_seen, last_seen, unsent) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (commune_id, device) DO UPDATE SET last_seen = excluded.last_seen,
+                 unsent = CASE WHEN $7 IS NULL THEN devices.unsent ELSE excluded.unsent END
+             WHERE devices.user_id = excluded.user_id",
+        )
+        .bind(commune)
+        .bind(device)
+        .bind(user)
+        .bind(now)
+        .bind(now)
+        .bind(i64::from(unsent.unwrap_or(0)))
+        .bind(unsent.map(i64::from))
+        .execute(db)
+        .await?;
+        Ok(())
+    })
 }
 
 /// The account's devices, most recently seen first.
-pub async fn of_user(db: &SqlitePool, commune: &str, user: &str) -> sqlx::Result<Vec<DeviceSeen>> {
-    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT device, last_seen, unsent FROM devices WHERE commune_id = ? AND user_id = ?
-         ORDER BY last_seen DESC LIMIT 20",
-    )
-    .bind(commune)
-    .bind(user)
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(device, last_sync, unsent)| DeviceSeen { device, last_sync, unsent: u32::try_from(unsent).unwrap_or(0) })
-        .collect())
+pub async fn of_user(db: &Db, commune: &str, user: &str) -> sqlx::Result<Vec<DeviceSeen>> {
+    with_pool!(db, db => {
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT device, last_seen, unsent FROM devices WHERE commune_id = $1 AND user_id = $2
+             ORDER BY last_seen DESC LIMIT 20",
+        )
+        .bind(commune)
+        .bind(user)
+        .fetch_all(db)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(device, last_sync, unsent)| DeviceSeen { device, last_sync, unsent: u32::try_from(unsent).unwrap_or(0) })
+            .collect())
+    })
 }

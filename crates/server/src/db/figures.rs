@@ -2,11 +2,11 @@
 //! commune's villages and its records of some periods, with their state.
 //! The computing is `sothon_domain::figures` / `periodic`; this is the SQL.
 
+use super::Db;
 use anyhow::Context;
 use sothon_domain::api::parse_state;
 use sothon_domain::protocol::{Body, RecordState};
 use sothon_domain::{Period, Report};
-use sqlx::SqlitePool;
 
 /// A record as stored, with its village's name.
 #[derive(Debug, Clone)]
@@ -35,59 +35,66 @@ struct Row {
 }
 
 /// The commune's villages: id and name, by id.
-pub async fn villages(db: &SqlitePool, commune: &str) -> sqlx::Result<Vec<(String, String)>> {
-    sqlx::query_as("SELECT id, name FROM villages WHERE commune_id = ? ORDER BY id").bind(commune).fetch_all(db).await
+pub async fn villages(db: &Db, commune: &str) -> sqlx::Result<Vec<(String, String)>> {
+    with_pool!(db, db => {
+        sqlx::query_as("SELECT id, name FROM villages WHERE commune_id = $1 ORDER BY id").bind(commune).fetch_all(db).await
+    })
 }
 
 /// The commune's name ("Xã Phong Quang").
-pub async fn commune_name(db: &SqlitePool, commune: &str) -> sqlx::Result<String> {
-    sqlx::query_scalar("SELECT name FROM communes WHERE id = ?").bind(commune).fetch_one(db).await
+pub async fn commune_name(db: &Db, commune: &str) -> sqlx::Result<String> {
+    with_pool!(db, db => {
+        sqlx::query_scalar("SELECT name FROM communes WHERE id = $1").bind(commune).fetch_one(db).await
+    })
 }
 
 /// The commune's records of `kind` (`report`, `incident`, `activity`)
 /// listed under one of `periods` (incidents and activities are listed under
 /// their month), by village then id; only approved ones if `approved_only`.
 pub async fn stored(
-    db: &SqlitePool,
+    db: &Db,
     commune: &str,
     kind: &str,
     periods: &[String],
     approved_only: bool,
 ) -> anyhow::Result<Vec<Stored>> {
-    if periods.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "SELECT r.id, r.village_id, v.name, r.state, r.receipt, r.created_at, r.updated_at, r.body
-         FROM records r JOIN villages v ON v.id = r.village_id
-         WHERE r.commune_id = ? AND r.kind = ? AND r.period IN ({}) AND (? = 0 OR r.state = 'approved')
-         ORDER BY r.village_id, r.id",
-        vec!["?"; periods.len()].join(", ")
-    );
-    let mut q = sqlx::query_as::<_, Row>(&sql).bind(commune).bind(kind);
-    for p in periods {
-        q = q.bind(p);
-    }
-    let rows = q.bind(approved_only).fetch_all(db).await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(Stored {
-                state: parse_state(&r.state).with_context(|| format!("record {} has state {}", r.id, r.state))?,
-                body: serde_json::from_str(&r.body).with_context(|| format!("record {} body", r.id))?,
-                id: r.id,
-                village: r.village_id,
-                village_name: r.name,
-                receipt: r.receipt,
-                received_at: r.created_at,
-                updated_at: r.updated_at,
+    with_pool!(db, db => {
+        if periods.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT r.id, r.village_id, v.name, r.state, r.receipt, r.created_at, r.updated_at, r.body
+             FROM records r JOIN villages v ON v.id = r.village_id
+             WHERE r.commune_id = $1 AND r.kind = $2 AND r.period IN ({}) AND (NOT ${} OR r.state = 'approved')
+             ORDER BY r.village_id, r.id",
+            super::params(3, periods.len()),
+            3 + periods.len()
+        );
+        let mut q = sqlx::query_as::<_, Row>(&sql).bind(commune).bind(kind);
+        for p in periods {
+            q = q.bind(p);
+        }
+        let rows = q.bind(approved_only).fetch_all(db).await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Stored {
+                    state: parse_state(&r.state).with_context(|| format!("record {} has state {}", r.id, r.state))?,
+                    body: serde_json::from_str(&r.body).with_context(|| format!("record {} body", r.id))?,
+                    id: r.id,
+                    village: r.village_id,
+                    village_name: r.name,
+                    receipt: r.receipt,
+                    received_at: r.created_at,
+                    updated_at: r.updated_at,
+                })
             })
-        })
-        .collect()
+            .collect()
+    })
 }
 
 /// The reports of `periods`, with their state.
 pub async fn reports(
-    db: &SqlitePool,
+    db: &Db,
     commune: &str,
     periods: &[Period],
     approved_only: bool,

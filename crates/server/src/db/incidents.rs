@@ -11,13 +11,13 @@
 
 use super::audit::NewAudit;
 use super::{next_change_at, next_version, now_ms, retry_busy};
+use super::{AsConn, Db, Writer};
 use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult};
 use anyhow::Context;
 use sothon_domain::api::{parse_state, AuditAction};
 use sothon_domain::handling::{check_step, desk_order, DeskIncident, IncidentStep, Step};
 use sothon_domain::protocol::Body;
-use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 
 #[derive(sqlx::FromRow)]
@@ -32,34 +32,36 @@ struct StepRow {
 /// The steps of `records` (all of the commune's when `None`), oldest first,
 /// by record.
 pub async fn steps_of(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     commune: &str,
     records: Option<&[String]>,
 ) -> sqlx::Result<HashMap<String, Vec<IncidentStep>>> {
-    let mut sql = String::from(
-        "SELECT s.record_id, s.step, s.note, u.name, s.at
-         FROM incident_steps s JOIN users u ON u.id = s.user_id
-         WHERE s.commune_id = ?",
-    );
-    if let Some(ids) = records {
-        if ids.is_empty() {
-            return Ok(HashMap::new());
+    with_conn!(conn, conn => {
+        let mut sql = String::from(
+            "SELECT s.record_id, s.step, s.note, u.name, s.at
+             FROM incident_steps s JOIN users u ON u.id = s.user_id
+             WHERE s.commune_id = $1",
+        );
+        if let Some(ids) = records {
+            if ids.is_empty() {
+                return Ok(HashMap::new());
+            }
+            sql.push_str(&format!(" AND s.record_id IN ({})", super::params(2, ids.len())));
         }
-        sql.push_str(&format!(" AND s.record_id IN ({})", vec!["?"; ids.len()].join(", ")));
-    }
-    sql.push_str(" ORDER BY s.record_id, s.seq");
-    let mut q = sqlx::query_as::<_, StepRow>(&sql).bind(commune);
-    for id in records.unwrap_or_default() {
-        q = q.bind(id);
-    }
-    let mut out: HashMap<String, Vec<IncidentStep>> = HashMap::new();
-    for r in q.fetch_all(conn).await? {
-        // A step spelled otherwise was written by a newer server: skip it
-        // rather than fail the whole pull.
-        let Some(step) = Step::parse(&r.step) else { continue };
-        out.entry(r.record_id).or_default().push(IncidentStep { step, note: r.note, by: r.name, at: r.at });
-    }
-    Ok(out)
+        sql.push_str(" ORDER BY s.record_id, s.seq");
+        let mut q = sqlx::query_as::<_, StepRow>(&sql).bind(commune);
+        for id in records.unwrap_or_default() {
+            q = q.bind(id);
+        }
+        let mut out: HashMap<String, Vec<IncidentStep>> = HashMap::new();
+        for r in q.fetch_all(conn).await? {
+            // A step spelled otherwise was written by a newer server: skip it
+            // rather than fail the whole pull.
+            let Some(step) = Step::parse(&r.step) else { continue };
+            out.entry(r.record_id).or_default().push(IncidentStep { step, note: r.note, by: r.name, at: r.at });
+        }
+        Ok(out)
+    })
 }
 
 #[derive(sqlx::FromRow)]
@@ -95,38 +97,44 @@ fn desk_incident(r: IncidentRow, steps: Vec<IncidentStep>) -> anyhow::Result<Des
 const SELECT: &str =
     "SELECT r.id, r.village_id, v.name AS village_name, r.state, r.rev, r.receipt, r.created_at, r.body
      FROM records r JOIN villages v ON v.commune_id = r.commune_id AND v.id = r.village_id
-     WHERE r.commune_id = ? AND r.kind = 'incident'";
+     WHERE r.commune_id = $1 AND r.kind = 'incident'";
 
 /// Every incident of `commune` in the desk's order (open first, most
 /// severe, newest).
-pub async fn list(db: &SqlitePool, commune: &str) -> anyhow::Result<Vec<DeskIncident>> {
-    let mut conn = db.acquire().await?;
-    let rows: Vec<IncidentRow> = sqlx::query_as(SELECT).bind(commune).fetch_all(&mut *conn).await?;
-    let mut steps = steps_of(&mut conn, commune, None).await?;
-    let mut out = rows
-        .into_iter()
-        .map(|r| {
-            let s = steps.remove(&r.id).unwrap_or_default();
-            desk_incident(r, s)
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    out.sort_by(desk_order);
-    Ok(out)
+pub async fn list(db: &Db, commune: &str) -> anyhow::Result<Vec<DeskIncident>> {
+    with_pool!(db, db => {
+        let mut conn = db.acquire().await?;
+        let rows: Vec<IncidentRow> = sqlx::query_as(SELECT).bind(commune).fetch_all(&mut *conn).await?;
+        let mut steps = steps_of(&mut conn, commune, None).await?;
+        let mut out = rows
+            .into_iter()
+            .map(|r| {
+                let s = steps.remove(&r.id).unwrap_or_default();
+                desk_incident(r, s)
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        out.sort_by(desk_order);
+        Ok(out)
+    })
 }
 
 /// One incident of `commune` with its steps, if it exists.
-pub async fn one(db: &SqlitePool, commune: &str, record: &str) -> anyhow::Result<Option<DeskIncident>> {
-    let mut conn = db.acquire().await?;
-    one_on(&mut conn, commune, record).await
+pub async fn one(db: &Db, commune: &str, record: &str) -> anyhow::Result<Option<DeskIncident>> {
+    with_pool!(db, db => {
+        let mut conn = db.acquire().await?;
+        one_on(&mut conn, commune, record).await
+    })
 }
 
-async fn one_on(conn: &mut SqliteConnection, commune: &str, record: &str) -> anyhow::Result<Option<DeskIncident>> {
-    let sql = format!("{SELECT} AND r.id = ?");
-    let row: Option<IncidentRow> = sqlx::query_as(&sql).bind(commune).bind(record).fetch_optional(&mut *conn).await?;
-    let Some(row) = row else { return Ok(None) };
-    let ids = [row.id.clone()];
-    let steps = steps_of(conn, commune, Some(&ids)).await?.remove(&row.id).unwrap_or_default();
-    Ok(Some(desk_incident(row, steps)?))
+async fn one_on(conn: &mut impl AsConn, commune: &str, record: &str) -> anyhow::Result<Option<DeskIncident>> {
+    with_conn!(conn, conn => {
+        let sql = format!("{SELECT} AND r.id = $2");
+        let row: Option<IncidentRow> = sqlx::query_as(&sql).bind(commune).bind(record).fetch_optional(&mut *conn).await?;
+        let Some(row) = row else { return Ok(None) };
+        let ids = [row.id.clone()];
+        let steps = steps_of(conn, commune, Some(&ids)).await?.remove(&row.id).unwrap_or_default();
+        Ok(Some(desk_incident(row, steps)?))
+    })
 }
 
 /// A checked step to take.
@@ -142,51 +150,53 @@ pub struct NewStep<'a> {
 /// Takes a step: 404 if the incident is not in the user's commune, 409
 /// `step_order` if it skips or repeats one. Answers the incident as it now
 /// stands.
-pub async fn take_step(db: &SqlitePool, s: &NewStep<'_>) -> AppResult<DeskIncident> {
+pub async fn take_step(db: &Db, s: &NewStep<'_>) -> AppResult<DeskIncident> {
     retry_busy(|| take_step_once(db, s)).await
 }
 
-async fn take_step_once(db: &SqlitePool, s: &NewStep<'_>) -> AppResult<DeskIncident> {
-    let commune = s.user.commune.as_str();
-    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
-    let Some(before) = one_on(&mut tx, commune, s.record).await? else {
-        return Err(AppError::NotFound(format!("Không có sự cố {}", s.record)));
-    };
-    check_step(&before.steps, s.step).map_err(|r| AppError::conflict("step_order", r.message()))?;
-    let at = next_change_at(&mut tx, commune, now_ms()).await?;
-    let ver = next_version(&mut tx, commune).await?;
-    sqlx::query(
-        "INSERT INTO incident_steps (commune_id, record_id, seq, step, note, user_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(commune)
-    .bind(s.record)
-    .bind(i64::try_from(before.steps.len()).unwrap_or(0) + 1)
-    .bind(s.step.as_str())
-    .bind(s.note)
-    .bind(&s.user.id)
-    .bind(at)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("UPDATE records SET updated_at = ?, ver = ? WHERE commune_id = ? AND id = ?")
-        .bind(at)
-        .bind(ver)
+async fn take_step_once(db: &Db, s: &NewStep<'_>) -> AppResult<DeskIncident> {
+    with_pool!(db, db => {
+        let commune = s.user.commune.as_str();
+        let mut tx = db.begin_write().await?;
+        let Some(before) = one_on(&mut tx, commune, s.record).await? else {
+            return Err(AppError::NotFound(format!("Không có sự cố {}", s.record)));
+        };
+        check_step(&before.steps, s.step).map_err(|r| AppError::conflict("step_order", r.message()))?;
+        let at = next_change_at(&mut tx, commune, now_ms()).await?;
+        let ver = next_version(&mut tx, commune).await?;
+        sqlx::query(
+            "INSERT INTO incident_steps (commune_id, record_id, seq, step, note, user_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
         .bind(commune)
         .bind(s.record)
+        .bind(i64::try_from(before.steps.len()).unwrap_or(0) + 1)
+        .bind(s.step.as_str())
+        .bind(s.note)
+        .bind(&s.user.id)
+        .bind(at)
         .execute(&mut *tx)
         .await?;
-    let detail = format!("{}: {}", s.step.label_vi(), s.note);
-    let entry = NewAudit {
-        commune,
-        user_id: &s.user.id,
-        action: AuditAction::IncidentStep,
-        subject: s.record,
-        record: Some(s.record),
-        village: Some(&before.village),
-        detail: &detail,
-    };
-    super::audit::record(&mut tx, &entry, at).await?;
-    tx.commit().await?;
-    let mut after = before;
-    after.steps.push(IncidentStep { step: s.step, note: s.note.to_string(), by: s.user.name.clone(), at });
-    Ok(after)
+        sqlx::query("UPDATE records SET updated_at = $1, ver = $2 WHERE commune_id = $3 AND id = $4")
+            .bind(at)
+            .bind(ver)
+            .bind(commune)
+            .bind(s.record)
+            .execute(&mut *tx)
+            .await?;
+        let detail = format!("{}: {}", s.step.label_vi(), s.note);
+        let entry = NewAudit {
+            commune,
+            user_id: &s.user.id,
+            action: AuditAction::IncidentStep,
+            subject: s.record,
+            record: Some(s.record),
+            village: Some(&before.village),
+            detail: &detail,
+        };
+        super::audit::record(&mut tx, &entry, at).await?;
+        tx.commit().await?;
+        let mut after = before;
+        after.steps.push(IncidentStep { step: s.step, note: s.note.to_string(), by: s.user.name.clone(), at });
+        Ok(after)
+    })
 }

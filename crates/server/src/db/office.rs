@@ -1,11 +1,11 @@
 //! What the commune office looks at for one period: who has reported (the
 //! overview) and the commune figures (the aggregate).
 
+use super::Db;
 use anyhow::Context;
 use sothon_domain::aggregate::{aggregate_period, check_targets};
 use sothon_domain::protocol::Body;
 use sothon_domain::{catalogue, Period, PeriodKind, Report};
-use sqlx::SqlitePool;
 use std::collections::HashMap;
 
 /// The months of a period, as stored in `records.period` for incidents and
@@ -37,128 +37,128 @@ struct StatusRow {
 }
 
 /// Who has reported for `period` in `commune`.
-pub async fn overview(db: &SqlitePool, commune: &str, period: Period) -> anyhow::Result<Overview> {
-    let villages: Vec<(String, String, bool)> =
-        sqlx::query_as("SELECT id, name, sample FROM villages WHERE commune_id = ? ORDER BY id")
-            .bind(commune)
-            .fetch_all(db)
-            .await?;
-    let reports: Vec<StatusRow> = sqlx::query_as(
-        "SELECT village_id, id, state, rev, receipt, comment, created_at, updated_at, device_at, skew_ms
-         FROM records WHERE commune_id = ? AND kind = 'report' AND period = ?",
-    )
-    .bind(commune)
-    .bind(period.to_string())
-    .fetch_all(db)
-    .await?;
-    let mut reports: HashMap<String, StatusRow> = reports.into_iter().map(|r| (r.village_id.clone(), r)).collect();
+pub async fn overview(db: &Db, commune: &str, period: Period) -> anyhow::Result<Overview> {
+    let any_db = db;
+    with_pool!(db, db => {
+        let villages: Vec<(String, String, bool)> =
+            sqlx::query_as("SELECT id, name, sample FROM villages WHERE commune_id = $1 ORDER BY id")
+                .bind(commune)
+                .fetch_all(db)
+                .await?;
+        let reports: Vec<StatusRow> = sqlx::query_as(
+            "SELECT village_id, id, state, rev, receipt, comment, created_at, updated_at, device_at, skew_ms
+             FROM records WHERE commune_id = $1 AND kind = 'report' AND period = $2",
+        )
+        .bind(commune)
+        .bind(period.to_string())
+        .fetch_all(db)
+        .await?;
+        let mut reports: HashMap<String, StatusRow> = reports.into_iter().map(|r| (r.village_id.clone(), r)).collect();
 
-    let months = months_of(period);
-    let sql = format!(
-        "SELECT village_id, kind, COUNT(*) FROM records
-         WHERE commune_id = ? AND kind IN ('incident', 'activity') AND period IN ({})
-         GROUP BY village_id, kind",
-        vec!["?"; months.len()].join(", ")
-    );
-    let mut q = sqlx::query_as::<_, (String, String, i64)>(&sql).bind(commune);
-    for m in &months {
-        q = q.bind(m);
-    }
-    let counts: HashMap<(String, String), i64> =
-        q.fetch_all(db).await?.into_iter().map(|(v, k, n)| ((v, k), n)).collect();
-    let conflicts: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
-        "SELECT r.village_id, COUNT(*) FROM conflicts c
-         JOIN records r ON r.commune_id = c.commune_id AND r.id = c.record_id
-         WHERE c.commune_id = ? AND c.resolved = 0 GROUP BY r.village_id",
-    )
-    .bind(commune)
-    .fetch_all(db)
-    .await?
-    .into_iter()
-    .collect();
+        let months = months_of(period);
+        let sql = format!(
+            "SELECT village_id, kind, COUNT(*) FROM records
+             WHERE commune_id = $1 AND kind IN ('incident', 'activity') AND period IN ({})
+             GROUP BY village_id, kind",
+            super::params(2, months.len())
+        );
+        let mut q = sqlx::query_as::<_, (String, String, i64)>(&sql).bind(commune);
+        for m in &months {
+            q = q.bind(m);
+        }
+        let counts: HashMap<(String, String), i64> =
+            q.fetch_all(db).await?.into_iter().map(|(v, k, n)| ((v, k), n)).collect();
+        let conflicts: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
+            "SELECT r.village_id, COUNT(*) FROM conflicts c
+             JOIN records r ON r.commune_id = c.commune_id AND r.id = c.record_id
+             WHERE c.commune_id = $1 AND NOT c.resolved GROUP BY r.village_id",
+        )
+        .bind(commune)
+        .fetch_all(db)
+        .await?
+        .into_iter()
+        .collect();
 
-    let mut summary = Summary { villages: villages.len(), ..Summary::default() };
-    let mut lines = Vec::with_capacity(villages.len());
-    for (id, name, sample) in villages {
-        let count = |kind: &str| counts.get(&(id.clone(), kind.to_string())).copied().unwrap_or(0);
-        let (incidents, activities) = (count("incident"), count("activity"));
-        summary.incidents += incidents;
-        summary.activities += activities;
-        let report = match reports.remove(&id) {
-            None => None,
-            Some(r) => Some(ReportStatus {
-                state: sothon_domain::api::parse_state(&r.state)
-                    .with_context(|| format!("record {} has state {}", r.id, r.state))?,
-                record: r.id,
-                rev: r.rev,
-                receipt: r.receipt,
-                comment: r.comment,
-                received_at: r.created_at,
-                updated_at: r.updated_at,
-                device_at: r.device_at,
-                skew_ms: r.skew_ms,
-            }),
-        };
-        summary.count(report.as_ref().map(|r| r.state));
-        lines.push(VillageLine {
-            conflicts: conflicts.get(&id).copied().unwrap_or(0),
-            village: id,
-            name,
-            sample,
-            report,
-            incidents,
-            activities,
-        });
-    }
-    Ok(Overview {
-        period,
-        label: period.label_vi(),
-        due: super::due::of(db, commune, period).await?,
-        summary,
-        villages: lines,
+        let mut summary = Summary { villages: villages.len(), ..Summary::default() };
+        let mut lines = Vec::with_capacity(villages.len());
+        for (id, name, sample) in villages {
+            let count = |kind: &str| counts.get(&(id.clone(), kind.to_string())).copied().unwrap_or(0);
+            let (incidents, activities) = (count("incident"), count("activity"));
+            summary.incidents += incidents;
+            summary.activities += activities;
+            let report = match reports.remove(&id) {
+                None => None,
+                Some(r) => Some(ReportStatus {
+                    state: sothon_domain::api::parse_state(&r.state)
+                        .with_context(|| format!("record {} has state {}", r.id, r.state))?,
+                    record: r.id,
+                    rev: r.rev,
+                    receipt: r.receipt,
+                    comment: r.comment,
+                    received_at: r.created_at,
+                    updated_at: r.updated_at,
+                    device_at: r.device_at,
+                    skew_ms: r.skew_ms,
+                }),
+            };
+            summary.count(report.as_ref().map(|r| r.state));
+            lines.push(VillageLine {
+                conflicts: conflicts.get(&id).copied().unwrap_or(0),
+                village: id,
+                name,
+                sample,
+                report,
+                incidents,
+                activities,
+            });
+        }
+        Ok(Overview {
+            period,
+            label: period.label_vi(),
+            due: super::due::of(any_db, commune, period).await?,
+            summary,
+            villages: lines,
+        })
     })
 }
 
 /// The commune figures of `period` over its villages' reports (only the
 /// approved ones if `approved_only`), with `sothon_domain::aggregate`.
-pub async fn aggregate(
-    db: &SqlitePool,
-    commune: &str,
-    period: Period,
-    approved_only: bool,
-) -> anyhow::Result<CommuneFigures> {
-    let villages_total: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM villages WHERE commune_id = ?").bind(commune).fetch_one(db).await?;
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT id, body FROM records
-         WHERE commune_id = ? AND kind = 'report' AND period = ? AND (? = 0 OR state = 'approved')
-         ORDER BY village_id",
-    )
-    .bind(commune)
-    .bind(period.to_string())
-    .bind(approved_only)
-    .fetch_all(db)
-    .await?;
-    let mut reports: Vec<Report> = Vec::with_capacity(rows.len());
-    for (id, body) in rows {
-        match serde_json::from_str::<Body>(&body).with_context(|| format!("record {id} body"))? {
-            Body::Report(r) => reports.push(r),
-            other => anyhow::bail!("record {id} is listed as a report but holds a {}", other.kind()),
+pub async fn aggregate(db: &Db, commune: &str, period: Period, approved_only: bool) -> anyhow::Result<CommuneFigures> {
+    with_pool!(db, db => {
+        let villages_total: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM villages WHERE commune_id = $1").bind(commune).fetch_one(db).await?;
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT id, body FROM records
+             WHERE commune_id = $1 AND kind = 'report' AND period = $2 AND (NOT $3 OR state = 'approved')
+             ORDER BY village_id",
+        )
+        .bind(commune)
+        .bind(period.to_string())
+        .bind(approved_only)
+        .fetch_all(db)
+        .await?;
+        let mut reports: Vec<Report> = Vec::with_capacity(rows.len());
+        for (id, body) in rows {
+            match serde_json::from_str::<Body>(&body).with_context(|| format!("record {id} body"))? {
+                Body::Report(r) => reports.push(r),
+                other => anyhow::bail!("record {id} is listed as a report but holds a {}", other.kind()),
+            }
         }
-    }
-    let cat = catalogue::current();
-    let total = usize::try_from(villages_total).unwrap_or(0);
-    let aggregates = aggregate_period(cat, period, &reports, total).map_err(anyhow::Error::msg)?;
-    let targets = check_targets(cat, &aggregates);
-    Ok(CommuneFigures {
-        period,
-        label: period.label_vi(),
-        catalogue: cat.version,
-        approved_only,
-        villages_total: total.max(reports.len()),
-        villages_reported: reports.iter().map(|r| r.village.clone()).collect(),
-        aggregates,
-        targets,
+        let cat = catalogue::current();
+        let total = usize::try_from(villages_total).unwrap_or(0);
+        let aggregates = aggregate_period(cat, period, &reports, total).map_err(anyhow::Error::msg)?;
+        let targets = check_targets(cat, &aggregates);
+        Ok(CommuneFigures {
+            period,
+            label: period.label_vi(),
+            catalogue: cat.version,
+            approved_only,
+            villages_total: total.max(reports.len()),
+            villages_reported: reports.iter().map(|r| r.village.clone()).collect(),
+            aggregates,
+            targets,
+        })
     })
 }
 

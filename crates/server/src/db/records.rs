@@ -1,5 +1,6 @@
 //! Reading records: the sync pull and the records list.
 
+use super::Db;
 use anyhow::Context;
 use serde::Serialize;
 use sothon_domain::protocol::{Body, Change};
@@ -30,62 +31,65 @@ struct ChangeRow {
 /// (a server restored from a backup, an older app's time cursor) pulls from
 /// the start, and the phone drops by `ver` what it already has.
 pub async fn changes_since(
-    db: &sqlx::SqlitePool,
+    db: &Db,
     commune: &str,
     village: Option<&str>,
     cursor: i64,
 ) -> anyhow::Result<(Vec<Change>, i64)> {
-    let current = super::current_version(db, commune).await?;
-    let cursor = if cursor > current || cursor < 0 { 0 } else { cursor };
-    let rows: Vec<ChangeRow> = sqlx::query_as(
-        "SELECT r.id, r.rev, r.state, r.receipt, r.comment, r.updated_at, r.ver, u.name AS entered_by, r.body
-         FROM records r LEFT JOIN users u ON u.id = r.entered_by
-         WHERE r.commune_id = ? AND (? IS NULL OR r.village_id = ?) AND r.ver > ?
-         ORDER BY r.ver LIMIT ?",
-    )
-    .bind(commune)
-    .bind(village)
-    .bind(village)
-    .bind(cursor)
-    .bind(PULL_LIMIT)
-    .fetch_all(db)
-    .await?;
-    // A full page: pull again from its last row. Otherwise everything up to
-    // the counter read before the query has been seen.
-    let next = match rows.last() {
-        Some(last) if rows.len() as i64 == PULL_LIMIT => last.ver,
-        Some(last) => last.ver.max(current),
-        None => current.max(cursor),
-    };
-    // The office's handling steps travel with incident records.
-    let incidents: Vec<String> = rows.iter().filter(|r| r.id.starts_with("i.")).map(|r| r.id.clone()).collect();
-    let mut steps = if incidents.is_empty() {
-        Default::default()
-    } else {
-        let mut conn = db.acquire().await?;
-        super::incidents::steps_of(&mut conn, commune, Some(&incidents)).await?
-    };
-    let mut changes = Vec::with_capacity(rows.len());
-    for r in rows {
-        // A returned record carries the return's field comments (few rows:
-        // only returned records are asked).
-        let return_fields =
-            if r.state == "returned" { super::review::return_fields(db, commune, &r.id).await? } else { Vec::new() };
-        changes.push(Change {
-            steps: steps.remove(&r.id).unwrap_or_default(),
-            state: parse_state(&r.state).with_context(|| format!("record {} has state {}", r.id, r.state))?,
-            body: serde_json::from_str::<Body>(&r.body).with_context(|| format!("record {} body", r.id))?,
-            rev: u32::try_from(r.rev)?,
-            record: r.id,
-            receipt: r.receipt,
-            comment: r.comment,
-            return_fields,
-            at: r.updated_at,
-            ver: r.ver,
-            entered_by: r.entered_by,
-        });
-    }
-    Ok((changes, next))
+    let any_db = db;
+    with_pool!(db, db => {
+        let current = super::current_version(any_db, commune).await?;
+        let cursor = if cursor > current || cursor < 0 { 0 } else { cursor };
+        let rows: Vec<ChangeRow> = sqlx::query_as(
+            "SELECT r.id, r.rev, r.state, r.receipt, r.comment, r.updated_at, r.ver, u.name AS entered_by, r.body
+             FROM records r LEFT JOIN users u ON u.id = r.entered_by
+             WHERE r.commune_id = $1 AND ($2 IS NULL OR r.village_id = $3) AND r.ver > $4
+             ORDER BY r.ver LIMIT $5",
+        )
+        .bind(commune)
+        .bind(village)
+        .bind(village)
+        .bind(cursor)
+        .bind(PULL_LIMIT)
+        .fetch_all(db)
+        .await?;
+        // A full page: pull again from its last row. Otherwise everything up to
+        // the counter read before the query has been seen.
+        let next = match rows.last() {
+            Some(last) if rows.len() as i64 == PULL_LIMIT => last.ver,
+            Some(last) => last.ver.max(current),
+            None => current.max(cursor),
+        };
+        // The office's handling steps travel with incident records.
+        let incidents: Vec<String> = rows.iter().filter(|r| r.id.starts_with("i.")).map(|r| r.id.clone()).collect();
+        let mut steps = if incidents.is_empty() {
+            Default::default()
+        } else {
+            let mut conn = db.acquire().await?;
+            super::incidents::steps_of(&mut conn, commune, Some(&incidents)).await?
+        };
+        let mut changes = Vec::with_capacity(rows.len());
+        for r in rows {
+            // A returned record carries the return's field comments (few rows:
+            // only returned records are asked).
+            let return_fields =
+                if r.state == "returned" { super::review::return_fields(any_db, commune, &r.id).await? } else { Vec::new() };
+            changes.push(Change {
+                steps: steps.remove(&r.id).unwrap_or_default(),
+                state: parse_state(&r.state).with_context(|| format!("record {} has state {}", r.id, r.state))?,
+                body: serde_json::from_str::<Body>(&r.body).with_context(|| format!("record {} body", r.id))?,
+                rev: u32::try_from(r.rev)?,
+                record: r.id,
+                receipt: r.receipt,
+                comment: r.comment,
+                return_fields,
+                at: r.updated_at,
+                ver: r.ver,
+                entered_by: r.entered_by,
+            });
+        }
+        Ok((changes, next))
+    })
 }
 
 /// One record as `GET /api/v1/records` lists it.
@@ -135,45 +139,47 @@ struct ListRow {
 
 /// The records of `commune`, optionally of one village and one period.
 pub async fn list(
-    db: &sqlx::SqlitePool,
+    db: &Db,
     commune: &str,
     village: Option<&str>,
     period: Option<&str>,
 ) -> anyhow::Result<Vec<RecordRow>> {
-    let rows: Vec<ListRow> = sqlx::query_as(
-        "SELECT r.id, r.village_id AS village, r.kind, r.period, r.rev, r.state, r.receipt, r.comment, r.body,
-                r.created_at AS received_at, r.updated_at, r.device_at, r.skew_ms,
-                (SELECT COUNT(*) FROM mutations m WHERE m.commune_id = r.commune_id AND m.record_id = r.id)
-                    AS mutations
-         FROM records r
-         WHERE r.commune_id = ? AND (? IS NULL OR r.village_id = ?) AND (? IS NULL OR r.period = ?)
-         ORDER BY r.village_id, r.period, r.id",
-    )
-    .bind(commune)
-    .bind(village)
-    .bind(village)
-    .bind(period)
-    .bind(period)
-    .fetch_all(db)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(RecordRow {
-                body: serde_json::from_str(&r.body).with_context(|| format!("record {} body", r.id))?,
-                id: r.id,
-                village: r.village,
-                kind: r.kind,
-                period: r.period,
-                rev: r.rev,
-                state: r.state,
-                receipt: r.receipt,
-                comment: r.comment,
-                received_at: r.received_at,
-                updated_at: r.updated_at,
-                device_at: r.device_at,
-                skew_ms: r.skew_ms,
-                mutations: r.mutations,
+    with_pool!(db, db => {
+        let rows: Vec<ListRow> = sqlx::query_as(
+            "SELECT r.id, r.village_id AS village, r.kind, r.period, r.rev, r.state, r.receipt, r.comment, r.body,
+                    r.created_at AS received_at, r.updated_at, r.device_at, r.skew_ms,
+                    (SELECT COUNT(*) FROM mutations m WHERE m.commune_id = r.commune_id AND m.record_id = r.id)
+                        AS mutations
+             FROM records r
+             WHERE r.commune_id = $1 AND ($2 IS NULL OR r.village_id = $3) AND ($4 IS NULL OR r.period = $5)
+             ORDER BY r.village_id, r.period, r.id",
+        )
+        .bind(commune)
+        .bind(village)
+        .bind(village)
+        .bind(period)
+        .bind(period)
+        .fetch_all(db)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(RecordRow {
+                    body: serde_json::from_str(&r.body).with_context(|| format!("record {} body", r.id))?,
+                    id: r.id,
+                    village: r.village,
+                    kind: r.kind,
+                    period: r.period,
+                    rev: r.rev,
+                    state: r.state,
+                    receipt: r.receipt,
+                    comment: r.comment,
+                    received_at: r.received_at,
+                    updated_at: r.updated_at,
+                    device_at: r.device_at,
+                    skew_ms: r.skew_ms,
+                    mutations: r.mutations,
+                })
             })
-        })
-        .collect()
+            .collect()
+    })
 }

@@ -34,11 +34,10 @@
 //! The push is answered only after the commit, so a phone that got an answer
 //! can drop its outbox entry: the mutation is durably stored.
 
-use super::{is_busy, next_version, now_ms};
+use super::{next_version, now_ms};
+use super::{AsConn, Db, Writer};
 use crate::auth::AuthUser;
 use sothon_domain::protocol::{receipt_code, refusal, Mutation, MutationResult, Status};
-use sqlx::{Sqlite, SqlitePool, Transaction};
-use std::time::Duration;
 
 /// What was pushed, already validated and authorised by the caller.
 pub struct Push<'a> {
@@ -54,20 +53,11 @@ pub struct Push<'a> {
     pub allowed: &'a [bool],
 }
 
-/// Applies a push in one transaction, retrying it whole if SQLite stays busy.
-/// Returns the server time of the push and one result per mutation.
-pub async fn apply(db: &SqlitePool, push: &Push<'_>) -> anyhow::Result<(i64, Vec<MutationResult>)> {
-    let mut attempt = 0;
-    loop {
-        match apply_once(db, push).await {
-            Err(e) if is_busy(&e) && attempt < 4 => {
-                attempt += 1;
-                tracing::warn!("sync: database busy, retry {attempt}");
-                tokio::time::sleep(Duration::from_millis(25 << attempt)).await;
-            }
-            r => return Ok(r?),
-        }
-    }
+/// Applies a push in one transaction, run again whole while it collides
+/// with another writer ([`super::retry_sqlx`]). Returns the server time of
+/// the push and one result per mutation.
+pub async fn apply(db: &Db, push: &Push<'_>) -> anyhow::Result<(i64, Vec<MutationResult>)> {
+    Ok(super::retry_sqlx(|| apply_once(db, push)).await?)
 }
 
 fn status_str(s: Status) -> &'static str {
@@ -105,234 +95,240 @@ impl Stored {
     }
 }
 
-async fn apply_once(db: &SqlitePool, push: &Push<'_>) -> sqlx::Result<(i64, Vec<MutationResult>)> {
-    let commune = push.user.commune.as_str();
-    // IMMEDIATE takes the write lock up front: a deferred transaction that
-    // reads first would fail, not wait, when it has to upgrade under WAL.
-    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
-    let now = now_ms();
-    let skew = now - push.device_now;
-    let mut results = Vec::with_capacity(push.mutations.len());
-    for (i, m) in push.mutations.iter().enumerate() {
-        if !push.allowed.get(i).copied().unwrap_or(false) {
-            results.push(MutationResult::refused(
-                m,
-                refusal::FORBIDDEN,
-                "Tài khoản này không được gửi bản ghi của thôn này; bản ghi vẫn được giữ trên máy",
-            ));
-            continue;
-        }
-        let owner = super::devices::bind(&mut tx, commune, m.origin(), &push.user.id, now).await?;
-        if owner != push.user.id {
-            results.push(MutationResult::refused(
-                m,
-                refusal::DEVICE_OWNER,
-                "Mã thiết bị này thuộc tài khoản khác; máy sẽ gửi lại bằng mã mới",
-            ));
-            continue;
-        }
-        let stored: Option<Stored> = sqlx::query_as(
-            "SELECT result, record_id, base, device_at, body FROM mutations WHERE commune_id = ? AND id = ?",
-        )
-        .bind(commune)
-        .bind(&m.id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(stored) = stored {
-            if stored.same_as(m) {
-                results.push(serde_json::from_str(&stored.result).map_err(json_err)?);
-            } else {
+async fn apply_once(db: &Db, push: &Push<'_>) -> sqlx::Result<(i64, Vec<MutationResult>)> {
+    with_pool!(db, db => {
+        let commune = push.user.commune.as_str();
+        // IMMEDIATE takes the write lock up front: a deferred transaction that
+        // reads first would fail, not wait, when it has to upgrade under WAL.
+        let mut tx = db.begin_write().await?;
+        let now = now_ms();
+        let skew = now - push.device_now;
+        let mut results = Vec::with_capacity(push.mutations.len());
+        for (i, m) in push.mutations.iter().enumerate() {
+            if !push.allowed.get(i).copied().unwrap_or(false) {
                 results.push(MutationResult::refused(
                     m,
-                    refusal::ID_REUSED,
-                    "Mã thay đổi này đã được dùng cho nội dung khác; máy sẽ gửi lại bằng mã mới",
+                    refusal::FORBIDDEN,
+                    "Tài khoản này không được gửi bản ghi của thôn này; bản ghi vẫn được giữ trên máy",
                 ));
+                continue;
             }
-            continue;
+            let owner = super::devices::bind(&mut tx, commune, m.origin(), &push.user.id, now).await?;
+            if owner != push.user.id {
+                results.push(MutationResult::refused(
+                    m,
+                    refusal::DEVICE_OWNER,
+                    "Mã thiết bị này thuộc tài khoản khác; máy sẽ gửi lại bằng mã mới",
+                ));
+                continue;
+            }
+            let stored: Option<Stored> = sqlx::query_as(
+                "SELECT result, record_id, base, device_at, body FROM mutations WHERE commune_id = $1 AND id = $2",
+            )
+            .bind(commune)
+            .bind(&m.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(stored) = stored {
+                if stored.same_as(m) {
+                    results.push(serde_json::from_str(&stored.result).map_err(json_err)?);
+                } else {
+                    results.push(MutationResult::refused(
+                        m,
+                        refusal::ID_REUSED,
+                        "Mã thay đổi này đã được dùng cho nội dung khác; máy sẽ gửi lại bằng mã mới",
+                    ));
+                }
+                continue;
+            }
+            let result = apply_new(&mut tx, push, m, now, skew).await?;
+            results.push(result);
         }
-        let result = apply_new(&mut tx, push, m, now, skew).await?;
-        results.push(result);
-    }
-    tx.commit().await?;
-    Ok((now, results))
+        tx.commit().await?;
+        Ok((now, results))
+    })
 }
 
 async fn apply_new(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut impl AsConn,
     push: &Push<'_>,
     m: &Mutation,
     now: i64,
     skew: i64,
 ) -> sqlx::Result<MutationResult> {
-    let commune = push.user.commune.as_str();
-    let origin = m.origin();
-    // Validation made sure seq fits.
-    let seq = i64::try_from(m.seq).unwrap_or(i64::MAX);
-    let base = i64::from(m.base);
-    let body = serde_json::to_string(&m.body).map_err(json_err)?;
-    // Entered by the commune office on the village's behalf ("nhập hộ").
-    let entered_by = push.user.is_office().then_some(push.user.id.as_str());
-    let current: Option<(i64, String, String, i64)> =
-        sqlx::query_as("SELECT rev, state, last_device, ver FROM records WHERE commune_id = ? AND id = ?")
-            .bind(commune)
-            .bind(&m.record)
-            .fetch_optional(&mut **tx)
-            .await?;
-    let seen: Option<i64> =
-        sqlx::query_scalar("SELECT seq FROM record_seq WHERE commune_id = ? AND record_id = ? AND device = ?")
-            .bind(commune)
-            .bind(&m.record)
-            .bind(origin)
-            .fetch_optional(&mut **tx)
-            .await?;
+    with_conn!(tx, tx => {
+        let commune = push.user.commune.as_str();
+        let origin = m.origin();
+        // Validation made sure seq fits.
+        let seq = i64::try_from(m.seq).unwrap_or(i64::MAX);
+        let base = i64::from(m.base);
+        let body = serde_json::to_string(&m.body).map_err(json_err)?;
+        // Entered by the commune office on the village's behalf ("nhập hộ").
+        let entered_by = push.user.is_office().then_some(push.user.id.as_str());
+        let current: Option<(i64, String, String, i64)> =
+            sqlx::query_as("SELECT rev, state, last_device, ver FROM records WHERE commune_id = $1 AND id = $2")
+                .bind(commune)
+                .bind(&m.record)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let seen: Option<i64> =
+            sqlx::query_scalar("SELECT seq FROM record_seq WHERE commune_id = $1 AND record_id = $2 AND device = $3")
+                .bind(commune)
+                .bind(&m.record)
+                .bind(origin)
+                .fetch_optional(&mut *tx)
+                .await?;
 
-    let (status, rev, ver) = match current {
-        Some((rev, _, _, ver)) if seen.is_some_and(|s| s >= seq) => (Status::Superseded, rev, ver),
-        None => {
-            let (kind, period) = (m.body.kind(), m.body.period().to_string());
-            let ver = next_version(tx, commune).await?;
-            sqlx::query(
-                "INSERT INTO records (commune_id, id, village_id, kind, period, body, rev, state, receipt,
-                                      comment, last_device, created_at, updated_at, device_at, skew_ms, ver,
-                                      entered_by)
-                 VALUES (?, ?, ?, ?, ?, ?, 1, 'received', ?, '', ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(commune)
-            .bind(&m.record)
-            .bind(m.body.village())
-            .bind(kind)
-            .bind(period)
-            .bind(&body)
-            .bind(receipt_code(&m.record, 1))
-            .bind(origin)
-            .bind(now)
-            .bind(now)
-            .bind(m.at)
-            .bind(skew)
-            .bind(ver)
-            .bind(entered_by)
-            .execute(&mut **tx)
-            .await?;
-            (Status::Applied, 1, ver)
-        }
-        Some((rev, state, last_device, _)) if state != "approved" && (rev == base || last_device == origin) => {
-            let new_rev = rev + 1;
-            let ver = next_version(tx, commune).await?;
-            sqlx::query(
-                "UPDATE records SET body = ?, rev = ?, state = 'received', receipt = ?, comment = '', last_device = ?,
-                        updated_at = ?, device_at = ?, skew_ms = ?, ver = ?, entered_by = ?
-                 WHERE commune_id = ? AND id = ?",
-            )
-            .bind(&body)
-            .bind(new_rev)
-            .bind(receipt_code(&m.record, new_rev as u32))
-            .bind(origin)
-            .bind(now)
-            .bind(m.at)
-            .bind(skew)
-            .bind(ver)
-            .bind(entered_by)
-            .bind(commune)
-            .bind(&m.record)
-            .execute(&mut **tx)
-            .await?;
-            (Status::Applied, new_rev, ver)
-        }
-        Some((rev, ..)) => {
-            sqlx::query(
-                "INSERT INTO conflicts (commune_id, mutation_id, record_id, base, device, body, at, resolved,
-                                        public_id)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
-            )
-            .bind(commune)
-            .bind(&m.id)
-            .bind(&m.record)
-            .bind(base)
-            .bind(origin)
-            .bind(&body)
-            .bind(now)
-            .bind(super::conflicts::public_id(&m.id))
-            .execute(&mut **tx)
-            .await?;
-            // An approved record stays approved: the late edit waits beside it.
-            let ver = next_version(tx, commune).await?;
-            sqlx::query(
-                "UPDATE records SET state = CASE WHEN state = 'approved' THEN state ELSE 'conflict' END,
-                        updated_at = ?, ver = ?
-                 WHERE commune_id = ? AND id = ?",
-            )
-            .bind(now)
-            .bind(ver)
-            .bind(commune)
-            .bind(&m.record)
-            .execute(&mut **tx)
-            .await?;
-            (Status::Conflict, rev, ver)
-        }
-    };
+        let (status, rev, ver) = match current {
+            Some((rev, _, _, ver)) if seen.is_some_and(|s| s >= seq) => (Status::Superseded, rev, ver),
+            None => {
+                let (kind, period) = (m.body.kind(), m.body.period().to_string());
+                let ver = next_version(tx, commune).await?;
+                sqlx::query(
+                    "INSERT INTO records (commune_id, id, village_id, kind, period, body, rev, state, receipt,
+                                          comment, last_device, created_at, updated_at, device_at, skew_ms, ver,
+                                          entered_by)
+                     VALUES ($1, $2, $3, $4, $5, $6, 1, 'received', $7, '', $8, $9, $10, $11, $12, $13, $14)",
+                )
+                .bind(commune)
+                .bind(&m.record)
+                .bind(m.body.village())
+                .bind(kind)
+                .bind(period)
+                .bind(&body)
+                .bind(receipt_code(&m.record, 1))
+                .bind(origin)
+                .bind(now)
+                .bind(now)
+                .bind(m.at)
+                .bind(skew)
+                .bind(ver)
+                .bind(entered_by)
+                .execute(&mut *tx)
+                .await?;
+                (Status::Applied, 1, ver)
+            }
+            Some((rev, state, last_device, _)) if state != "approved" && (rev == base || last_device == origin) => {
+                let new_rev = rev + 1;
+                let ver = next_version(tx, commune).await?;
+                sqlx::query(
+                    "UPDATE records SET body = $1, rev = $2, state = 'received', receipt = $3, comment = '', last_device = $4,
+                            updated_at = $5, device_at = $6, skew_ms = $7, ver = $8, entered_by = $9
+                     WHERE commune_id = $10 AND id = $11",
+                )
+                .bind(&body)
+                .bind(new_rev)
+                .bind(receipt_code(&m.record, new_rev as u32))
+                .bind(origin)
+                .bind(now)
+                .bind(m.at)
+                .bind(skew)
+                .bind(ver)
+                .bind(entered_by)
+                .bind(commune)
+                .bind(&m.record)
+                .execute(&mut *tx)
+                .await?;
+                (Status::Applied, new_rev, ver)
+            }
+            Some((rev, ..)) => {
+                sqlx::query(
+                    "INSERT INTO conflicts (commune_id, mutation_id, record_id, base, device, body, at, resolved,
+                                            public_id)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8)",
+                )
+                .bind(commune)
+                .bind(&m.id)
+                .bind(&m.record)
+                .bind(base)
+                .bind(origin)
+                .bind(&body)
+                .bind(now)
+                .bind(super::conflicts::public_id(&m.id))
+                .execute(&mut *tx)
+                .await?;
+                // An approved record stays approved: the late edit waits beside it.
+                let ver = next_version(tx, commune).await?;
+                sqlx::query(
+                    "UPDATE records SET state = CASE WHEN state = 'approved' THEN state ELSE 'conflict' END,
+                            updated_at = $1, ver = $2
+                     WHERE commune_id = $3 AND id = $4",
+                )
+                .bind(now)
+                .bind(ver)
+                .bind(commune)
+                .bind(&m.record)
+                .execute(&mut *tx)
+                .await?;
+                (Status::Conflict, rev, ver)
+            }
+        };
 
-    // Keeps the highest seq (written so that PostgreSQL runs it unchanged).
-    sqlx::query(
-        "INSERT INTO record_seq (commune_id, record_id, device, seq) VALUES (?, ?, ?, ?)
-         ON CONFLICT (commune_id, record_id, device) DO UPDATE SET seq = excluded.seq
-         WHERE record_seq.seq < excluded.seq",
-    )
-    .bind(commune)
-    .bind(&m.record)
-    .bind(origin)
-    .bind(seq)
-    .execute(&mut **tx)
-    .await?;
+        // Keeps the highest seq (written so that PostgreSQL runs it unchanged).
+        sqlx::query(
+            "INSERT INTO record_seq (commune_id, record_id, device, seq) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (commune_id, record_id, device) DO UPDATE SET seq = excluded.seq
+             WHERE record_seq.seq < excluded.seq",
+        )
+        .bind(commune)
+        .bind(&m.record)
+        .bind(origin)
+        .bind(seq)
+        .execute(&mut *tx)
+        .await?;
 
-    let rev = u32::try_from(rev).unwrap_or(u32::MAX);
-    let result = MutationResult {
-        id: m.id.clone(),
-        record: m.record.clone(),
-        status,
-        rev,
-        receipt: receipt_code(&m.record, rev),
-        received: now,
-        ver,
-        error: None,
-    };
-    sqlx::query(
-        "INSERT INTO mutations (commune_id, id, user_id, device, seq, record_id, base, status, result, body,
-                                received_at, device_at, device_now, skew_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(commune)
-    .bind(&m.id)
-    .bind(&push.user.id)
-    .bind(push.device)
-    .bind(seq)
-    .bind(&m.record)
-    .bind(base)
-    .bind(status_str(status))
-    .bind(serde_json::to_string(&result).map_err(json_err)?)
-    .bind(&body)
-    .bind(now)
-    .bind(m.at)
-    .bind(push.device_now)
-    .bind(skew)
-    .execute(&mut **tx)
-    .await?;
-    Ok(result)
+        let rev = u32::try_from(rev).unwrap_or(u32::MAX);
+        let result = MutationResult {
+            id: m.id.clone(),
+            record: m.record.clone(),
+            status,
+            rev,
+            receipt: receipt_code(&m.record, rev),
+            received: now,
+            ver,
+            error: None,
+        };
+        sqlx::query(
+            "INSERT INTO mutations (commune_id, id, user_id, device, seq, record_id, base, status, result, body,
+                                    received_at, device_at, device_now, skew_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        )
+        .bind(commune)
+        .bind(&m.id)
+        .bind(&push.user.id)
+        .bind(push.device)
+        .bind(seq)
+        .bind(&m.record)
+        .bind(base)
+        .bind(status_str(status))
+        .bind(serde_json::to_string(&result).map_err(json_err)?)
+        .bind(&body)
+        .bind(now)
+        .bind(m.at)
+        .bind(push.device_now)
+        .bind(skew)
+        .execute(&mut *tx)
+        .await?;
+        Ok(result)
+    })
 }
 
 /// Which of `ids` the commune has already stored (and will answer verbatim).
 pub async fn stored_ids<'a>(
-    db: &SqlitePool,
+    db: &Db,
     commune: &str,
     ids: impl Iterator<Item = &'a str>,
 ) -> sqlx::Result<std::collections::HashSet<String>> {
-    let ids: Vec<&str> = ids.collect();
-    if ids.is_empty() {
-        return Ok(Default::default());
-    }
-    let sql = format!("SELECT id FROM mutations WHERE commune_id = ? AND id IN ({})", vec!["?"; ids.len()].join(", "));
-    let mut q = sqlx::query_scalar::<_, String>(&sql).bind(commune);
-    for id in ids {
-        q = q.bind(id);
-    }
-    Ok(q.fetch_all(db).await?.into_iter().collect())
+    with_pool!(db, db => {
+        let ids: Vec<&str> = ids.collect();
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let sql = format!("SELECT id FROM mutations WHERE commune_id = $1 AND id IN ({})", super::params(2, ids.len()));
+        let mut q = sqlx::query_scalar::<_, String>(&sql).bind(commune);
+        for id in ids {
+            q = q.bind(id);
+        }
+        Ok(q.fetch_all(db).await?.into_iter().collect())
+    })
 }

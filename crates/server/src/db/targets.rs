@@ -3,10 +3,10 @@
 //! commune's targets.
 
 use super::audit::{self, NewAudit};
+use super::{AsConn, Db, Writer};
 use anyhow::Context;
 use sothon_domain::api::{AuditAction, TargetEntry, TargetOp};
 use sothon_domain::catalogue;
-use sqlx::{SqliteConnection, SqlitePool};
 
 fn op_str(op: TargetOp) -> &'static str {
     match op {
@@ -32,30 +32,32 @@ struct Row {
 }
 
 /// Every target of `commune`, by indicator (catalogue order), then year.
-pub async fn list(db: &SqlitePool, commune: &str) -> anyhow::Result<Vec<TargetEntry>> {
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT t.indicator, t.year, t.value, t.op, u.name, t.set_at
-         FROM targets t JOIN users u ON u.id = t.set_by
-         WHERE t.commune_id = ? ORDER BY t.indicator, t.year",
-    )
-    .bind(commune)
-    .fetch_all(db)
-    .await?;
-    let cat = catalogue::current();
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        out.push(TargetEntry {
-            value: r.value.parse().with_context(|| format!("target {} {}: value {}", r.indicator, r.year, r.value))?,
-            op: TargetOp::parse(&r.op).with_context(|| format!("target {} {}: op {}", r.indicator, r.year, r.op))?,
-            year: i32::try_from(r.year)?,
-            indicator: r.indicator,
-            set_by: r.name,
-            set_at: r.set_at,
-        });
-    }
-    let pos = |k: &str| cat.indicators.iter().position(|i| i.key == k).unwrap_or(usize::MAX);
-    out.sort_by(|a, b| pos(&a.indicator).cmp(&pos(&b.indicator)).then(a.year.cmp(&b.year)));
-    Ok(out)
+pub async fn list(db: &Db, commune: &str) -> anyhow::Result<Vec<TargetEntry>> {
+    with_pool!(db, db => {
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT t.indicator, t.year, t.value, t.op, u.name, t.set_at
+             FROM targets t JOIN users u ON u.id = t.set_by
+             WHERE t.commune_id = $1 ORDER BY t.indicator, t.year",
+        )
+        .bind(commune)
+        .fetch_all(db)
+        .await?;
+        let cat = catalogue::current();
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            out.push(TargetEntry {
+                value: r.value.parse().with_context(|| format!("target {} {}: value {}", r.indicator, r.year, r.value))?,
+                op: TargetOp::parse(&r.op).with_context(|| format!("target {} {}: op {}", r.indicator, r.year, r.op))?,
+                year: i32::try_from(r.year)?,
+                indicator: r.indicator,
+                set_by: r.name,
+                set_at: r.set_at,
+            });
+        }
+        let pos = |k: &str| cat.indicators.iter().position(|i| i.key == k).unwrap_or(usize::MAX);
+        out.sort_by(|a, b| pos(&a.indicator).cmp(&pos(&b.indicator)).then(a.year.cmp(&b.year)));
+        Ok(out)
+    })
 }
 
 /// A checked target to store.
@@ -70,57 +72,61 @@ pub struct NewTarget<'a> {
 
 /// Sets (or changes) one target and writes its audit line, in one
 /// transaction, at server time `at`.
-pub async fn set(db: &SqlitePool, t: &NewTarget<'_>, at: i64) -> anyhow::Result<()> {
-    let mut tx = db.begin().await?;
-    let before: Option<(String, String)> =
-        sqlx::query_as("SELECT value, op FROM targets WHERE commune_id = ? AND indicator = ? AND year = ?")
-            .bind(t.commune)
-            .bind(t.indicator)
-            .bind(t.year)
-            .fetch_optional(&mut *tx)
-            .await?;
-    upsert(&mut tx, t, at).await?;
-    let label = catalogue::current().indicator(t.indicator).map_or(t.indicator, |i| i.vi.as_str());
-    let now = format!("{} {}", t.op.symbol(), sothon_domain::format::number_vi(t.value, 6));
-    let detail = match before {
-        None => format!("Đặt mục tiêu năm {} cho “{label}”: {now}", t.year),
-        Some((v, op)) => {
-            let old = v.parse::<f64>().map(|x| sothon_domain::format::number_vi(x, 6)).unwrap_or(v);
-            let sym = TargetOp::parse(&op).map_or("", TargetOp::symbol);
-            format!("Sửa mục tiêu năm {} cho “{label}”: {sym} {old} → {now}", t.year)
-        }
-    };
-    let subject = format!("{} {}", t.indicator, t.year);
-    let a = NewAudit {
-        commune: t.commune,
-        user_id: t.user_id,
-        action: AuditAction::Target,
-        subject: &subject,
-        record: None,
-        village: None,
-        detail: &detail,
-    };
-    audit::record(&mut tx, &a, at).await?;
-    tx.commit().await?;
-    Ok(())
+pub async fn set(db: &Db, t: &NewTarget<'_>, at: i64) -> anyhow::Result<()> {
+    with_pool!(db, db => {
+        let mut tx = db.begin_write().await?;
+        let before: Option<(String, String)> =
+            sqlx::query_as("SELECT value, op FROM targets WHERE commune_id = $1 AND indicator = $2 AND year = $3")
+                .bind(t.commune)
+                .bind(t.indicator)
+                .bind(t.year)
+                .fetch_optional(&mut *tx)
+                .await?;
+        upsert(&mut tx, t, at).await?;
+        let label = catalogue::current().indicator(t.indicator).map_or(t.indicator, |i| i.vi.as_str());
+        let now = format!("{} {}", t.op.symbol(), sothon_domain::format::number_vi(t.value, 6));
+        let detail = match before {
+            None => format!("Đặt mục tiêu năm {} cho “{label}”: {now}", t.year),
+            Some((v, op)) => {
+                let old = v.parse::<f64>().map(|x| sothon_domain::format::number_vi(x, 6)).unwrap_or(v);
+                let sym = TargetOp::parse(&op).map_or("", TargetOp::symbol);
+                format!("Sửa mục tiêu năm {} cho “{label}”: {sym} {old} → {now}", t.year)
+            }
+        };
+        let subject = format!("{} {}", t.indicator, t.year);
+        let a = NewAudit {
+            commune: t.commune,
+            user_id: t.user_id,
+            action: AuditAction::Target,
+            subject: &subject,
+            record: None,
+            village: None,
+            detail: &detail,
+        };
+        audit::record(&mut tx, &a, at).await?;
+        tx.commit().await?;
+        Ok(())
+    })
 }
 
-async fn upsert(conn: &mut SqliteConnection, t: &NewTarget<'_>, at: i64) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO targets (commune_id, indicator, year, value, op, set_by, set_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (commune_id, indicator, year)
-         DO UPDATE SET value = excluded.value, op = excluded.op, set_by = excluded.set_by, set_at = excluded.set_at",
-    )
-    .bind(t.commune)
-    .bind(t.indicator)
-    .bind(t.year)
-    .bind(value_str(t.value))
-    .bind(op_str(t.op))
-    .bind(t.user_id)
-    .bind(at)
-    .execute(conn)
-    .await?;
-    Ok(())
+async fn upsert(conn: &mut impl AsConn, t: &NewTarget<'_>, at: i64) -> sqlx::Result<()> {
+    with_conn!(conn, conn => {
+        sqlx::query(
+            "INSERT INTO targets (commune_id, indicator, year, value, op, set_by, set_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (commune_id, indicator, year)
+             DO UPDATE SET value = excluded.value, op = excluded.op, set_by = excluded.set_by, set_at = excluded.set_at",
+        )
+        .bind(t.commune)
+        .bind(t.indicator)
+        .bind(t.year)
+        .bind(value_str(t.value))
+        .bind(op_str(t.op))
+        .bind(t.user_id)
+        .bind(at)
+        .execute(conn)
+        .await?;
+        Ok(())
+    })
 }
 
 /// The sample targets: indicator, op, values for 2026…2030.
@@ -143,20 +149,22 @@ const DEMO_TARGETS: &[(&str, TargetOp, [f64; 5])] = &[
 /// village) and, where the plan's appendix is not at hand, plausible sample
 /// steps toward them. Set by the commune's admin account; sample data, like
 /// the villages. Runs inside the seeding transaction.
-pub async fn seed_demo(conn: &mut SqliteConnection, commune: &str, at: i64) -> anyhow::Result<()> {
-    let admin: String =
-        sqlx::query_scalar("SELECT id FROM users WHERE commune_id = ? AND role = 'admin' ORDER BY username LIMIT 1")
-            .bind(commune)
-            .fetch_one(&mut *conn)
-            .await
-            .context("the sample commune has no admin")?;
-    for (indicator, op, values) in DEMO_TARGETS {
-        for (year, value) in (2026..).zip(values) {
-            let t = NewTarget { commune, user_id: &admin, indicator, year, value: *value, op: *op };
-            upsert(conn, &t, at).await?;
+pub async fn seed_demo(conn: &mut impl AsConn, commune: &str, at: i64) -> anyhow::Result<()> {
+    with_conn!(conn, conn => {
+        let admin: String =
+            sqlx::query_scalar("SELECT id FROM users WHERE commune_id = $1 AND role = 'admin' ORDER BY username LIMIT 1")
+                .bind(commune)
+                .fetch_one(&mut *conn)
+                .await
+                .context("the sample commune has no admin")?;
+        for (indicator, op, values) in DEMO_TARGETS {
+            for (year, value) in (2026..).zip(values) {
+                let t = NewTarget { commune, user_id: &admin, indicator, year, value: *value, op: *op };
+                upsert(conn, &t, at).await?;
+            }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 #[cfg(test)]

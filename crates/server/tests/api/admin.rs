@@ -41,9 +41,9 @@ async fn the_admin_adds_a_village_and_an_account_that_can_log_in_and_report() {
     assert_eq!(u["role"], "village_head");
     assert_eq!(u["village"], "pq-t06");
     assert!(u.get("password").is_none() && u.get("password_hash").is_none());
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE username = 'truongthon6'")
-        .fetch_one(&app.db)
-        .await
+    let hash: String = sothon_server::with_pool!(&app.db, p => sqlx::query_scalar("SELECT password_hash FROM users WHERE username = 'truongthon6'")
+        .fetch_one(p)
+        .await)
         .unwrap();
     assert!(hash.starts_with("$argon2id$"), "{hash}");
 

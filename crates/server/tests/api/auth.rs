@@ -35,10 +35,11 @@ async fn login_returns_a_session_and_me_reads_it() {
     assert!((29.9..=30.0).contains(&days), "{days}");
     // Only the hash is stored.
     let token = s["token"].as_str().unwrap();
-    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tokens WHERE token_hash = ?")
+    let stored: i64 =
+        sothon_server::with_pool!(&app.db, p => sqlx::query_scalar("SELECT COUNT(*) FROM tokens WHERE token_hash = $1")
         .bind(token)
-        .fetch_one(&app.db)
-        .await
+        .fetch_one(p)
+        .await)
         .unwrap();
     assert_eq!(stored, 0);
 
@@ -100,7 +101,8 @@ async fn missing_unknown_or_malformed_tokens_are_401() {
         assert_eq!(e["message"], "Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại");
     }
     // An expired token is refused too.
-    sqlx::query("UPDATE tokens SET expires_at = 1").execute(&app.db).await.unwrap();
+    sothon_server::with_pool!(&app.db, p => sqlx::query("UPDATE tokens SET expires_at = 1").execute(p).await.map(drop))
+        .unwrap();
     assert_eq!(app.get(&token, "/api/v1/me").await.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -177,15 +179,15 @@ async fn an_expired_token_is_401_unauthorized_with_a_vietnamese_message() {
     let mut tokens = Vec::new();
     for (i, expires) in [sothon_server::db::now_ms() - 1, 1_600_000_000_000].into_iter().enumerate() {
         let token = format!("token-da-het-han-{i}-0123456789abcdefghijklmnopq");
-        sqlx::query(
+        sothon_server::with_pool!(&app.db, p => sqlx::query(
             "INSERT INTO tokens (token_hash, user_id, created_at, expires_at)
-             SELECT ?, id, ?, ? FROM users WHERE username = 'canbo'",
+             SELECT $1, id, $2, $3 FROM users WHERE username = 'canbo'",
         )
         .bind(sothon_server::auth::token_hash(&token))
         .bind(expires - 30 * 86_400_000)
         .bind(expires)
-        .execute(&app.db)
-        .await
+        .execute(p)
+        .await.map(drop))
         .unwrap();
         tokens.push(token);
     }

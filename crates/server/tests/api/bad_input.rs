@@ -161,13 +161,13 @@ async fn setup(app: &TestApp) -> Tokens {
     let res = app.client.post(app.url("/api/v1/logout")).bearer_auth(&revoked).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let expired = "het-han-tu-lau-roi-0123456789abcdefghijklmnop".to_string();
-    sqlx::query(
+    sothon_server::with_pool!(&app.db, p => sqlx::query(
         "INSERT INTO tokens (token_hash, user_id, created_at, expires_at)
-         SELECT ?, id, 1, 2 FROM users WHERE username = 'quantri'",
+         SELECT $1, id, 1, 2 FROM users WHERE username = 'quantri'",
     )
     .bind(token_hash(&expired))
-    .execute(&app.db)
-    .await
+    .execute(p)
+    .await.map(drop))
     .unwrap();
     // The admin's token with its last character changed.
     let last = if admin.ends_with('A') { 'B' } else { 'A' };

@@ -27,9 +27,9 @@ async fn user_add_creates_an_account_that_can_log_in() {
     let s: Value = res.json().await.unwrap();
     assert_eq!(s["user"]["name"], "Đinh Thị Hoa");
     assert_eq!(s["user"]["village"], "pq-t03");
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE username = 'truongthon3'")
-        .fetch_one(&app.db)
-        .await
+    let hash: String = sothon_server::with_pool!(&app.db, p => sqlx::query_scalar("SELECT password_hash FROM users WHERE username = 'truongthon3'")
+        .fetch_one(p)
+        .await)
         .unwrap();
     assert!(hash.starts_with("$argon2id$"), "{hash}");
 
@@ -65,11 +65,10 @@ async fn without_the_demo_a_commune_is_set_up_by_hand() {
 #[tokio::test]
 async fn the_demo_is_seeded_once() {
     let app = spawn().await;
-    let db = app.dir.path().join("test.db");
-    // A second server on the same file finds the commune and adds nothing.
+    // A second server on the same database finds the commune and adds nothing.
     let config = sothon_server::Config {
         bind: "127.0.0.1:0".parse().unwrap(),
-        database_url: db.to_str().unwrap().into(),
+        database_url: app.testdb.url.clone(),
         web_dir: None,
         demo: true,
         demo_history: false,
@@ -78,5 +77,5 @@ async fn the_demo_is_seeded_once() {
     let again = sothon_server::build(config).await.unwrap();
     assert_eq!(again.demo_accounts().map(<[_]>::len), Some(5));
     assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 5);
-    assert_eq!(app.count("SELECT COUNT(*) FROM villages WHERE sample = 1 AND name LIKE '% (mẫu)'").await, 5);
+    assert_eq!(app.count("SELECT COUNT(*) FROM villages WHERE sample AND name LIKE '% (mẫu)'").await, 5);
 }

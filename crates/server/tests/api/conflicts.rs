@@ -77,11 +77,11 @@ async fn keeping_the_incoming_edit_makes_it_the_next_revision() {
     assert_eq!(r["remaining"], 0);
     assert_eq!(app.record_body(REC_T01).await["values"]["pop"], 999.0);
     let (last_device, device_at): (String, i64) =
-        sqlx::query_as("SELECT last_device, device_at FROM records").fetch_one(&app.db).await.unwrap();
+        sothon_server::with_pool!(&app.db, p => sqlx::query_as("SELECT last_device, device_at FROM records").fetch_one(p).await).unwrap();
     assert_eq!((last_device.as_str(), device_at), (PHONE_B, 1_700_000_000_000));
-    let (resolved, how, by_rev): (i64, String, i64) =
-        sqlx::query_as("SELECT resolved, resolution, resolved_rev FROM conflicts").fetch_one(&app.db).await.unwrap();
-    assert_eq!((resolved, how.as_str(), by_rev), (1, "incoming", 3));
+    let (resolved, how, by_rev): (bool, String, i64) =
+        sothon_server::with_pool!(&app.db, p => sqlx::query_as("SELECT resolved, resolution, resolved_rev FROM conflicts").fetch_one(p).await).unwrap();
+    assert_eq!((resolved, how.as_str(), by_rev), (true, "incoming", 3));
     assert_eq!(app.get_ok(&officer, "/api/v1/conflicts").await, json!([]));
 
     // The phones pull the outcome.
@@ -115,9 +115,9 @@ async fn keeping_the_current_revision_restores_the_records_state() {
     assert_eq!((r["rev"].as_i64(), r["state"].as_str()), (Some(2), Some("received")));
     assert_eq!(app.record_body(REC_T01).await["values"]["pop"], 101.0);
     let (resolution, by): (String, String) =
-        sqlx::query_as("SELECT c.resolution, u.username FROM conflicts c JOIN users u ON u.id = c.resolved_by")
-            .fetch_one(&app.db)
-            .await
+        sothon_server::with_pool!(&app.db, p => sqlx::query_as("SELECT c.resolution, u.username FROM conflicts c JOIN users u ON u.id = c.resolved_by")
+            .fetch_one(p)
+            .await)
             .unwrap();
     assert_eq!((resolution.as_str(), by.as_str()), ("current", "truongthon1"));
 }
@@ -143,7 +143,9 @@ async fn a_returned_record_stays_returned_and_an_approved_one_approved() {
     let (_, r) =
         app.post_json(&officer, &resolve_path("phone-cccc-0003:1"), &json!({"keep": "current", "rev": 2})).await;
     assert_eq!((r["state"].as_str(), r["remaining"].as_i64()), (Some("returned"), Some(0)), "{r}");
-    let comment: String = sqlx::query_scalar("SELECT comment FROM records").fetch_one(&app.db).await.unwrap();
+    let comment: String =
+        sothon_server::with_pool!(&app.db, p => sqlx::query_scalar("SELECT comment FROM records").fetch_one(p).await)
+            .unwrap();
     assert_eq!(comment, "Vẫn chưa đúng");
 
     // Approved: a late edit waits beside it; keeping the current leaves it approved.

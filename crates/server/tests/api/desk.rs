@@ -350,9 +350,10 @@ async fn the_admin_edits_disables_re_enables_and_resets_an_account() {
 #[tokio::test]
 async fn the_demo_history_gives_every_desk_screen_something_to_show() {
     let dir = tempfile::tempdir().unwrap();
+    let testdb = crate::helpers::TestDb::new(dir.path(), "demo.db");
     let config = sothon_server::Config {
         bind: "127.0.0.1:0".parse().unwrap(),
-        database_url: dir.path().join("demo.db").to_str().unwrap().to_string(),
+        database_url: testdb.url.clone(),
         web_dir: None,
         demo: true,
         demo_history: true,
@@ -362,13 +363,9 @@ async fn the_demo_history_gives_every_desk_screen_something_to_show() {
     let server = sothon_server::build(config.clone()).await.unwrap();
     let seeded_in = started.elapsed();
     let base = format!("http://{}", server.addr());
+    let db = server.db();
     tokio::spawn(server.run());
-    let app = TestApp {
-        base,
-        db: sqlx::SqlitePool::connect_lazy("sqlite::memory:").unwrap(),
-        client: reqwest::Client::new(),
-        dir,
-    };
+    let app = TestApp { base, db, client: reqwest::Client::new(), dir, testdb };
     // Argon2 for the sample accounts dominates; the history itself is small.
     assert!(seeded_in < std::time::Duration::from_secs(3), "{seeded_in:?}");
     let officer = app.login("canbo").await;
@@ -403,6 +400,6 @@ async fn the_demo_history_gives_every_desk_screen_something_to_show() {
     // A second start on the same file seeds nothing more.
     let again =
         sothon_server::build(sothon_server::Config { bind: "127.0.0.1:0".parse().unwrap(), ..config }).await.unwrap();
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM records").fetch_one(&again.db()).await.unwrap();
+    let n: i64 = sothon_server::with_pool!(&again.db(), p => sqlx::query_scalar("SELECT COUNT(*) FROM records").fetch_one(p).await).unwrap();
     assert!(n > 40 && n < 70, "{n}");
 }

@@ -1,20 +1,24 @@
 //! Starting a server per test, and making requests and reports.
 
+pub use crate::testdb::{on_postgres, TestDb};
+
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sothon_domain::protocol::{Body, Mutation, SyncRequest, PROTOCOL_VERSION};
 use sothon_domain::{Period, Report, Value as V};
+use sothon_server::db::Db;
 use sothon_server::{build, Config, DEMO_PASSWORD};
-use sqlx::SqlitePool;
 use std::path::PathBuf;
 
 /// A running server with its own database.
 pub struct TestApp {
     pub base: String,
-    pub db: SqlitePool,
+    pub db: Db,
     pub client: reqwest::Client,
     /// Where the database lives; removed when the test ends.
     pub dir: tempfile::TempDir,
+    /// The test's own database (a PostgreSQL schema is dropped with it).
+    pub testdb: TestDb,
 }
 
 /// A server with the sample commune and no web folder.
@@ -25,9 +29,10 @@ pub async fn spawn() -> TestApp {
 /// A server serving `web` (if any), seeded with the sample commune if `demo`.
 pub async fn spawn_with(web: Option<PathBuf>, demo: bool) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
+    let testdb = TestDb::new(dir.path(), "test.db");
     let config = Config {
         bind: "127.0.0.1:0".parse().unwrap(),
-        database_url: dir.path().join("test.db").to_str().unwrap().to_string(),
+        database_url: testdb.url.clone(),
         web_dir: web,
         demo,
         demo_history: false,
@@ -37,7 +42,7 @@ pub async fn spawn_with(web: Option<PathBuf>, demo: bool) -> TestApp {
     let base = format!("http://{}", server.addr());
     let db = server.db();
     tokio::spawn(server.run());
-    TestApp { base, db, client: reqwest::Client::new(), dir }
+    TestApp { base, db, client: reqwest::Client::new(), dir, testdb }
 }
 
 impl TestApp {
@@ -122,31 +127,44 @@ impl TestApp {
             out.push((*t, self.count(&format!("SELECT COUNT(*) FROM {t}")).await));
         }
         // A write that changes a row without adding one shows here.
-        let sums: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(SUM(rev), 0) + COALESCE(SUM(updated_at), 0) + COALESCE(SUM(length(state)), 0)
-                    + COALESCE(SUM(length(comment)), 0) + COALESCE(SUM(ver), 0)
-                    + (SELECT COALESCE(SUM(version), 0) FROM commune_sync) FROM records",
-        )
-        .fetch_one(&self.db)
-        .await
-        .unwrap();
-        out.push(("records (content)", sums));
-        out.push(("conflicts (resolved)", self.count("SELECT COALESCE(SUM(resolved), 0) FROM conflicts").await));
+        out.push((
+            "records (content)",
+            self.count(
+                "SELECT CAST(COALESCE(SUM(rev), 0) + COALESCE(SUM(updated_at), 0) + COALESCE(SUM(length(state)), 0)
+                        + COALESCE(SUM(length(comment)), 0) + COALESCE(SUM(ver), 0)
+                        + (SELECT COALESCE(SUM(version), 0) FROM commune_sync) AS BIGINT) FROM records",
+            )
+            .await,
+        ));
+        out.push(("conflicts (resolved)", self.count("SELECT COUNT(*) FROM conflicts WHERE resolved").await));
         // A target changed in place (the sample commune has some).
         out.push((
             "targets (content)",
-            self.count("SELECT CAST(COALESCE(SUM(CAST(value AS REAL) * 1000 + length(op) + set_at), 0) AS INTEGER) FROM targets").await,
+            self.count(
+                "SELECT CAST(COALESCE(SUM(CAST(value AS DOUBLE PRECISION) * 1000 + length(op) + set_at), 0) AS BIGINT)
+                 FROM targets",
+            )
+            .await,
         ));
         // An account change rewrites its row. (Not the password hash: a
         // login may store the same password rehashed; a password change
         // writes its audit line, counted above.)
-        let users: String = sqlx::query_scalar(
-            "SELECT COALESCE(group_concat(id || name || role || COALESCE(village_id, '') || phone || disabled
-                                          || must_change_password, '|'), '')
-             FROM (SELECT * FROM users ORDER BY id)",
-        )
-        .fetch_one(&self.db)
-        .await
+        let row = "id || name || role || COALESCE(village_id, '') || phone || CAST(disabled AS TEXT)
+                   || CAST(must_change_password AS TEXT)";
+        let users: String = match &self.db {
+            Db::Sqlite(p) => {
+                sqlx::query_scalar(&format!(
+                    "SELECT COALESCE(group_concat({row}, '|'), '') FROM (SELECT * FROM users ORDER BY id)"
+                ))
+                .fetch_one(p)
+                .await
+            }
+            Db::Pg(p) => {
+                sqlx::query_scalar(&format!("SELECT COALESCE(string_agg({row}, '|' ORDER BY id), '') FROM users"))
+                    .fetch_one(p)
+                    .await
+            }
+        }
         .unwrap();
         let digest = {
             use std::hash::{Hash, Hasher};
@@ -159,13 +177,13 @@ impl TestApp {
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
-        sqlx::query_scalar(sql).fetch_one(&self.db).await.unwrap()
+        sothon_server::with_pool!(&self.db, p => sqlx::query_scalar(sql).fetch_one(p).await).unwrap()
     }
 
     /// The stored body of a record, as JSON.
     pub async fn record_body(&self, id: &str) -> Value {
         let s: String =
-            sqlx::query_scalar("SELECT body FROM records WHERE id = ?").bind(id).fetch_one(&self.db).await.unwrap();
+            sothon_server::with_pool!(&self.db, p => sqlx::query_scalar("SELECT body FROM records WHERE id = $1").bind(id).fetch_one(p).await).unwrap();
         serde_json::from_str(&s).unwrap()
     }
 }

@@ -20,5 +20,7 @@ mod records;
 mod reports;
 mod review_fields;
 mod sync;
+#[path = "../common/testdb.rs"]
+mod testdb;
 mod throttle;
 mod web;

@@ -10,7 +10,7 @@ use sqlx::SqlitePool;
 async fn version_3(path: &std::path::Path) {
     let dir = tempfile::tempdir().unwrap();
     for f in ["0001_init.sql", "0002_review_and_resolution.sql", "0003_due_dates.sql"] {
-        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(f);
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join("sqlite").join(f);
         std::fs::copy(src, dir.path().join(f)).unwrap();
     }
     let opts = SqliteConnectOptions::new().filename(path).create_if_missing(true).foreign_keys(true);
@@ -54,7 +54,7 @@ async fn version_4_keeps_the_accounts_tokens_and_records_of_version_3() {
     tokio::spawn(server.run());
     let count = |sql: &'static str| {
         let db = db.clone();
-        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&db).await.unwrap() }
+        async move { sothon_server::with_pool!(&db, p => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await).unwrap() }
     };
     assert_eq!(count("SELECT COUNT(*) FROM communes").await, 1, "not seeded: the database had a commune");
     assert_eq!(count("SELECT COUNT(*) FROM tokens").await, 1, "rebuilding users did not cascade to tokens");
@@ -80,9 +80,9 @@ async fn version_4_keeps_the_accounts_tokens_and_records_of_version_3() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     // A village's key is now its commune and its id.
-    let pk: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info('villages') WHERE pk > 0 ORDER BY pk")
-        .fetch_all(&db)
-        .await
+    let pk: Vec<String> = sothon_server::with_pool!(&db, p => sqlx::query_scalar("SELECT name FROM pragma_table_info('villages') WHERE pk > 0 ORDER BY pk")
+        .fetch_all(p)
+        .await)
         .unwrap();
     assert_eq!(pk, ["commune_id", "id"]);
 }

@@ -49,7 +49,7 @@ async fn a_returned_report_reaches_the_village_heads_phone_with_its_comment() {
     let res = app.push(&head, PHONE_A, 2, 1, report("pq-t01", 100.0, 95.0)).await;
     assert_eq!((res["status"].as_str(), res["rev"].as_i64()), (Some("applied"), Some(2)));
     let (state, kept): (String, String) =
-        sqlx::query_as("SELECT state, comment FROM records").fetch_one(&app.db).await.unwrap();
+        sothon_server::with_pool!(&app.db, p => sqlx::query_as("SELECT state, comment FROM records").fetch_one(p).await).unwrap();
     assert_eq!((state.as_str(), kept.as_str()), ("received", ""));
 
     // Approving rev 2 locks it; the phone sees `approved`.

@@ -48,7 +48,7 @@ async fn a_field_comment_travels_to_the_phone_and_the_resubmission_shows_exactly
     assert_eq!(r["state"], "returned");
     assert_eq!(app.count("SELECT COUNT(*) FROM review_fields").await, 1);
     let detail: String =
-        sqlx::query_scalar("SELECT detail FROM audit WHERE action = 'return'").fetch_one(&app.db).await.unwrap();
+        sothon_server::with_pool!(&app.db, p => sqlx::query_scalar("SELECT detail FROM audit WHERE action = 'return'").fetch_one(p).await).unwrap();
     assert!(detail.contains("Số thẻ BHYT chưa khớp") && detail.contains("Danh sách của xã có 95 thẻ"), "{detail}");
 
     // The phone's pull brings the reason and the field comment.

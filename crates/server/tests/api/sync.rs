@@ -96,10 +96,10 @@ async fn a_stale_edit_from_another_device_is_a_conflict_kept_aside() {
     assert_eq!(r["rev"], 2);
     assert_eq!(app.record_body(REC_T01).await["values"]["pop"], 101.0, "the body is untouched");
     let (base, device, body): (i64, String, String) =
-        sqlx::query_as("SELECT base, device, body FROM conflicts WHERE mutation_id = ?")
+        sothon_server::with_pool!(&app.db, p => sqlx::query_as("SELECT base, device, body FROM conflicts WHERE mutation_id = $1")
             .bind(format!("{PHONE_B}:1"))
-            .fetch_one(&app.db)
-            .await
+            .fetch_one(p)
+            .await)
             .unwrap();
     assert_eq!((base, device.as_str()), (1, PHONE_B));
     assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["values"]["pop"], 999.0);
@@ -118,7 +118,9 @@ async fn a_stale_edit_from_another_device_is_a_conflict_kept_aside() {
         app.sync_ok(&team, &request(PHONE_B, vec![mutation(PHONE_B, 2, 2, report("pq-t01", 102.0, 90.0))], None)).await;
     assert_eq!(v["results"][0]["status"], "applied");
     assert_eq!(v["results"][0]["rev"], 3);
-    let state: String = sqlx::query_scalar("SELECT state FROM records").fetch_one(&app.db).await.unwrap();
+    let state: String =
+        sothon_server::with_pool!(&app.db, p => sqlx::query_scalar("SELECT state FROM records").fetch_one(p).await)
+            .unwrap();
     assert_eq!(state, "received");
 }
 
@@ -127,13 +129,15 @@ async fn an_approved_record_is_locked() {
     let app = spawn().await;
     let token = app.login("truongthon1").await;
     app.sync_ok(&token, &request(PHONE_A, vec![mutation(PHONE_A, 1, 0, report("pq-t01", 100.0, 90.0))], None)).await;
-    sqlx::query("UPDATE records SET state = 'approved'").execute(&app.db).await.unwrap();
+    sothon_server::with_pool!(&app.db, p => sqlx::query("UPDATE records SET state = 'approved'").execute(p).await.map(drop)).unwrap();
     let v = app
         .sync_ok(&token, &request(PHONE_A, vec![mutation(PHONE_A, 2, 1, report("pq-t01", 120.0, 90.0))], None))
         .await;
     assert_eq!(v["results"][0]["status"], "conflict");
     assert_eq!(app.record_body(REC_T01).await["values"]["pop"], 100.0);
-    let state: String = sqlx::query_scalar("SELECT state FROM records").fetch_one(&app.db).await.unwrap();
+    let state: String =
+        sothon_server::with_pool!(&app.db, p => sqlx::query_scalar("SELECT state FROM records").fetch_one(p).await)
+            .unwrap();
     assert_eq!(state, "approved");
     assert_eq!(app.count("SELECT COUNT(*) FROM conflicts").await, 1);
 }

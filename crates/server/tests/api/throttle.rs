@@ -26,7 +26,7 @@ async fn guess(app: &TestApp, username: &str) -> (StatusCode, Option<u64>, Value
 
 /// As if the current delay of every account count had passed.
 async fn let_time_pass(app: &TestApp) {
-    sqlx::query("UPDATE login_throttle SET next_at = 0 WHERE kind = 'account'").execute(&app.db).await.unwrap();
+    sothon_server::with_pool!(&app.db, p => sqlx::query("UPDATE login_throttle SET next_at = 0 WHERE kind = 'account'").execute(p).await.map(drop)).unwrap();
 }
 
 const FREE: usize = ACCOUNT_DELAYS.free as usize;
@@ -81,9 +81,9 @@ async fn every_spelling_of_a_username_shares_one_count_and_one_account() {
     let (status, _, e) = try_login(&app, json!({"username": "truongthon2", "password": DEMO_PASSWORD})).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "the five spellings were one account's tries: {e}");
     let counts: Vec<(String, i64)> =
-        sqlx::query_as("SELECT subject, failures FROM login_throttle WHERE kind = 'account'")
-            .fetch_all(&app.db)
-            .await
+        sothon_server::with_pool!(&app.db, p => sqlx::query_as("SELECT subject, failures FROM login_throttle WHERE kind = 'account'")
+            .fetch_all(p)
+            .await)
             .unwrap();
     assert_eq!(counts, [("truongthon2".to_string(), 5)]);
 
@@ -138,12 +138,12 @@ async fn delays_grow_with_each_failure_instead_of_locking() {
     app.login("truongthon1").await;
     assert_eq!(app.count("SELECT COUNT(*) FROM login_throttle WHERE kind = 'account'").await, 0);
     // The delay is capped: a quarter of an hour, never a lock.
-    sqlx::query(
-        "INSERT INTO login_throttle (kind, subject, failures, next_at, last_at) VALUES ('account', 'canbo', 1000, 0, ?)",
+    sothon_server::with_pool!(&app.db, p => sqlx::query(
+        "INSERT INTO login_throttle (kind, subject, failures, next_at, last_at) VALUES ('account', 'canbo', 1000, 0, $1)",
     )
     .bind(sothon_server::db::now_ms())
-    .execute(&app.db)
-    .await
+    .execute(p)
+    .await.map(drop))
     .unwrap();
     assert_eq!(guess(&app, "canbo").await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(guess(&app, "canbo").await.1, Some(15 * 60));
@@ -156,10 +156,10 @@ async fn a_phone_that_logged_in_before_keeps_logging_in_while_the_account_is_ham
     assert_eq!(status, StatusCode::OK);
     let device = s["device_token"].as_str().unwrap().to_string();
     assert_eq!(device.len(), 43);
-    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM device_tokens WHERE token_hash = ?")
+    let stored: i64 = sothon_server::with_pool!(&app.db, p => sqlx::query_scalar("SELECT COUNT(*) FROM device_tokens WHERE token_hash = $1")
         .bind(&device)
-        .fetch_one(&app.db)
-        .await
+        .fetch_one(p)
+        .await)
         .unwrap();
     assert_eq!(stored, 0, "only the token's hash is stored");
 
@@ -171,10 +171,10 @@ async fn a_phone_that_logged_in_before_keeps_logging_in_while_the_account_is_ham
     assert!(failures >= FREE as i64, "{failures}");
     // (Its delay made long, as after an hour of this, so that it cannot run
     // out while the test goes on.)
-    sqlx::query("UPDATE login_throttle SET next_at = ? WHERE kind = 'account'")
+    sothon_server::with_pool!(&app.db, p => sqlx::query("UPDATE login_throttle SET next_at = $1 WHERE kind = 'account'")
         .bind(sothon_server::db::now_ms() + 600_000)
-        .execute(&app.db)
-        .await
+        .execute(p)
+        .await.map(drop))
         .unwrap();
     let (status, _, _) = try_login(&app, json!({"username": "truongthon1", "password": DEMO_PASSWORD})).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "without the phone's token, the owner waits too");
@@ -189,10 +189,10 @@ async fn a_phone_that_logged_in_before_keeps_logging_in_while_the_account_is_ham
     }
 
     // Even with the whole address in a delay (a NAT full of guessers).
-    sqlx::query("UPDATE login_throttle SET failures = 1000, next_at = ? WHERE kind = 'address'")
+    sothon_server::with_pool!(&app.db, p => sqlx::query("UPDATE login_throttle SET failures = 1000, next_at = $1 WHERE kind = 'address'")
         .bind(sothon_server::db::now_ms() + 600_000)
-        .execute(&app.db)
-        .await
+        .execute(p)
+        .await.map(drop))
         .unwrap();
     assert_eq!(app.login_raw("canbo", DEMO_PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(try_login(&app, phone.clone()).await.0, StatusCode::OK);
@@ -233,7 +233,7 @@ async fn an_unknown_username_costs_what_a_wrong_password_costs() {
     let app = spawn().await;
     // Every account's hash, the sample ones included, has the parameters
     // the dummy hash for unknown usernames has: the same Argon2 work.
-    let hashes: Vec<String> = sqlx::query_scalar("SELECT password_hash FROM users").fetch_all(&app.db).await.unwrap();
+    let hashes: Vec<String> = sothon_server::with_pool!(&app.db, p => sqlx::query_scalar("SELECT password_hash FROM users").fetch_all(p).await).unwrap();
     assert_eq!(hashes.len(), 5);
     let dummy = hash_params(dummy_hash()).unwrap();
     for h in &hashes {
@@ -250,7 +250,7 @@ async fn an_unknown_username_costs_what_a_wrong_password_costs() {
             let t = Instant::now();
             verify_password(&hashes[0], "doan-mo-123");
             one = one.min(t.elapsed());
-            sqlx::query("DELETE FROM login_throttle").execute(&app.db).await.unwrap();
+            sothon_server::with_pool!(&app.db, p => sqlx::query("DELETE FROM login_throttle").execute(p).await.map(drop)).unwrap();
             let t = Instant::now();
             assert_eq!(guess(&app, user).await.0, StatusCode::UNAUTHORIZED);
             times.push(t.elapsed());
@@ -280,15 +280,15 @@ async fn a_light_sample_hash_from_before_is_replaced_at_the_next_login() {
     )
     .unwrap()
     .to_string();
-    sqlx::query("UPDATE users SET password_hash = ? WHERE username = 'congnghe1'")
+    sothon_server::with_pool!(&app.db, p => sqlx::query("UPDATE users SET password_hash = $1 WHERE username = 'congnghe1'")
         .bind(&light)
-        .execute(&app.db)
-        .await
+        .execute(p)
+        .await.map(drop))
         .unwrap();
     app.login("congnghe1").await;
-    let now: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE username = 'congnghe1'")
-        .fetch_one(&app.db)
-        .await
+    let now: String = sothon_server::with_pool!(&app.db, p => sqlx::query_scalar("SELECT password_hash FROM users WHERE username = 'congnghe1'")
+        .fetch_one(p)
+        .await)
         .unwrap();
     assert_ne!(now, light);
     assert_eq!(hash_params(&now), hash_params(dummy_hash()));

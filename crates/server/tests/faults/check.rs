@@ -32,8 +32,8 @@
 use crate::world::{tag_of, Office, World};
 use serde_json::Value as Json;
 use sothon_domain::protocol::{receipt_code, Body, MutationResult, Status};
+use sothon_server::db::Db;
 use sothon_sync::LocalState;
-use sqlx::SqlitePool;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A phone whose edit was answered `conflict` edits the record again and
@@ -94,13 +94,13 @@ fn body(s: &str) -> Body {
 }
 
 impl Server {
-    pub async fn load(db: &SqlitePool) -> Self {
+    pub async fn load(db: &Db) -> Self {
         type RecRow = (String, String, i64, String, String, String, String, String, i64);
-        let rows: Vec<RecRow> = sqlx::query_as(
+        let rows: Vec<RecRow> = sothon_server::with_pool!(db, p => sqlx::query_as(
             "SELECT id, village_id, rev, state, receipt, comment, body, last_device, updated_at FROM records",
         )
-        .fetch_all(db)
-        .await
+        .fetch_all(p)
+        .await)
         .expect("records");
         let records = rows
             .into_iter()
@@ -111,9 +111,9 @@ impl Server {
             .collect();
         type MutRow = (String, i64, String, i64, String, String, String);
         let rows: Vec<MutRow> =
-            sqlx::query_as("SELECT id, seq, record_id, base, status, result, body FROM mutations ORDER BY rowid")
-                .fetch_all(db)
-                .await
+            sothon_server::with_pool!(db, p => sqlx::query_as("SELECT id, seq, record_id, base, status, result, body FROM mutations ORDER BY rowid")
+                .fetch_all(p)
+                .await)
                 .expect("mutations");
         let mutations = rows
             .into_iter()
@@ -128,9 +128,9 @@ impl Server {
             })
             .collect();
         let rows: Vec<(String, String, String, i64)> =
-            sqlx::query_as("SELECT mutation_id, record_id, body, resolved FROM conflicts")
-                .fetch_all(db)
-                .await
+            sothon_server::with_pool!(db, p => sqlx::query_as("SELECT mutation_id, record_id, body, resolved FROM conflicts")
+                .fetch_all(p)
+                .await)
                 .expect("conflicts");
         let conflicts = rows
             .into_iter()

@@ -11,8 +11,8 @@ use serde_json::{json, Value as Json};
 use sothon_domain::event::{Gps, IncidentKind, Severity, Topic};
 use sothon_domain::protocol::{Body, Mutation};
 use sothon_domain::{catalogue, Activity, Incident, Period, Report, Value};
+use sothon_server::db::Db;
 use sothon_sync::{Engine, LocalRecord, LocalState, MemStore, Store, SyncError, TransportError};
-use sqlx::SqlitePool;
 use std::collections::BTreeMap;
 
 /// The phones a schedule can have: account and village. The first two are
@@ -145,7 +145,7 @@ const ACTIONS: &[(u32, Action)] = &[
 
 pub struct World<'a> {
     pub net: &'a Net,
-    db: &'a SqlitePool,
+    db: &'a Db,
     /// The commune officer's token.
     officer: String,
     pub rng: Rng,
@@ -156,7 +156,7 @@ pub struct World<'a> {
 }
 
 impl<'a> World<'a> {
-    pub fn new(net: &'a Net, db: &'a SqlitePool, seed: u64, tokens: &BTreeMap<&'static str, String>) -> Self {
+    pub fn new(net: &'a Net, db: &'a Db, seed: u64, tokens: &BTreeMap<&'static str, String>) -> Self {
         let mut rng = Rng::new(seed);
         let n = rng.weighted(&[(1, 2usize), (2, 3), (2, 4)]);
         let phones = (0..n)
@@ -419,7 +419,7 @@ impl<'a> World<'a> {
     }
 
     async fn stored_mutations(&self) -> usize {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM mutations").fetch_one(self.db).await.expect("count") as usize
+        sothon_server::with_pool!(self.db, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM mutations").fetch_one(p).await).expect("count") as usize
     }
 
     /// The commune office approves or returns the current revision of a
@@ -460,10 +460,10 @@ impl<'a> World<'a> {
         let row = &rows[self.rng.index(rows.len())];
         // Conflicts are named by a public id; the rules speak of mutations.
         let public = row["mutation"].as_str().expect("conflict id").to_string();
-        let mutation: String = sqlx::query_scalar("SELECT mutation_id FROM conflicts WHERE public_id = ?")
+        let mutation: String = sothon_server::with_pool!(self.db, p => sqlx::query_scalar("SELECT mutation_id FROM conflicts WHERE public_id = $1")
             .bind(&public)
-            .fetch_one(self.db)
-            .await
+            .fetch_one(p)
+            .await)
             .expect("a listed conflict is stored");
         let incoming = self.rng.chance(50);
         let after = self.stored_mutations().await;

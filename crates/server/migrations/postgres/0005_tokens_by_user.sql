@@ -1,0 +1,1 @@
+CREATE INDEX tokens_by_user ON tokens (user_id);

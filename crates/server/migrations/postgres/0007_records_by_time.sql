@@ -1,0 +1,1 @@
+CREATE INDEX records_by_time ON records (commune_id, updated_at);

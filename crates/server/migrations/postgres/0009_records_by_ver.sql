@@ -1,0 +1,1 @@
+CREATE INDEX records_by_ver ON records (commune_id, ver);

@@ -1,0 +1,1 @@
+CREATE INDEX conflicts_by_record ON conflicts (commune_id, record_id);

@@ -1,0 +1,1 @@
+CREATE INDEX audit_by_record ON audit (commune_id, record_id, at);

@@ -1,0 +1,176 @@
+//! The seam between the SQL and the two engines it runs on.
+//!
+//! Every statement in `db/` is written once, in the SQL both SQLite and
+//! PostgreSQL (and the distributed engines that speak its protocol) accept:
+//! `$1`-style parameters, `BIGINT`/`TEXT`/`BOOLEAN` values, `ON CONFLICT`
+//! upserts, no engine functions. A function runs its statements on the
+//! engine's own sqlx types ([`with_pool!`], [`with_conn!`]), so each of the
+//! two implementations is sqlx's native driver (not its `Any` driver, which
+//! decodes primitive types only); what differs — connecting, migrations,
+//! how a write transaction starts, backups — is in `db::sqlite` and
+//! `db::postgres`.
+
+use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+
+/// Which engine a database URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// The server's database: one pool of the engine the URL named.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Pg(PgPool),
+}
+
+impl Db {
+    pub fn engine(&self) -> Engine {
+        match self {
+            Db::Sqlite(_) => Engine::Sqlite,
+            Db::Pg(_) => Engine::Postgres,
+        }
+    }
+
+    /// Connections open, for the metrics.
+    pub fn size(&self) -> u32 {
+        match self {
+            Db::Sqlite(p) => p.size(),
+            Db::Pg(p) => p.size(),
+        }
+    }
+
+    /// Connections idle, for the metrics.
+    pub fn num_idle(&self) -> usize {
+        match self {
+            Db::Sqlite(p) => p.num_idle(),
+            Db::Pg(p) => p.num_idle(),
+        }
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(p) => p.close().await,
+            Db::Pg(p) => p.close().await,
+        }
+    }
+}
+
+/// Runs `$body` with `$p` bound to the engine's own pool (`&SqlitePool` or
+/// `&PgPool`): the body is compiled once per engine.
+#[macro_export]
+macro_rules! with_pool {
+    ($db:expr, $p:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($p) => $body,
+            $crate::db::Db::Pg($p) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$c` bound to the engine's own connection (`&mut
+/// SqliteConnection` or `&mut PgConnection`) of a transaction or connection
+/// `$tx` ([`AsConn`]): the body is compiled once per engine.
+#[macro_export]
+macro_rules! with_conn {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $crate::db::AsConn::conn($tx) {
+            $crate::db::Conn::Sqlite($c) => $body,
+            $crate::db::Conn::Pg($c) => $body,
+        }
+    };
+}
+
+/// A connection of either engine, borrowed.
+pub enum Conn<'a> {
+    Sqlite(&'a mut SqliteConnection),
+    Pg(&'a mut PgConnection),
+}
+
+/// What a helper that runs inside the caller's transaction takes.
+pub trait AsConn: Send {
+    fn conn(&mut self) -> Conn<'_>;
+}
+
+impl AsConn for Transaction<'static, Sqlite> {
+    fn conn(&mut self) -> Conn<'_> {
+        Conn::Sqlite(self)
+    }
+}
+
+impl AsConn for Transaction<'static, Postgres> {
+    fn conn(&mut self) -> Conn<'_> {
+        Conn::Pg(self)
+    }
+}
+
+impl AsConn for SqliteConnection {
+    fn conn(&mut self) -> Conn<'_> {
+        Conn::Sqlite(self)
+    }
+}
+
+impl AsConn for PgConnection {
+    fn conn(&mut self) -> Conn<'_> {
+        Conn::Pg(self)
+    }
+}
+
+impl AsConn for sqlx::pool::PoolConnection<Sqlite> {
+    fn conn(&mut self) -> Conn<'_> {
+        Conn::Sqlite(self)
+    }
+}
+
+impl AsConn for sqlx::pool::PoolConnection<Postgres> {
+    fn conn(&mut self) -> Conn<'_> {
+        Conn::Pg(self)
+    }
+}
+
+impl<T: AsConn + ?Sized> AsConn for &mut T {
+    fn conn(&mut self) -> Conn<'_> {
+        (**self).conn()
+    }
+}
+
+/// How each engine starts a write transaction.
+pub trait Writer {
+    type Db: sqlx::Database;
+    /// SQLite: `BEGIN IMMEDIATE`, which takes the write lock up front (a
+    /// deferred transaction that reads first would fail, not wait, when it
+    /// has to upgrade under WAL). PostgreSQL: SERIALIZABLE, so that
+    /// concurrent transactions behave as if one ran after the other, or one
+    /// fails with 40001 and is run again ([`super::retry_busy`]).
+    fn begin_write(&self) -> impl std::future::Future<Output = sqlx::Result<Transaction<'static, Self::Db>>> + Send;
+}
+
+impl Writer for SqlitePool {
+    type Db = Sqlite;
+    async fn begin_write(&self) -> sqlx::Result<Transaction<'static, Sqlite>> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl Writer for PgPool {
+    type Db = Postgres;
+    async fn begin_write(&self) -> sqlx::Result<Transaction<'static, Postgres>> {
+        self.begin_with("BEGIN ISOLATION LEVEL SERIALIZABLE").await
+    }
+}
+
+/// `$first, $first+1, …` — `n` parameters for an `IN (…)` list.
+pub fn params(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn params_count_from_the_first() {
+        assert_eq!(super::params(2, 3), "$2, $3, $4");
+        assert_eq!(super::params(1, 0), "");
+    }
+}
