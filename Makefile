@@ -6,7 +6,7 @@ DB ?= data/sothon.db
 SERVER := target/server/sothon-server
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run dev test tools tools-test web server native-test faults browser-test e2e size bench perf bench-web lint fmt clean api-fuzz load
+.PHONY: run dev test tools tools-test web server native-test pg-test faults browser-test e2e size bench perf bench-web lint fmt clean api-fuzz load
 
 ## make run: build everything, start the server with the demo commune on http://127.0.0.1:$(PORT)
 run: tools web server
@@ -21,7 +21,7 @@ dev: tools
 
 ## make test: lint, native tests (with 1,000 fault schedules), 10,000 fault schedules (optimised),
 ## browser tests (wasm-bindgen-test in headless Chromium), end-to-end (Playwright)
-test: tools-test lint web server native-test faults browser-test e2e
+test: tools-test lint web server native-test pg-test faults browser-test e2e
 
 tools:
 	@bash scripts/ensure-tools.sh build
@@ -40,6 +40,14 @@ server:
 native-test:
 	cargo test --workspace --exclude sothon
 	cargo test -p sothon --lib
+
+## make pg-test: the API suite (bad-input table included), the concurrent-cursor test, SIGKILL and
+## SIGTERM again on PostgreSQL at SERIALIZABLE, each test in a schema of its own: the PostgreSQL at
+## SOTHON_TEST_PG (default postgres://postgres@127.0.0.1:5432/test), or else a throwaway cluster
+## (scripts/with-pg.sh installs Debian's postgresql if it is missing).
+pg-test:
+	bash scripts/with-pg.sh env SOTHON_TEST_ENGINE=postgres \
+	  cargo test -p sothon-server --test api --test sigkill --test sigterm
 
 ## make faults: 10,000 randomized fault schedules (the real engine against the real server), optimised build.
 ## Longer: make faults SCHEDULES=200000; replay one: SOTHON_FAULT_SEED=229 cargo test -p sothon-server --test faults -- --nocapture

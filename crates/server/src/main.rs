@@ -18,13 +18,17 @@ Usage:
                          [--village ID] [--commune ID] [--db PATH]
   sothon-server commune add --id ID --name NAME [--db PATH]
   sothon-server village add --id ID --name NAME [--commune ID] [--db PATH]
-  sothon-server backup OUT.db [--db PATH]     a consistent copy of the database,
-                                              also while the server runs
+  sothon-server backup OUT.db [--db PATH]     a consistent copy of a SQLite database,
+                                              also while the server runs (PostgreSQL: pg_dump)
+  sothon-server migrate [--db URL]            migrate the schema and exit (run once before
+                                              starting several servers on one PostgreSQL)
 
 Options (environment variable, default):
   --port N      port to listen on, 0 for any free one (SOTHON_PORT, 8080)
   --bind ADDR   address to listen on (SOTHON_BIND, 127.0.0.1)
-  --db PATH     SQLite database file, created if missing (SOTHON_DB, data/sothon.db)
+  --db PATH|URL  SQLite database file, created if missing, or sqlite: URL; or a
+                postgres://user@host:port/db URL (PostgreSQL, CockroachDB, YugabyteDB,
+                Citus; the database must exist) (SOTHON_DB, data/sothon.db)
   --web DIR     the built PWA to serve (SOTHON_WEB, dist; skipped if missing)
   --no-demo     do not seed the sample commune into an empty database
   --demo-history  with the sample commune, also seed a year of sample reports and incidents
@@ -145,6 +149,13 @@ async fn run() -> anyhow::Result<()> {
             let commune = args.get("--commune");
             accounts::add_village(&db, &args.require("--id")?, commune.as_deref(), &args.require("--name")?).await?;
             println!("Đã tạo thôn.");
+            Ok(())
+        }
+        ["migrate"] => {
+            args.only(&["--db"])?;
+            let db = sothon_server::db::connect(&db_path(&args)).await?;
+            db.close().await;
+            println!("Cơ sở dữ liệu đã ở phiên bản mới nhất.");
             Ok(())
         }
         ["backup", out] => {

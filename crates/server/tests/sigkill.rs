@@ -11,7 +11,6 @@ use sothon_domain::event::{IncidentKind, Severity, Topic};
 use sothon_domain::protocol::{Body, Mutation, MutationResult, Status, SyncRequest, SyncResponse, PROTOCOL_VERSION};
 use sothon_domain::{Activity, Incident, Period, Report, Value};
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -21,6 +20,9 @@ const KILLS: usize = 20;
 /// Pushes per phone.
 const PUSHES: usize = 40;
 
+#[path = "common/testdb.rs"]
+mod testdb;
+use testdb::TestDb;
 #[path = "common/proc.rs"]
 mod proc;
 use proc::{login, Proc};
@@ -176,10 +178,10 @@ async fn stored(db: &sothon_server::db::Db) -> BTreeMap<String, MutationResult> 
 }
 
 /// Every acknowledged mutation is stored, with the answer that was given.
-async fn check_acks_survived(db_path: &Path, acks: &Acks, after_kill: usize) {
-    let db = sothon_server::db::connect(db_path.to_str().expect("utf-8")).await.expect("database");
+async fn check_acks_survived(db_path: &str, acks: &Acks, after_kill: usize) {
+    let db = sothon_server::db::connect(db_path).await.expect("database");
     let ok: String =
-        sothon_server::with_pool!(&db, p => sqlx::query_scalar("PRAGMA integrity_check").fetch_one(p).await)
+        sothon_server::with_pool!(&db, p => sqlx::query_scalar(testdb::INTEGRITY_CHECK[usize::from(matches!(db, sothon_server::db::Db::Pg(_)))]).fetch_one(p).await)
             .expect("integrity check");
     assert_eq!(ok, "ok", "database intact after kill {after_kill}");
     let stored = stored(&db).await;
@@ -199,7 +201,8 @@ async fn check_acks_survived(db_path: &Path, acks: &Acks, after_kill: usize) {
 async fn acknowledged_pushes_survive_sigkill_and_replays_apply_once() {
     let started = Instant::now();
     let dir = tempfile::tempdir().expect("temp dir");
-    let db_path = dir.path().join("kill.db");
+    let testdb = TestDb::new(dir.path(), "kill.db");
+    let db_path = testdb.url.as_str();
     let phones = Arc::new(plan());
     let total: usize = phones.iter().map(|p| p.pushes.iter().map(Vec::len).sum::<usize>()).sum();
     let acks: Acks = Arc::default();
@@ -215,7 +218,7 @@ async fn acknowledged_pushes_survive_sigkill_and_replays_apply_once() {
     let committed_unanswered = Arc::new(AtomicUsize::new(0));
 
     for cycle in 0..=KILLS {
-        let server = Proc::start(&db_path);
+        let server = Proc::start(db_path);
         let client = reqwest::Client::new();
         for p in phones.iter() {
             if !tokens.contains_key(p.account) {
@@ -272,7 +275,7 @@ async fn acknowledged_pushes_survive_sigkill_and_replays_apply_once() {
                     killed_in_flight += 1;
                 }
             }
-            check_acks_survived(&db_path, &acks, cycle + 1).await;
+            check_acks_survived(db_path, &acks, cycle + 1).await;
         } else {
             for t in tasks {
                 assert!(t.await.expect("phone task"), "every push answered once the server stays up");
@@ -285,7 +288,7 @@ async fn acknowledged_pushes_survive_sigkill_and_replays_apply_once() {
 
     // Every push of every phone, once more, after one last kill and restart:
     // answered from the store, applied never again.
-    let server = Proc::start(&db_path);
+    let server = Proc::start(db_path);
     let client = reqwest::Client::new();
     let mut replays = Vec::new();
     for p in phones.iter() {
@@ -303,7 +306,7 @@ async fn acknowledged_pushes_survive_sigkill_and_replays_apply_once() {
     for r in replays {
         replayed.extend(r.await.expect("replay task"));
     }
-    let db = sothon_server::db::connect(db_path.to_str().expect("utf-8")).await.expect("database");
+    let db = sothon_server::db::connect(db_path).await.expect("database");
     let stored = stored(&db).await;
     assert_eq!(stored.len(), total, "one row per mutation");
     for r in &replayed {

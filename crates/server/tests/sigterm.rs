@@ -7,6 +7,9 @@
 //! (the connection closed) is either stored or absent, and sending it again
 //! to the next server gives one copy either way.
 
+#[path = "common/testdb.rs"]
+mod testdb;
+use testdb::TestDb;
 #[path = "common/proc.rs"]
 mod proc;
 
@@ -90,8 +93,9 @@ async fn send(client: &reqwest::Client, base: &str, token: &str, req: &SyncReque
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_answers_pushes_in_flight_refuses_new_ones_and_loses_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db_path = dir.path().join("term.db");
-    let server = Proc::start(&db_path);
+    let testdb = TestDb::new(dir.path(), "term.db");
+    let db_path = testdb.url.as_str();
+    let server = Proc::start(db_path);
     let client = reqwest::Client::new();
     let mut tokens = Vec::new();
     for (account, _) in PHONES {
@@ -165,9 +169,9 @@ async fn sigterm_answers_pushes_in_flight_refuses_new_ones_and_loses_nothing() {
     }
     drop(server);
 
-    let db = sothon_server::db::connect(db_path.to_str().expect("utf-8")).await.expect("database");
+    let db = sothon_server::db::connect(db_path).await.expect("database");
     let ok: String =
-        sothon_server::with_pool!(&db, p => sqlx::query_scalar("PRAGMA integrity_check").fetch_one(p).await)
+        sothon_server::with_pool!(&db, p => sqlx::query_scalar(testdb::INTEGRITY_CHECK[usize::from(matches!(db, sothon_server::db::Db::Pg(_)))]).fetch_one(p).await)
             .expect("check");
     assert_eq!(ok, "ok");
     let rows: Vec<(String, String)> =
@@ -189,7 +193,7 @@ async fn sigterm_answers_pushes_in_flight_refuses_new_ones_and_loses_nothing() {
     db.close().await;
 
     // The next server: every refused or cut push sent again is stored once.
-    let server = Proc::start(&db_path);
+    let server = Proc::start(db_path);
     let mut again = 0;
     for (k, (account, _)) in PHONES.iter().enumerate() {
         let token = login(&client, &server.base, account).await;
@@ -209,7 +213,7 @@ async fn sigterm_answers_pushes_in_flight_refuses_new_ones_and_loses_nothing() {
         }
     }
     drop(server);
-    let db = sothon_server::db::connect(db_path.to_str().expect("utf-8")).await.expect("database");
+    let db = sothon_server::db::connect(db_path).await.expect("database");
     let total: i64 =
         sothon_server::with_pool!(&db, p => sqlx::query_scalar("SELECT COUNT(*) FROM mutations").fetch_one(p).await)
             .expect("count");

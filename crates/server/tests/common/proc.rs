@@ -1,7 +1,6 @@
 //! The real server binary as a child process, for the tests that signal it.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -12,9 +11,9 @@ pub struct Proc {
 }
 
 impl Proc {
-    pub fn start(db: &Path) -> Self {
+    pub fn start(db: &str) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_sothon-server"))
-            .args(["serve", "--port", "0", "--db", db.to_str().expect("utf-8"), "--web", "/nonexistent"])
+            .args(["serve", "--port", "0", "--db", db, "--web", "/nonexistent"])
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
