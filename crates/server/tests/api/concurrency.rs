@@ -32,7 +32,7 @@ async fn concurrent_pushes_and_pulls_every_pull_sequence_sees_every_committed_ro
     let villages = ["pq-t01", "pq-t02", "pq-t03", "pq-t04", "pq-t05"];
 
     let mut writers = Vec::new();
-    for w in 0..WRITERS {
+    for (w, village) in villages.into_iter().enumerate().take(WRITERS) {
         let (client, url, token, done) = (app.client.clone(), url.clone(), officer.clone(), done.clone());
         writers.push(tokio::spawn(async move {
             let device = format!("writer-{w:02}-device");
@@ -40,7 +40,7 @@ async fn concurrent_pushes_and_pulls_every_pull_sequence_sees_every_committed_ro
             let mut seq = 0;
             for base in [0, 1] {
                 for m in 1..=MONTHS {
-                    let r = report_for(villages[w], &format!("2026-{m:02}"), 100.0 + m as f64 + base as f64, 50.0);
+                    let r = report_for(village, &format!("2026-{m:02}"), 100.0 + m as f64 + base as f64, 50.0);
                     ids.push(r.id());
                     seq += 1;
                     let req = request(&device, vec![mutation(&device, seq, base, r)], None);
