@@ -41,13 +41,16 @@ native-test:
 	cargo test --workspace --exclude sothon
 	cargo test -p sothon --lib
 
-## make pg-test: the API suite (bad-input table included), the concurrent-cursor test, SIGKILL and
-## SIGTERM again on PostgreSQL at SERIALIZABLE, each test in a schema of its own: the PostgreSQL at
+## make pg-test: the API suite (bad-input table included), the concurrent-cursor test, SIGKILL,
+## SIGTERM and 500 fault schedules again on PostgreSQL at SERIALIZABLE, each test (each fault lane)
+## in a schema of its own: the PostgreSQL at
 ## SOTHON_TEST_PG (default postgres://postgres@127.0.0.1:5432/test), or else a throwaway cluster
 ## (scripts/with-pg.sh installs Debian's postgresql if it is missing).
 pg-test:
 	bash scripts/with-pg.sh env SOTHON_TEST_ENGINE=postgres \
-	  cargo test -p sothon-server --test api --test sigkill --test sigterm
+	  SOTHON_FAULT_SCHEDULES=$(PG_SCHEDULES) \
+	  cargo test -p sothon-server --test api --test sigkill --test sigterm --test faults
+PG_SCHEDULES ?= 500
 
 ## make faults: 10,000 randomized fault schedules (the real engine against the real server), optimised build.
 ## Longer: make faults SCHEDULES=200000; replay one: SOTHON_FAULT_SEED=229 cargo test -p sothon-server --test faults -- --nocapture

@@ -31,6 +31,9 @@
 //! `mod minimal` below holds the smallest fault-free cases of what the
 //! schedules found.
 
+#[path = "common/testdb.rs"]
+mod testdb;
+use testdb::TestDb;
 #[path = "faults/check.rs"]
 mod check;
 #[path = "faults/cluster.rs"]
@@ -249,11 +252,11 @@ async fn schedule(
 
 fn run_lane(seeds: Vec<u64>, opts: &Options, failed: &AtomicUsize) -> (Stats, Vec<Failure>) {
     let dir = scratch();
-    let path = dir.path().join("faults.db");
+    let testdb = TestDb::new(dir.path(), "faults.db");
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     rt.block_on(async {
-        let net = Net::new(ServerCtl::start(&path), opts.verbose);
-        let db = sothon_server::db::connect(path.to_str().expect("utf-8")).await.expect("database");
+        let net = Net::new(ServerCtl::start(&testdb.url), opts.verbose);
+        let db = sothon_server::db::connect(&testdb.url).await.expect("database");
         let mut tokens = BTreeMap::new();
         for account in world::PHONES.iter().map(|(a, _)| *a).chain(["canbo"]) {
             if !tokens.contains_key(account) {
@@ -360,16 +363,17 @@ mod minimal {
         net: Net,
         db: Db,
         token: String,
+        _testdb: TestDb,
         _dir: tempfile::TempDir,
     }
 
     async fn case() -> Case {
         let dir = scratch();
-        let path = dir.path().join("minimal.db");
-        let net = Net::new(ServerCtl::start(&path), false);
-        let db = sothon_server::db::connect(path.to_str().expect("utf-8")).await.expect("database");
+        let testdb = TestDb::new(dir.path(), "minimal.db");
+        let net = Net::new(ServerCtl::start(&testdb.url), false);
+        let db = sothon_server::db::connect(&testdb.url).await.expect("database");
         let token = login(&net, "truongthon1").await;
-        Case { net, db, token, _dir: dir }
+        Case { net, db, token, _testdb: testdb, _dir: dir }
     }
 
     fn phone(device: &str) -> Engine<MemStore> {

@@ -13,5 +13,7 @@ CREATE TABLE mutations (
     device_at   BIGINT NOT NULL,
     device_now  BIGINT NOT NULL,
     skew_ms     BIGINT NOT NULL,
+    -- The commune version the mutation's write took: the log's commit order.
+    pos         BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (commune_id, id)
 );

@@ -179,8 +179,8 @@ async fn apply_new(
                 .fetch_optional(&mut *tx)
                 .await?;
 
-        let (status, rev, ver) = match current {
-            Some((rev, _, _, ver)) if seen.is_some_and(|s| s >= seq) => (Status::Superseded, rev, ver),
+        let (status, rev, ver, taken) = match current {
+            Some((rev, _, _, ver)) if seen.is_some_and(|s| s >= seq) => (Status::Superseded, rev, ver, None),
             None => {
                 let (kind, period) = (m.body.kind(), m.body.period().to_string());
                 let ver = next_version(tx, commune).await?;
@@ -206,7 +206,7 @@ async fn apply_new(
                 .bind(entered_by)
                 .execute(&mut *tx)
                 .await?;
-                (Status::Applied, 1, ver)
+                (Status::Applied, 1, ver, Some(ver))
             }
             Some((rev, state, last_device, _)) if state != "approved" && (rev == base || last_device == origin) => {
                 let new_rev = rev + 1;
@@ -229,7 +229,7 @@ async fn apply_new(
                 .bind(&m.record)
                 .execute(&mut *tx)
                 .await?;
-                (Status::Applied, new_rev, ver)
+                (Status::Applied, new_rev, ver, Some(ver))
             }
             Some((rev, ..)) => {
                 sqlx::query(
@@ -260,8 +260,17 @@ async fn apply_new(
                 .bind(&m.record)
                 .execute(&mut *tx)
                 .await?;
-                (Status::Conflict, rev, ver)
+                (Status::Conflict, rev, ver, Some(ver))
             }
+        };
+
+        // The mutation's place in the commune's order of writes (`pos`): the
+        // version this write took, or a version of its own for one that wrote
+        // nothing (superseded), so that the log reads in commit order on an
+        // engine without SQLite's rowid order.
+        let pos = match taken {
+            Some(v) => v,
+            None => next_version(tx, commune).await?,
         };
 
         // Keeps the highest seq (written so that PostgreSQL runs it unchanged).
@@ -290,8 +299,8 @@ async fn apply_new(
         };
         sqlx::query(
             "INSERT INTO mutations (commune_id, id, user_id, device, seq, record_id, base, status, result, body,
-                                    received_at, device_at, device_now, skew_ms)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                                    received_at, device_at, device_now, skew_ms, pos)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         )
         .bind(commune)
         .bind(&m.id)
@@ -307,6 +316,7 @@ async fn apply_new(
         .bind(m.at)
         .bind(push.device_now)
         .bind(skew)
+        .bind(pos)
         .execute(&mut *tx)
         .await?;
         Ok(result)

@@ -109,15 +109,21 @@ impl Server {
                 (id, SRecord { village, rev, state, receipt, comment, body: body(&b), last_device, updated_at })
             })
             .collect();
-        type MutRow = (String, i64, String, i64, String, String, String);
+        type MutRow = (String, i64, String, i64, String, String, String, i64);
         let rows: Vec<MutRow> =
-            sothon_server::with_pool!(db, p => sqlx::query_as("SELECT id, seq, record_id, base, status, result, body FROM mutations ORDER BY rowid")
+            sothon_server::with_pool!(db, p => sqlx::query_as(match db {
+                // SQLite's insertion order, which `pos` must agree with (checked below).
+                Db::Sqlite(_) => "SELECT id, seq, record_id, base, status, result, body, pos FROM mutations ORDER BY rowid",
+                Db::Pg(_) => "SELECT id, seq, record_id, base, status, result, body, pos FROM mutations ORDER BY pos",
+            })
                 .fetch_all(p)
                 .await)
                 .expect("mutations");
+        let pos: Vec<i64> = rows.iter().map(|r| r.7).collect();
+        assert!(pos.windows(2).all(|w| w[0] < w[1]), "the log's pos is its commit order: {pos:?}");
         let mutations = rows
             .into_iter()
-            .map(|(id, seq, record, base, status, result, b)| SMutation {
+            .map(|(id, seq, record, base, status, result, b, _)| SMutation {
                 id,
                 seq: seq as u64,
                 record,
@@ -127,14 +133,14 @@ impl Server {
                 body: body(&b),
             })
             .collect();
-        let rows: Vec<(String, String, String, i64)> =
+        let rows: Vec<(String, String, String, bool)> =
             sothon_server::with_pool!(db, p => sqlx::query_as("SELECT mutation_id, record_id, body, resolved FROM conflicts")
                 .fetch_all(p)
                 .await)
                 .expect("conflicts");
         let conflicts = rows
             .into_iter()
-            .map(|(id, record, b, resolved)| (id, SConflict { record, body: body(&b), resolved: resolved != 0 }))
+            .map(|(id, record, b, resolved)| (id, SConflict { record, body: body(&b), resolved }))
             .collect();
         Self { records, mutations, conflicts }
     }

@@ -5,18 +5,17 @@
 
 use sothon_server::{build, Config};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub struct ServerCtl {
-    db: PathBuf,
+    db: String,
     rt: Option<tokio::runtime::Runtime>,
     addr: SocketAddr,
     pub restarts: u32,
 }
 
 /// Builds a server on `port` (0: any) over `db` on a fresh runtime.
-fn boot(db: &Path, port: u16) -> Result<(tokio::runtime::Runtime, SocketAddr), String> {
+fn boot(db: &str, port: u16) -> Result<(tokio::runtime::Runtime, SocketAddr), String> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .thread_name("faults-server")
@@ -25,7 +24,7 @@ fn boot(db: &Path, port: u16) -> Result<(tokio::runtime::Runtime, SocketAddr), S
         .map_err(|e| e.to_string())?;
     let config = Config {
         bind: SocketAddr::from(([127, 0, 0, 1], port)),
-        database_url: db.to_str().expect("utf-8 path").to_string(),
+        database_url: db.to_string(),
         web_dir: None,
         demo: true,
         demo_history: false,
@@ -63,9 +62,9 @@ fn halt(rt: tokio::runtime::Runtime) {
 }
 
 impl ServerCtl {
-    pub fn start(db: &Path) -> Self {
+    pub fn start(db: &str) -> Self {
         let (rt, addr) = boot(db, 0).expect("server starts");
-        Self { db: db.to_path_buf(), rt: Some(rt), addr, restarts: 0 }
+        Self { db: db.to_string(), rt: Some(rt), addr, restarts: 0 }
     }
 
     pub fn base(&self) -> String {
