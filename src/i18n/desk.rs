@@ -340,6 +340,7 @@ pub fn role_label(lang: Lang, r: Role) -> &'static str {
         (Lang::En, Role::DigitalTeam) => "Community digital technology team",
         (Lang::En, Role::Officer) => "Commune office officer",
         (Lang::En, Role::Admin) => "Commune admin",
+        (Lang::En, Role::Province) => "Province officer",
     }
 }
 
@@ -356,7 +357,7 @@ mod tests {
             for s in Step::ALL {
                 assert!(!step_label(lang, s).is_empty() && !step_action(lang, s).is_empty());
             }
-            for r in [Role::VillageHead, Role::DigitalTeam, Role::Officer, Role::Admin] {
+            for r in [Role::VillageHead, Role::DigitalTeam, Role::Officer, Role::Admin, Role::Province] {
                 assert!(!role_label(lang, r).contains('_'));
             }
         }

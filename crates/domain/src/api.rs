@@ -203,6 +203,45 @@ pub struct CommuneFigures {
     pub targets: Vec<TargetCheck>,
 }
 
+/// `GET /api/v1/province/overview`: how a province's communes stand for a
+/// period — each commune's counts over its villages, and the province's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProvinceOverview {
+    pub province: String,
+    pub name: String,
+    pub period: Period,
+    pub label: String,
+    /// Summed over the communes.
+    pub summary: Summary,
+    /// Every commune of the province, by id.
+    pub communes: Vec<ProvinceCommune>,
+}
+
+/// One commune in [`ProvinceOverview`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProvinceCommune {
+    pub commune: String,
+    pub name: String,
+    /// The commune's due date for the period.
+    pub due: chrono::NaiveDate,
+    pub summary: Summary,
+}
+
+impl Summary {
+    /// Adds another unit's counts (a province over its communes).
+    pub fn add(&mut self, o: &Summary) {
+        self.villages += o.villages;
+        self.reported += o.reported;
+        self.missing += o.missing;
+        self.received += o.received;
+        self.returned += o.returned;
+        self.approved += o.approved;
+        self.conflict += o.conflict;
+        self.incidents += o.incidents;
+        self.activities += o.activities;
+    }
+}
+
 /// The record as it stands, beside a conflicting edit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CurrentSide {

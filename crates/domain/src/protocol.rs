@@ -336,6 +336,10 @@ pub enum Role {
     Officer,
     /// Commune administrator.
     Admin,
+    /// Sở / Văn phòng UBND tỉnh: reads the aggregates and the completeness of
+    /// the province's communes, and nothing else (no village's records, no
+    /// decisions). Its account belongs to the province's own unit.
+    Province,
 }
 
 impl Role {
@@ -348,6 +352,7 @@ impl Role {
             Role::DigitalTeam => "Tổ công nghệ số cộng đồng",
             Role::Officer => "Cán bộ văn phòng xã",
             Role::Admin => "Quản trị xã",
+            Role::Province => "Cán bộ tỉnh",
         }
     }
 }

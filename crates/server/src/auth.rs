@@ -195,12 +195,37 @@ impl FromRequestParts<AppState> for AdminUser {
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = AppError;
 
+    /// A commune's account. A province account reads only the province's
+    /// own routes ([`ProvinceUser`]): 403 on everything of a commune.
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let user = SessionUser::from_request_parts(parts, state).await?.0;
         if user.must_change_password {
             return Err(AppError::PasswordChange);
         }
+        if user.role == Role::Province {
+            return Err(AppError::forbidden("Tài khoản cấp tỉnh chỉ xem số liệu tổng hợp của các xã trong tỉnh"));
+        }
         Ok(user)
+    }
+}
+
+/// A province account (its `commune` is the province's unit); anyone else
+/// gets 403.
+#[derive(Debug, Clone)]
+pub struct ProvinceUser(pub AuthUser);
+
+impl FromRequestParts<AppState> for ProvinceUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let user = SessionUser::from_request_parts(parts, state).await?.0;
+        if user.must_change_password {
+            return Err(AppError::PasswordChange);
+        }
+        if user.role != Role::Province {
+            return Err(AppError::forbidden("Chỉ tài khoản cấp tỉnh được xem số liệu của cả tỉnh"));
+        }
+        Ok(Self(user))
     }
 }
 

@@ -27,6 +27,7 @@ pub mod auth;
 pub mod db;
 pub mod error;
 pub mod export;
+pub mod import;
 pub mod metrics;
 pub mod routes;
 

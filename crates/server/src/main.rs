@@ -14,12 +14,17 @@ Sổ Thôn server
 Usage:
   sothon-server [serve] [--port N] [--bind ADDR] [--db PATH] [--web DIR] [--no-demo] [--demo-history]
   sothon-server user add --username U --password P --name NAME
-                         --role village_head|digital_team|officer|admin
+                         --role village_head|digital_team|officer|admin|province
                          [--village ID] [--commune ID] [--db PATH]
   sothon-server commune add --id ID --name NAME [--db PATH]
   sothon-server village add --id ID --name NAME [--commune ID] [--db PATH]
   sothon-server backup OUT.db [--db PATH]     a consistent copy of a SQLite database,
                                               also while the server runs (PostgreSQL: pg_dump)
+  sothon-server import communes FILE.csv [--db PATH]   load communes (and provinces) from CSV:
+                      province_id,province_name,commune_id,commune_name
+  sothon-server import villages FILE.csv [--db PATH]   load villages: commune_id,village_id,village_name
+                      (whole file checked first: a bad line is named and nothing is imported;
+                      importing again changes nothing)
   sothon-server migrate [--db URL]            migrate the schema and exit (run once before
                                               starting several servers on one PostgreSQL)
 
@@ -151,6 +156,30 @@ async fn run() -> anyhow::Result<()> {
             println!("Đã tạo thôn.");
             Ok(())
         }
+        ["import", what @ ("communes" | "villages"), file] => {
+            args.only(&["--db"])?;
+            let text = std::fs::read_to_string(file).with_context(|| format!("reading {file}"))?;
+            let parsed = match *what {
+                "communes" => sothon_server::import::parse_communes(&text).map(Either::Communes),
+                _ => sothon_server::import::parse_villages(&text).map(Either::Villages),
+            };
+            let lines = match parsed {
+                Ok(l) => l,
+                Err(errs) => return import_failed(file, &errs),
+            };
+            let db = sothon_server::db::connect(&db_path(&args)).await?;
+            let done = match &lines {
+                Either::Communes(l) => sothon_server::db::units::import_communes(&db, l).await?,
+                Either::Villages(l) => sothon_server::db::units::import_villages(&db, l).await?,
+            };
+            match done {
+                Ok(o) => {
+                    println!("Đã nhập {file}: {} mới, {} đổi tên, {} giữ nguyên.", o.added, o.renamed, o.unchanged);
+                    Ok(())
+                }
+                Err(errs) => import_failed(file, &errs),
+            }
+        }
         ["migrate"] => {
             args.only(&["--db"])?;
             let db = sothon_server::db::connect(&db_path(&args)).await?;
@@ -167,6 +196,19 @@ async fn run() -> anyhow::Result<()> {
         }
         _ => bail!("unknown command {}\n\n{USAGE}", words.join(" ")),
     }
+}
+
+enum Either {
+    Communes(Vec<sothon_server::import::CommuneLine>),
+    Villages(Vec<sothon_server::import::VillageLine>),
+}
+
+/// Every bad line on stderr, nothing imported, exit non-zero.
+fn import_failed(file: &str, errs: &[sothon_server::import::LineError]) -> anyhow::Result<()> {
+    for e in errs {
+        eprintln!("{file}: {e}");
+    }
+    bail!("{file}: {} dòng lỗi, không nhập gì", errs.len())
 }
 
 async fn serve(args: &Args) -> anyhow::Result<()> {

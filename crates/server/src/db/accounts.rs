@@ -17,6 +17,7 @@ pub fn role_str(role: Role) -> &'static str {
         Role::DigitalTeam => "digital_team",
         Role::Officer => "officer",
         Role::Admin => "admin",
+        Role::Province => "province",
     }
 }
 
@@ -27,6 +28,7 @@ pub fn parse_role(s: &str) -> Option<Role> {
         "digital_team" => Role::DigitalTeam,
         "officer" => Role::Officer,
         "admin" => Role::Admin,
+        "province" => Role::Province,
         _ => return None,
     })
 }
@@ -101,7 +103,7 @@ pub async fn check_new_user(
         (None, _) => errs.push(FieldError::new(
             "role",
             "choice",
-            "Vai trò phải là village_head, digital_team, officer hoặc admin",
+            "Vai trò phải là village_head, digital_team, officer, admin hoặc province",
         )),
         (Some(true), None) => {
             errs.push(FieldError::new("village", "required", "Vai trò này cần chọn thôn"));
@@ -115,6 +117,17 @@ pub async fn check_new_user(
             }
         }
         (Some(false), None) => {}
+    }
+    // A province's accounts belong to its unit; a commune's to a commune.
+    let province_unit = super::units::kind(db, commune).await?.as_deref() == Some("province");
+    match role {
+        Some(Role::Province) if !province_unit => {
+            errs.push(FieldError::new("role", "choice", "Tài khoản cấp tỉnh phải thuộc một tỉnh (--commune MÃ_TỈNH)"))
+        }
+        Some(r) if r != Role::Province && province_unit => {
+            errs.push(FieldError::new("role", "choice", "Đơn vị này là một tỉnh: chỉ tạo được tài khoản cấp tỉnh"))
+        }
+        _ => {}
     }
     Ok(errs)
 }
@@ -149,7 +162,8 @@ async fn pick_commune(db: &Db, commune: Option<&str>) -> anyhow::Result<String> 
                 Ok(c.to_string())
             }
             None => {
-                let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM communes ORDER BY id").fetch_all(db).await?;
+                let ids: Vec<String> =
+                    sqlx::query_scalar("SELECT id FROM communes WHERE kind = 'commune' ORDER BY id").fetch_all(db).await?;
                 match ids.as_slice() {
                     [one] => Ok(one.clone()),
                     [] => {

@@ -23,6 +23,7 @@ pub mod review;
 pub mod sync;
 pub mod targets;
 pub mod throttle;
+pub mod units;
 
 pub use engine::{params, AsConn, Conn, Db, Engine, Writer};
 
@@ -105,10 +106,11 @@ pub fn is_busy(e: &sqlx::Error) -> bool {
     }
 }
 
-/// How many times a transaction is run before its contention is reported:
-/// under SERIALIZABLE, every concurrent push to one commune but the first
-/// fails on the commune's version row, so a busy commune needs many turns.
-const ATTEMPTS: u32 = 40;
+/// How long a transaction keeps being run again before its contention is
+/// reported: under SERIALIZABLE, every concurrent push to one commune but the
+/// first fails on the commune's version row, so a busy commune needs many
+/// turns (30 logins at once to one account need about 30).
+const RETRY_FOR: Duration = Duration::from_secs(15);
 
 /// The pause before attempt `n` (1-based) of a transaction that collided:
 /// exponential from 2 ms, capped at 200 ms, with full jitter so that the
@@ -128,10 +130,10 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = AppResult<T>>,
 {
-    let mut attempt = 0;
+    let (mut attempt, started) = (0, std::time::Instant::now());
     loop {
         match attempt_once().await {
-            Err(e) if e.is_busy() && attempt < ATTEMPTS => {
+            Err(e) if e.is_busy() && started.elapsed() < RETRY_FOR => {
                 attempt += 1;
                 tracing::debug!("transaction collided, retry {attempt}");
                 tokio::time::sleep(backoff(attempt)).await;
@@ -147,10 +149,10 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = sqlx::Result<T>>,
 {
-    let mut attempt = 0;
+    let (mut attempt, started) = (0, std::time::Instant::now());
     loop {
         match attempt_once().await {
-            Err(e) if is_busy(&e) && attempt < ATTEMPTS => {
+            Err(e) if is_busy(&e) && started.elapsed() < RETRY_FOR => {
                 attempt += 1;
                 tracing::debug!("transaction collided, retry {attempt}");
                 tokio::time::sleep(backoff(attempt)).await;

@@ -122,12 +122,10 @@ pub async fn overview(db: &Db, commune: &str, period: Period) -> anyhow::Result<
     })
 }
 
-/// The commune figures of `period` over its villages' reports (only the
-/// approved ones if `approved_only`), with `sothon_domain::aggregate`.
-pub async fn aggregate(db: &Db, commune: &str, period: Period, approved_only: bool) -> anyhow::Result<CommuneFigures> {
+/// The reports of `commune` for `period` (only the approved ones if
+/// `approved_only`), by village.
+pub async fn reports_of(db: &Db, commune: &str, period: Period, approved_only: bool) -> anyhow::Result<Vec<Report>> {
     with_pool!(db, db => {
-        let villages_total: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM villages WHERE commune_id = $1").bind(commune).fetch_one(db).await?;
         let rows: Vec<(String, String)> = sqlx::query_as(
             "SELECT id, body FROM records
              WHERE commune_id = $1 AND kind = 'report' AND period = $2 AND (NOT $3 OR state = 'approved')
@@ -145,20 +143,46 @@ pub async fn aggregate(db: &Db, commune: &str, period: Period, approved_only: bo
                 other => anyhow::bail!("record {id} is listed as a report but holds a {}", other.kind()),
             }
         }
-        let cat = catalogue::current();
-        let total = usize::try_from(villages_total).unwrap_or(0);
-        let aggregates = aggregate_period(cat, period, &reports, total).map_err(anyhow::Error::msg)?;
-        let targets = check_targets(cat, &aggregates);
-        Ok(CommuneFigures {
-            period,
-            label: period.label_vi(),
-            catalogue: cat.version,
-            approved_only,
-            villages_total: total.max(reports.len()),
-            villages_reported: reports.iter().map(|r| r.village.clone()).collect(),
-            aggregates,
-            targets,
-        })
+        Ok(reports)
+    })
+}
+
+/// The villages of `commune`.
+pub async fn village_count(db: &Db, commune: &str) -> sqlx::Result<usize> {
+    with_pool!(db, db => {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM villages WHERE commune_id = $1").bind(commune).fetch_one(db).await?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    })
+}
+
+/// The commune figures of `period` over its villages' reports (only the
+/// approved ones if `approved_only`), with `sothon_domain::aggregate`.
+pub async fn aggregate(db: &Db, commune: &str, period: Period, approved_only: bool) -> anyhow::Result<CommuneFigures> {
+    let total = village_count(db, commune).await?;
+    let reports = reports_of(db, commune, period, approved_only).await?;
+    figures(period, &reports, total, approved_only)
+}
+
+/// The figures of `period` over `reports`, from `total` villages expected
+/// to report (a commune's, or a province's over all its communes).
+pub fn figures(
+    period: Period,
+    reports: &[Report],
+    total: usize,
+    approved_only: bool,
+) -> anyhow::Result<CommuneFigures> {
+    let cat = catalogue::current();
+    let aggregates = aggregate_period(cat, period, reports, total).map_err(anyhow::Error::msg)?;
+    let targets = check_targets(cat, &aggregates);
+    Ok(CommuneFigures {
+        period,
+        label: period.label_vi(),
+        catalogue: cat.version,
+        approved_only,
+        villages_total: total.max(reports.len()),
+        villages_reported: reports.iter().map(|r| r.village.clone()).collect(),
+        aggregates,
+        targets,
     })
 }
 

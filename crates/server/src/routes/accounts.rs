@@ -43,7 +43,9 @@ pub(crate) async fn edit_user(
 ) -> AppResult<Json<UserRow>> {
     let mut errs = Vec::new();
     errs.extend(check_name("name", &req.name, MAX_NAME, "Vui lòng nhập họ và tên"));
-    let role = parse_role(&req.role);
+    // A commune's admin manages the commune's roles; province accounts are
+    // made from the command line, in the province's unit.
+    let role = parse_role(&req.role).filter(|r| *r != sothon_domain::protocol::Role::Province);
     let village = req.village.as_deref().filter(|v| !v.is_empty());
     match (role.map(|r| r.village_scoped()), village) {
         (None, _) => errs.push(FieldError::new(

@@ -16,6 +16,7 @@ pub mod figures;
 pub mod health;
 pub mod office;
 pub mod openapi;
+pub mod province;
 pub mod records;
 pub mod sync;
 pub mod web;
@@ -90,6 +91,8 @@ api! {
     get "/incidents" => desk::list_incidents;
     get "/incidents/{id}" => desk::incident;
     post "/incidents/{id}/steps" => desk::take_step;
+    get "/province/overview" => province::overview;
+    get "/province/figures" => province::figures;
 }
 
 /// The whole application.

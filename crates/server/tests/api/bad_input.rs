@@ -25,6 +25,8 @@ enum Access {
     /// Officer or admin.
     Office,
     Admin,
+    /// A province account.
+    Province,
 }
 
 /// One endpoint of the table.
@@ -93,6 +95,7 @@ struct Tokens {
     revoked: String,
     expired: String,
     forged: String,
+    province: String,
 }
 
 async fn setup(app: &TestApp) -> Tokens {
@@ -172,7 +175,28 @@ async fn setup(app: &TestApp) -> Tokens {
     // The admin's token with its last character changed.
     let last = if admin.ends_with('A') { 'B' } else { 'A' };
     let forged = format!("{}{last}", &admin[..admin.len() - 1]);
-    Tokens { head1, team1, officer, admin, revoked, expired, forged }
+    // A province over the sample commune, with its account.
+    let units = sothon_server::import::parse_communes(
+        "province_id,province_name,commune_id,commune_name\ntinh-tn,Tỉnh Thái Nguyên,phong-quang,Xã Phong Quang\n",
+    )
+    .unwrap();
+    sothon_server::db::units::import_communes(&app.db, &units).await.unwrap().unwrap();
+    add_user(
+        &app.db,
+        NewUser {
+            username: "canbotinh".into(),
+            password: "mat-khau-2026".into(),
+            name: "Cán Bộ Tỉnh".into(),
+            role: Role::Province,
+            commune: Some("tinh-tn".into()),
+            village: None,
+        },
+    )
+    .await
+    .unwrap();
+    let res = app.login_raw("canbotinh", "mat-khau-2026").await;
+    let province = res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string();
+    Tokens { head1, team1, officer, admin, revoked, expired, forged, province }
 }
 
 fn case(what: &str, token: &str, path: &str, body: Option<Value>, status: StatusCode, code: &'static str) -> Case {
@@ -544,6 +568,67 @@ fn endpoints(t: &Tokens) -> Vec<Endpoint> {
                     "bad_request",
                 ),
                 case("the digital team", &t.team1, "/api/v1/aggregate?period=2026-11", None, S::FORBIDDEN, "forbidden"),
+                case("a province", &t.province, "/api/v1/aggregate?period=2026-11", None, S::FORBIDDEN, "forbidden"),
+            ],
+        ),
+        ep(
+            "get",
+            "/province/overview",
+            "/api/v1/province/overview?period=2026-11",
+            Access::Province,
+            None,
+            vec![
+                case("no period", &t.province, "/api/v1/province/overview", None, S::BAD_REQUEST, "bad_request"),
+                case(
+                    "bad period",
+                    &t.province,
+                    "/api/v1/province/overview?period=2026-13",
+                    None,
+                    S::BAD_REQUEST,
+                    "bad_request",
+                ),
+                case(
+                    "the commune office",
+                    &t.officer,
+                    "/api/v1/province/overview?period=2026-11",
+                    None,
+                    S::FORBIDDEN,
+                    "forbidden",
+                ),
+                case(
+                    "a village head",
+                    &t.head1,
+                    "/api/v1/province/overview?period=2026-11",
+                    None,
+                    S::FORBIDDEN,
+                    "forbidden",
+                ),
+            ],
+        ),
+        ep(
+            "get",
+            "/province/figures",
+            "/api/v1/province/figures?period=2026-11",
+            Access::Province,
+            None,
+            vec![
+                case("no period", &t.province, "/api/v1/province/figures", None, S::BAD_REQUEST, "bad_request"),
+                case(
+                    "bad flag",
+                    &t.province,
+                    "/api/v1/province/figures?period=2026-11&approved_only=yes",
+                    None,
+                    S::BAD_REQUEST,
+                    "bad_request",
+                ),
+                case(
+                    "the commune admin",
+                    &t.admin,
+                    "/api/v1/province/figures?period=2026",
+                    None,
+                    S::FORBIDDEN,
+                    "forbidden",
+                ),
             ],
         ),
         ep(
@@ -1363,6 +1448,7 @@ fn allowed(t: &Tokens, access: Access) -> String {
     match access {
         Access::Public | Access::User | Access::Office => t.officer.clone(),
         Access::Admin => t.admin.clone(),
+        Access::Province => t.province.clone(),
     }
 }
 

@@ -18,6 +18,7 @@ mod openapi;
 mod ops;
 mod ownership;
 mod pg_rules;
+mod province;
 mod records;
 mod reports;
 mod review_fields;

@@ -1,0 +1,1 @@
+CREATE INDEX communes_by_province ON communes (province_id, id);
