@@ -72,8 +72,11 @@ size: tools web
 	@cat dist/size-report.txt
 
 # The server profile, not the size-tuned release one: the server that ships.
+## make bench: sothon-loadgen on SQLite and on PostgreSQL at 1, 100 and 1,000 devices, then the
+## in-process push benchmark; figures in BENCHMARKS.md (scripts/bench.sh says how to vary them).
 bench: tools server
-	cargo bench --profile server -p sothon-server --bench push
+	cargo build --profile server -p sothon-loadgen
+	bash scripts/with-pg.sh bash scripts/bench.sh
 
 ## make load: simulated phones (the real sync engine, each with its own outbox) against a fresh server;
 ## prints throughput, push latency, bytes per record, and checks the server holds exactly what was sent.
