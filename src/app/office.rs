@@ -23,6 +23,7 @@ mod targets;
 
 use super::home::Notice;
 use super::login::LangSwitch;
+use super::on_demand::on_demand;
 use super::routes;
 use super::Ctx;
 use crate::i18n::Lang;
@@ -41,27 +42,89 @@ use sothon_domain::{Period, PeriodKind};
 
 /// The office's routes, all under `/office`. A village head who opens one
 /// is handed over to the village's page.
+///
+/// The office home (and the conflicts, which it shows too) is in the first
+/// download; every other screen is fetched on first use ([`on_demand`]), and
+/// the service worker keeps them all once the office's page has been opened.
 #[component(transparent)]
 pub fn OfficeRoutes() -> impl MatchNestedRoutes + Clone {
     view! {
         <Route path=path!("/office.html") view=|| view! { <Redirect path=routes::office::HOME/> }/>
         <ParentRoute path=path!("/office") view=OfficeOnly>
             <Route path=path!("") view=Office/>
-            <Route path=path!("review/:village/:period") view=review::ReviewPage/>
+            <Route path=path!("review/:village/:period") view=|| on_demand(review_screen)/>
             <Route path=path!("conflicts") view=ConflictsPage/>
-            <Route path=path!("audit") view=audit::AuditPage/>
-            <Route path=path!("grid") view=|| view! { <DeskPage><grid::GridScreen/></DeskPage> }/>
-            <Route path=path!("incidents") view=IncidentsPage/>
-            <Route path=path!("incidents/:id") view=IncidentsPage/>
-            <Route path=path!("accounts") view=|| view! { <DeskPage><accounts::AccountsScreen/></DeskPage> }/>
-            <Route path=path!("figures") view=FiguresPage/>
-            <Route path=path!("targets") view=TargetsPage/>
-            <Route path=path!("print/:period") view=PrintPage/>
+            <Route path=path!("audit") view=|| on_demand(audit_screen)/>
+            <Route path=path!("grid") view=|| on_demand(grid_screen)/>
+            <Route path=path!("incidents") view=|| on_demand(incidents_screen)/>
+            <Route path=path!("incidents/:id") view=|| on_demand(incidents_screen)/>
+            <Route path=path!("accounts") view=|| on_demand(accounts_screen)/>
+            <Route path=path!("figures") view=|| on_demand(figures_screen)/>
+            <Route path=path!("targets") view=|| on_demand(targets_screen)/>
+            <Route path=path!("print/:period") view=|| on_demand(print_screen)/>
             <Route path=path!("*any") view=super::NotFound/>
         </ParentRoute>
     }
     .into_inner()
 }
+
+// One chunk per screen; what two of them share (the charts) wasm-split puts
+// in a chunk of its own.
+on_demand_screen!(
+    office_review,
+    fn review_screen() {
+        view! { <review::ReviewPage/> }.into_any()
+    }
+);
+
+on_demand_screen!(
+    office_audit,
+    fn audit_screen() {
+        view! { <audit::AuditPage/> }.into_any()
+    }
+);
+
+on_demand_screen!(
+    office_grid,
+    fn grid_screen() {
+        view! { <DeskPage><grid::GridScreen/></DeskPage> }.into_any()
+    }
+);
+
+on_demand_screen!(
+    office_incidents,
+    fn incidents_screen() {
+        view! { <IncidentsPage/> }.into_any()
+    }
+);
+
+on_demand_screen!(
+    office_accounts,
+    fn accounts_screen() {
+        view! { <DeskPage><accounts::AccountsScreen/></DeskPage> }.into_any()
+    }
+);
+
+on_demand_screen!(
+    office_figures,
+    fn figures_screen() {
+        view! { <FiguresPage/> }.into_any()
+    }
+);
+
+on_demand_screen!(
+    office_targets,
+    fn targets_screen() {
+        view! { <TargetsPage/> }.into_any()
+    }
+);
+
+on_demand_screen!(
+    office_print,
+    fn print_screen() {
+        view! { <PrintPage/> }.into_any()
+    }
+);
 
 /// The office's screens, for the office's accounts only.
 #[component]
