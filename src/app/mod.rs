@@ -304,6 +304,14 @@ fn ActivityRoute() -> impl IntoView {
     }
 }
 
+// Only after an admin's reset, so not in the first download.
+on_demand_screen!(
+    set_password,
+    fn set_password_screen() {
+        view! { <password::SetPassword/> }.into_any()
+    }
+);
+
 on_demand_screen!(
     report_form,
     fn report_screen(period: String) {
@@ -387,7 +395,7 @@ fn Shell() -> impl IntoView {
         >
             {move || if ctx.session.with(|s| s.as_ref().is_some_and(|s| s.must_change_password)) {
                 // A reset password: nothing else until a new one is set.
-                view! { <password::SetPassword/> }.into_any()
+                on_demand(set_password_screen)
             } else {
                 view! {
                     <Routes fallback=|| view! { <NotFound/> }>
