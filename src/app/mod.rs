@@ -266,10 +266,31 @@ fn HomeRoute() -> impl IntoView {
             let _ = window().location().set_href(routes::office::HOME);
             view! { <p class="page">"…"</p> }.into_any()
         } else {
-            view! { <home::Home/> }.into_any()
+            village_home()
         }
     }
 }
+
+/// The village head's home. In the office bundle it is a chunk: an officer
+/// is sent on to the office, so only a village head who opened an office
+/// address on a shared computer ever sees it there.
+#[cfg(not(feature = "office"))]
+fn village_home() -> AnyView {
+    view! { <home::Home/> }.into_any()
+}
+
+#[cfg(feature = "office")]
+fn village_home() -> AnyView {
+    on_demand(village_home_screen)
+}
+
+on_demand_screen!(
+    village_home,
+    #[cfg(feature = "office")]
+    fn village_home_screen() {
+        view! { <home::Home/> }.into_any()
+    }
+);
 
 /// A path parameter, decoded ([`routes::unseg`]).
 fn param(name: &'static str) -> Memo<String> {

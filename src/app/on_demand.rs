@@ -15,13 +15,15 @@ use leptos::prelude::*;
 /// never a panic: a panic would abort the whole app. Without the feature the
 /// screen is in the main bundle and the function only wraps it.
 macro_rules! on_demand_screen {
-    ($chunk:ident, fn $name:ident($($arg:ident: $ty:ty),*) $body:block) => {
+    ($chunk:ident, $(#[$attr:meta])* fn $name:ident($($arg:ident: $ty:ty),*) $body:block) => {
+        $(#[$attr])*
         #[cfg(feature = "split")]
         #[::leptos::wasm_split::wasm_split($chunk, wasm_split_path = ::leptos::wasm_split, fallible)]
         fn $name($($arg: $ty),*) -> Result<::leptos::prelude::AnyView, ::leptos::wasm_split::SplitLoaderError> {
             Ok($body)
         }
 
+        $(#[$attr])*
         #[cfg(not(feature = "split"))]
         async fn $name($($arg: $ty),*) -> Result<::leptos::prelude::AnyView, ::leptos::wasm_split::SplitLoaderError> {
             Ok($body)
