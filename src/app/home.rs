@@ -2,6 +2,7 @@
 //! not sent yet, every record's state, and the storage safety tools.
 
 use super::login::LangSwitch;
+use super::on_demand::on_demand;
 use super::owed::{owed, Owed};
 use super::{engine, sync, BackBar, Ctx, SyncStatus, View};
 use crate::i18n::{state_label, Lang};
@@ -173,7 +174,7 @@ pub fn Home() -> impl IntoView {
                     }}
                 </ul>
             </section>
-            <StoragePanel unsent=Signal::derive(unsent)/>
+            {let unsent = Signal::derive(unsent); on_demand(move || storage_panel(unsent))}
         </main>
     }
 }
@@ -397,6 +398,15 @@ pub fn Notice() -> impl IntoView {
         })}
     }
 }
+
+// The panel (backup, import, logout) is its own chunk: the list of what is
+// owed is what the first download is for.
+on_demand_screen!(
+    storage_panel,
+    fn storage_panel(unsent: Signal<usize>) {
+        view! { <StoragePanel unsent=unsent/> }.into_any()
+    }
+);
 
 /// Storage use, persistence, old-unsent warning, backup and logout.
 #[component]

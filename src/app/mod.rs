@@ -2,6 +2,9 @@
 //! (`routes.rs` builds them), so the back button and deep links work, online
 //! and — through the service worker — offline.
 
+// First: its macro declares the screens fetched on first use, here and in `office`.
+#[macro_use]
+mod on_demand;
 mod activity;
 mod home;
 mod incident;
@@ -26,6 +29,7 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::hooks::{use_location, use_navigate, use_params_map};
 use leptos_router::path;
+use on_demand::on_demand;
 use sothon_domain::protocol::Session;
 use sothon_sync::{Engine, Store};
 
@@ -262,10 +266,31 @@ fn HomeRoute() -> impl IntoView {
             let _ = window().location().set_href(routes::office::HOME);
             view! { <p class="page">"…"</p> }.into_any()
         } else {
-            view! { <home::Home/> }.into_any()
+            village_home()
         }
     }
 }
+
+/// The village head's home. In the office bundle it is a chunk: an officer
+/// is sent on to the office, so only a village head who opened an office
+/// address on a shared computer ever sees it there.
+#[cfg(not(feature = "office"))]
+fn village_home() -> AnyView {
+    view! { <home::Home/> }.into_any()
+}
+
+#[cfg(feature = "office")]
+fn village_home() -> AnyView {
+    on_demand(village_home_screen)
+}
+
+on_demand_screen!(
+    village_home,
+    #[cfg(feature = "office")]
+    fn village_home_screen() {
+        view! { <home::Home/> }.into_any()
+    }
+);
 
 /// A path parameter, decoded ([`routes::unseg`]).
 fn param(name: &'static str) -> Memo<String> {
@@ -300,26 +325,13 @@ fn ActivityRoute() -> impl IntoView {
     }
 }
 
-/// Declares a screen fetched on first use. With the feature `split` its code
-/// is a WASM chunk of its own (see scripts/build-web.sh): `$chunk` names the
-/// chunk, and the function becomes `async`, loading the chunk on its first
-/// call. A failed load (offline before the chunk was ever cached) is an `Err`,
-/// never a panic: a panic would abort the whole app. Without the feature the
-/// screen is in the main bundle and the function only wraps it.
-macro_rules! on_demand_screen {
-    ($chunk:ident, fn $name:ident($($arg:ident: $ty:ty),*) $body:block) => {
-        #[cfg(feature = "split")]
-        #[leptos::wasm_split::wasm_split($chunk, wasm_split_path = ::leptos::wasm_split, fallible)]
-        fn $name($($arg: $ty),*) -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
-            Ok($body)
-        }
-
-        #[cfg(not(feature = "split"))]
-        async fn $name($($arg: $ty),*) -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
-            Ok($body)
-        }
-    };
-}
+// Only after an admin's reset, so not in the first download.
+on_demand_screen!(
+    set_password,
+    fn set_password_screen() {
+        view! { <password::SetPassword/> }.into_any()
+    }
+);
 
 on_demand_screen!(
     report_form,
@@ -341,47 +353,6 @@ on_demand_screen!(
         view! { <activity::ActivityForm id=id/> }.into_any()
     }
 );
-
-/// A screen whose code may still be on its way: "…" while it loads; if it
-/// cannot be fetched (no connection before it was ever kept on the phone),
-/// say so and offer to try again (`load` is called once per attempt).
-fn on_demand<Fut>(load: impl Fn() -> Fut + 'static) -> AnyView
-where
-    Fut: std::future::Future<Output = Result<AnyView, leptos::wasm_split::SplitLoaderError>> + 'static,
-{
-    let ctx = expect_context::<Ctx>();
-    let attempt = RwSignal::new(0u32);
-    // Leptos asks for `Send` (it could run on a server); the browser has one thread.
-    let load = send_wrapper::SendWrapper::new(load);
-    let screen = move || {
-        attempt.track();
-        let screen = send_wrapper::SendWrapper::new(load());
-        view! {
-            <Suspense fallback=|| view! { <p class="page" aria-busy="true">"…"</p> }>
-                {Suspend::new(async move {
-                    match screen.await {
-                        Ok(v) => v,
-                        Err(_) => view! {
-                            <section class="page">
-                                <p class="notice" role="alert" data-testid="screen-missing">{ctx.t().screen_missing}</p>
-                                <button type="button" class="primary" data-testid="screen-retry"
-                                    on:click=move |_| attempt.update(|n| *n += 1)>
-                                    {ctx.t().try_again}
-                                </button>
-                                <button type="button" class="link" data-testid="screen-missing-home"
-                                    on:click=move |_| ctx.go(View::Home)>
-                                    "← " {ctx.t().back}
-                                </button>
-                            </section>
-                        }
-                        .into_any(),
-                    }
-                })}
-            </Suspense>
-        }
-    };
-    screen.into_any()
-}
 
 /// A path the app does not know: home is one tap away.
 #[component]
@@ -445,7 +416,7 @@ fn Shell() -> impl IntoView {
         >
             {move || if ctx.session.with(|s| s.as_ref().is_some_and(|s| s.must_change_password)) {
                 // A reset password: nothing else until a new one is set.
-                view! { <password::SetPassword/> }.into_any()
+                on_demand(set_password_screen)
             } else {
                 view! {
                     <Routes fallback=|| view! { <NotFound/> }>

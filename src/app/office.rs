@@ -23,6 +23,7 @@ mod targets;
 
 use super::home::Notice;
 use super::login::LangSwitch;
+use super::on_demand::on_demand;
 use super::routes;
 use super::Ctx;
 use crate::i18n::Lang;
@@ -41,27 +42,89 @@ use sothon_domain::{Period, PeriodKind};
 
 /// The office's routes, all under `/office`. A village head who opens one
 /// is handed over to the village's page.
+///
+/// The office home (and the conflicts, which it shows too) is in the first
+/// download; every other screen is fetched on first use ([`on_demand`]), and
+/// the service worker keeps them all once the office's page has been opened.
 #[component(transparent)]
 pub fn OfficeRoutes() -> impl MatchNestedRoutes + Clone {
     view! {
         <Route path=path!("/office.html") view=|| view! { <Redirect path=routes::office::HOME/> }/>
         <ParentRoute path=path!("/office") view=OfficeOnly>
             <Route path=path!("") view=Office/>
-            <Route path=path!("review/:village/:period") view=review::ReviewPage/>
+            <Route path=path!("review/:village/:period") view=|| on_demand(|| review_screen(Review::Sheet))/>
             <Route path=path!("conflicts") view=ConflictsPage/>
-            <Route path=path!("audit") view=audit::AuditPage/>
-            <Route path=path!("grid") view=|| view! { <DeskPage><grid::GridScreen/></DeskPage> }/>
-            <Route path=path!("incidents") view=IncidentsPage/>
-            <Route path=path!("incidents/:id") view=IncidentsPage/>
-            <Route path=path!("accounts") view=|| view! { <DeskPage><accounts::AccountsScreen/></DeskPage> }/>
-            <Route path=path!("figures") view=FiguresPage/>
-            <Route path=path!("targets") view=TargetsPage/>
-            <Route path=path!("print/:period") view=PrintPage/>
+            <Route path=path!("audit") view=|| on_demand(|| review_screen(Review::Audit))/>
+            <Route path=path!("grid") view=|| on_demand(|| desk_screen(Desk::Grid))/>
+            <Route path=path!("incidents") view=|| on_demand(|| desk_screen(Desk::Incidents))/>
+            <Route path=path!("incidents/:id") view=|| on_demand(|| desk_screen(Desk::Incidents))/>
+            <Route path=path!("accounts") view=|| on_demand(|| desk_screen(Desk::Accounts))/>
+            <Route path=path!("figures") view=|| on_demand(|| reports_screen(Reports::Figures))/>
+            <Route path=path!("targets") view=|| on_demand(|| reports_screen(Reports::Targets))/>
+            <Route path=path!("print/:period") view=|| on_demand(|| reports_screen(Reports::Print))/>
             <Route path=path!("*any") view=super::NotFound/>
         </ParentRoute>
     }
     .into_inner()
 }
+
+/// The review screens' chunk: a village's report field by field, the trail.
+#[derive(Clone, Copy)]
+enum Review {
+    Sheet,
+    Audit,
+}
+
+/// The desk's chunk: the completeness grid, the incidents, the accounts.
+#[derive(Clone, Copy)]
+enum Desk {
+    Grid,
+    Incidents,
+    Accounts,
+}
+
+/// The reports' chunk: figures, targets, the printable report (they share the charts).
+#[derive(Clone, Copy)]
+enum Reports {
+    Figures,
+    Targets,
+    Print,
+}
+
+// One chunk per area rather than per screen: wasm-split gives every set of
+// split points that shares a function a chunk of its own, and with a split
+// point per screen that was 102 chunks, most under 1 KB (see BENCHMARKS.md).
+on_demand_screen!(
+    office_review,
+    fn review_screen(which: Review) {
+        match which {
+            Review::Sheet => view! { <review::ReviewPage/> }.into_any(),
+            Review::Audit => view! { <audit::AuditPage/> }.into_any(),
+        }
+    }
+);
+
+on_demand_screen!(
+    office_desk,
+    fn desk_screen(which: Desk) {
+        match which {
+            Desk::Grid => view! { <DeskPage><grid::GridScreen/></DeskPage> }.into_any(),
+            Desk::Incidents => view! { <IncidentsPage/> }.into_any(),
+            Desk::Accounts => view! { <DeskPage><accounts::AccountsScreen/></DeskPage> }.into_any(),
+        }
+    }
+);
+
+on_demand_screen!(
+    office_reports,
+    fn reports_screen(which: Reports) {
+        match which {
+            Reports::Figures => view! { <FiguresPage/> }.into_any(),
+            Reports::Targets => view! { <TargetsPage/> }.into_any(),
+            Reports::Print => view! { <PrintPage/> }.into_any(),
+        }
+    }
+);
 
 /// The office's screens, for the office's accounts only.
 #[component]

@@ -119,3 +119,43 @@ test("a screen whose chunk never reached the phone says so, and opens once the s
   assert.deepEqual(errors, []);
   await ctx.close();
 });
+
+// The office's screens (all but its home) are chunks of the office bundle; an
+// officer who opened the office once online opens every one of them offline
+// (their answers then come from what was kept, or say there is no connection).
+const OFFICE_SCREENS = [
+  ["/office/review/pq-t01/2026-01", ".review-page"],
+  ["/office/audit", "[data-testid=audit-kind]"],
+  ["/office/grid", "[data-testid=grid-screen]"],
+  ["/office/incidents", "[data-testid=incidents-screen]"],
+  ["/office/incidents/i.pq-t01.x", "[data-testid=incidents-screen]"],
+  ["/office/accounts", "[data-testid=admin-users]"],
+  ["/office/figures", "[data-testid=figures-screen]"],
+  ["/office/targets", "[data-testid=targets-screen]"],
+  ["/office/print/2026-01", "[data-testid=print-back]"],
+];
+
+test("the office's screens are chunks, and after one visit online each opens with no connection", async () => {
+  assert.ok(build.office_chunks.length >= OFFICE_SCREENS.length - 1, `office chunks: ${build.office_chunks}`);
+  const first = Object.values(build.office);
+  for (const c of build.office_chunks) assert.ok(!first.includes(c), `${c} is in the office's first download`);
+
+  const ctx = await phone(browser, server, { viewport: { width: 1366, height: 900 } });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(ctx.url + "/office");
+  await new LoginPage(page).login("quantri", DEMO_PASSWORD);
+  await page.getByTestId("office-summary").waitFor({ timeout: 20000 });
+  await waitForServiceWorker(page);
+  await chunksKept(page, build.office_chunks);
+
+  await ctx.setOffline(true);
+  for (const [path, marker] of OFFICE_SCREENS) {
+    await page.goto(ctx.url + path);
+    await page.locator(marker).first().waitFor({ state: "attached", timeout: 20000 });
+    assert.equal(await page.getByTestId("screen-missing").count(), 0, path);
+  }
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
