@@ -5,6 +5,7 @@
 # block per run; BENCHMARKS.md records them with the machine.
 # BENCH_DEVICES="1 100 1000" BENCH_RECORDS=5 BENCH_ENGINES="sqlite postgres" to change.
 set -euo pipefail
+export PGOPTIONS="-c client_min_messages=warning"
 cd "$(dirname "$0")/.."
 server=target/server/sothon-server
 loadgen=target/server/sothon-loadgen

@@ -453,6 +453,72 @@ pub fn receipt_code(record: &str, rev: u32) -> String {
     out
 }
 
+/// The record a pushed mutation meets on the server (rules 2–5 above).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Head<'a> {
+    pub rev: i64,
+    /// Approved by the commune office, which locks it.
+    pub approved: bool,
+    /// The origin device of its current revision.
+    pub last_device: &'a str,
+}
+
+/// What a new (never seen) mutation does to its record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushRule {
+    /// Rule 2: the record has an edit from the same origin with this `seq` or
+    /// a later one; nothing changes, the answer names the record's `rev`.
+    Superseded { rev: i64 },
+    /// Rule 3: no such record; it is created at rev 1.
+    Create,
+    /// Rule 4: the record is at the mutation's base, or its current revision
+    /// came from the same origin (which only edits forward): the body
+    /// replaces the record's as `rev`.
+    Replace { rev: i64 },
+    /// Rule 5: another device's edit came in between, or the record is
+    /// approved: the edit is kept beside the record for a person.
+    Conflict { rev: i64 },
+}
+
+/// Rules 2–5 as one function: `head` is the record as stored (if any),
+/// `seen` the highest `seq` stored for the record from the mutation's
+/// `origin`.
+pub fn push_rule(head: Option<Head<'_>>, seen: Option<i64>, seq: i64, base: i64, origin: &str) -> PushRule {
+    match head {
+        Some(h) if seen.is_some_and(|s| s >= seq) => PushRule::Superseded { rev: h.rev },
+        None => PushRule::Create,
+        Some(h) if !h.approved && (h.rev == base || h.last_device == origin) => PushRule::Replace { rev: h.rev + 1 },
+        Some(h) => PushRule::Conflict { rev: h.rev },
+    }
+}
+
+#[cfg(test)]
+mod push_rule_tests {
+    use super::{push_rule, Head, PushRule};
+
+    const A: &str = "phone-a";
+    const B: &str = "phone-b";
+
+    fn head(rev: i64, approved: bool, last_device: &str) -> Option<Head<'_>> {
+        Some(Head { rev, approved, last_device })
+    }
+
+    #[test]
+    fn each_rule_in_its_order() {
+        // 3: a new record, whatever was seen.
+        assert_eq!(push_rule(None, Some(9), 1, 0, A), PushRule::Create);
+        // 2: an older or repeated seq from the same origin changes nothing, even on an approved record.
+        assert_eq!(push_rule(head(3, false, A), Some(5), 5, 2, A), PushRule::Superseded { rev: 3 });
+        assert_eq!(push_rule(head(3, true, B), Some(6), 4, 3, A), PushRule::Superseded { rev: 3 });
+        // 4: at the base, or the origin's own revision (it edits forward).
+        assert_eq!(push_rule(head(3, false, B), Some(1), 2, 3, A), PushRule::Replace { rev: 4 });
+        assert_eq!(push_rule(head(3, false, A), Some(1), 2, 1, A), PushRule::Replace { rev: 4 });
+        // 5: another device's edit in between, or approved (locked).
+        assert_eq!(push_rule(head(3, false, B), None, 1, 2, A), PushRule::Conflict { rev: 3 });
+        assert_eq!(push_rule(head(3, true, A), Some(1), 2, 3, A), PushRule::Conflict { rev: 3 });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,7 +37,7 @@
 use super::{next_version, now_ms};
 use super::{AsConn, Db, Writer};
 use crate::auth::AuthUser;
-use sothon_domain::protocol::{receipt_code, refusal, Mutation, MutationResult, Status};
+use sothon_domain::protocol::{push_rule, receipt_code, refusal, Head, Mutation, MutationResult, PushRule, Status};
 
 /// What was pushed, already validated and authorised by the caller.
 pub struct Push<'a> {
@@ -179,9 +179,15 @@ async fn apply_new(
                 .fetch_optional(&mut *tx)
                 .await?;
 
-        let (status, rev, ver, taken) = match current {
-            Some((rev, _, _, ver)) if seen.is_some_and(|s| s >= seq) => (Status::Superseded, rev, ver, None),
-            None => {
+        let head = current.as_ref().map(|(rev, state, last_device, _)| Head {
+            rev: *rev,
+            approved: state == "approved",
+            last_device,
+        });
+        let stored_ver = current.as_ref().map_or(0, |c| c.3);
+        let (status, rev, ver, taken) = match push_rule(head, seen, seq, base, origin) {
+            PushRule::Superseded { rev } => (Status::Superseded, rev, stored_ver, None),
+            PushRule::Create => {
                 let (kind, period) = (m.body.kind(), m.body.period().to_string());
                 let ver = next_version(tx, commune).await?;
                 sqlx::query(
@@ -208,8 +214,7 @@ async fn apply_new(
                 .await?;
                 (Status::Applied, 1, ver, Some(ver))
             }
-            Some((rev, state, last_device, _)) if state != "approved" && (rev == base || last_device == origin) => {
-                let new_rev = rev + 1;
+            PushRule::Replace { rev: new_rev } => {
                 let ver = next_version(tx, commune).await?;
                 sqlx::query(
                     "UPDATE records SET body = $1, rev = $2, state = 'received', receipt = $3, comment = '', last_device = $4,
@@ -231,7 +236,7 @@ async fn apply_new(
                 .await?;
                 (Status::Applied, new_rev, ver, Some(ver))
             }
-            Some((rev, ..)) => {
+            PushRule::Conflict { rev } => {
                 sqlx::query(
                     "INSERT INTO conflicts (commune_id, mutation_id, record_id, base, device, body, at, resolved,
                                             public_id)
