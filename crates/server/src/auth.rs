@@ -198,15 +198,21 @@ impl FromRequestParts<AppState> for AuthUser {
     /// A commune's account. A province account reads only the province's
     /// own routes ([`ProvinceUser`]): 403 on everything of a commune.
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let user = SessionUser::from_request_parts(parts, state).await?.0;
-        if user.must_change_password {
-            return Err(AppError::PasswordChange);
-        }
+        let user = ready_user(parts, state).await?;
         if user.role == Role::Province {
             return Err(AppError::forbidden("Tài khoản cấp tỉnh chỉ xem số liệu tổng hợp của các xã trong tỉnh"));
         }
         Ok(user)
     }
+}
+
+/// The token's account, once it has set its own password.
+async fn ready_user(parts: &mut Parts, state: &AppState) -> Result<AuthUser, AppError> {
+    let user = SessionUser::from_request_parts(parts, state).await?.0;
+    if user.must_change_password {
+        return Err(AppError::PasswordChange);
+    }
+    Ok(user)
 }
 
 /// A province account (its `commune` is the province's unit); anyone else
@@ -218,10 +224,7 @@ impl FromRequestParts<AppState> for ProvinceUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let user = SessionUser::from_request_parts(parts, state).await?.0;
-        if user.must_change_password {
-            return Err(AppError::PasswordChange);
-        }
+        let user = ready_user(parts, state).await?;
         if user.role != Role::Province {
             return Err(AppError::forbidden("Chỉ tài khoản cấp tỉnh được xem số liệu của cả tỉnh"));
         }

@@ -63,12 +63,7 @@ pub async fn import_communes(db: &Db, lines: &[CommuneLine]) -> anyhow::Result<R
                     }
                 }
             }
-            if !errs.is_empty() {
-                tx.rollback().await?;
-                return Ok(Err(errs));
-            }
-            tx.commit().await?;
-            Ok(Ok(out))
+            finish(tx, out, errs).await
         })
     })
     .await?)
@@ -123,15 +118,25 @@ pub async fn import_villages(db: &Db, lines: &[VillageLine]) -> anyhow::Result<R
                     }
                 }
             }
-            if !errs.is_empty() {
-                tx.rollback().await?;
-                return Ok(Err(errs));
-            }
-            tx.commit().await?;
-            Ok(Ok(out))
+            finish(tx, out, errs).await
         })
     })
     .await?)
+}
+
+/// Commits the import, or (a line was bad) rolls all of it back.
+async fn finish<D: sqlx::Database>(
+    tx: sqlx::Transaction<'static, D>,
+    out: Outcome,
+    errs: Vec<LineError>,
+) -> sqlx::Result<Result<Outcome, Vec<LineError>>> {
+    if errs.is_empty() {
+        tx.commit().await?;
+        Ok(Ok(out))
+    } else {
+        tx.rollback().await?;
+        Ok(Err(errs))
+    }
 }
 
 /// A unit's kind (`commune` or `province`), if it exists.
