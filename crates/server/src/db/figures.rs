@@ -64,7 +64,7 @@ pub async fn stored(
         }
         let sql = format!(
             "SELECT r.id, r.village_id, v.name, r.state, r.receipt, r.created_at, r.updated_at, r.body
-             FROM records r JOIN villages v ON v.id = r.village_id
+             FROM records r JOIN villages v ON v.commune_id = r.commune_id AND v.id = r.village_id
              WHERE r.commune_id = $1 AND r.kind = $2 AND r.period IN ({}) AND (NOT ${} OR r.state = 'approved')
              ORDER BY r.village_id, r.id",
             super::params(3, periods.len()),

@@ -176,3 +176,18 @@ async fn a_province_reads_its_communes_figures_and_nothing_else() {
     assert!(sothon_server::add_user(&app.db, mk(Role::Province, "phong-quang")).await.is_err());
     assert!(sothon_server::add_user(&app.db, mk(Role::Officer, "tinh-tn")).await.is_err());
 }
+
+#[tokio::test]
+async fn two_communes_may_use_the_same_village_id() {
+    let app = spawn().await;
+    import(&app, COMMUNES, "commune_id,village_id,village_name\nxa-dong,pq-t01,Thôn Cùng Mã\n").await;
+    let head = app.login("truongthon1").await;
+    app.push(&head, PHONE_A, 1, 0, report("pq-t01", 100.0, 80.0)).await;
+    let officer = app.login("canbo").await;
+    let res = app.get(&officer, "/api/v1/export/reports?period=2026-11&format=csv").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let text = res.text().await.unwrap();
+    let rows = text.lines().filter(|l| l.contains("pq-t01")).count();
+    assert_eq!(rows, 1, "one report, one row: {text}");
+    assert!(!text.contains("Thôn Cùng Mã"), "another commune's village name: {text}");
+}
