@@ -33,7 +33,9 @@ use tokio::sync::Semaphore;
 pub struct Config {
     /// The server, e.g. `http://127.0.0.1:8080`.
     pub server: String,
-    /// A commune admin, who makes the villages and accounts and reads back.
+    /// A commune admin, who makes the villages and accounts and reads back;
+    /// several, comma-separated (`a1,a2`), spread the villages over their
+    /// communes, round robin (all with `password`).
     pub admin: String,
     pub password: String,
     /// Simulated phones.
@@ -386,14 +388,22 @@ pub async fn run(cfg: &Config) -> anyhow::Result<Outcome> {
     let setup_started = Instant::now();
 
     // The run's villages, one head account each; passwords are the run's own.
-    let admin = login(&http, server, &cfg.admin, &cfg.password).await?;
+    let mut admins = Vec::new();
+    for a in cfg.admin.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+        admins.push(login(&http, server, a, &cfg.password).await?);
+    }
+    if admins.is_empty() {
+        bail!("no admin account given");
+    }
+    // Village i is made, and read back, by the admin of its commune.
     let password = format!("{}-{}-mat-khau", cfg.run, cfg.seed);
     for i in 0..cfg.villages {
         let v = village_id(cfg, i);
+        let admin = admins[i % admins.len()].as_str();
         post(
             &http,
             server,
-            &admin,
+            admin,
             "/api/v1/villages",
             serde_json::json!({"id": v, "name": format!("Thôn thử tải {i}")}),
         )
@@ -402,7 +412,7 @@ pub async fn run(cfg: &Config) -> anyhow::Result<Outcome> {
             "username": head_username(cfg, i), "password": password, "name": format!("Trưởng thôn thử tải {i}"),
             "role": "village_head", "village": v,
         });
-        post(&http, server, &admin, "/api/v1/users", user).await?;
+        post(&http, server, admin, "/api/v1/users", user).await?;
     }
     let mut tokens = Vec::with_capacity(cfg.villages);
     for i in 0..cfg.villages {
@@ -465,7 +475,7 @@ pub async fn run(cfg: &Config) -> anyhow::Result<Outcome> {
         r?;
     }
 
-    let check = read_back(&http, server, &admin, cfg, &sent).await?;
+    let check = read_back(&http, server, &admins, cfg, &sent).await?;
     Ok(Outcome {
         setup,
         elapsed,
@@ -508,7 +518,7 @@ async fn futures_join_all<F: std::future::Future>(futs: impl Iterator<Item = F>)
 async fn read_back(
     http: &reqwest::Client,
     server: &str,
-    admin: &str,
+    admins: &[String],
     cfg: &Config,
     sent: &BTreeMap<String, Body>,
 ) -> anyhow::Result<Check> {
@@ -517,7 +527,7 @@ async fn read_back(
     for i in 0..cfg.villages {
         let res = http
             .get(format!("{server}/api/v1/records?village={}", village_id(cfg, i)))
-            .bearer_auth(admin)
+            .bearer_auth(&admins[i % admins.len()])
             .send()
             .await?;
         if !res.status().is_success() {

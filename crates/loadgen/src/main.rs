@@ -15,7 +15,8 @@ use sothon_loadgen::{run, Config};
 const HELP: &str = "sothon-loadgen — simulated phones pushing and pulling over HTTP
 
   --server URL        the server (default http://127.0.0.1:8080)
-  --admin NAME        a commune admin account (default quantri, the demo's)
+  --admin NAME[,NAME…] a commune admin account (default quantri, the demo's); several spread
+                      the villages over their communes
   --password PW       its password (default the demo's)
   --devices N         simulated phones (default 100)
   --villages N        villages they belong to, ≤ devices (default = devices)
