@@ -12,11 +12,14 @@
 //! ```
 //!
 //! The province columns may be empty (a commune under no province). Ids are
-//! 1–40 characters of a–z, 0–9 and `-`; names 1–120 characters. Importing the
+//! 1–40 characters of a–z, 0–9 and `-`; names as the app takes them (1–100
+//! characters, no control characters, invisible ends trimmed). Importing the
 //! same file again changes nothing; a line whose unit exists with another
 //! name renames it. One bad line (with its number and the reason) and
 //! nothing is imported.
 
+use crate::db::accounts::{valid_unit_id, MAX_NAME};
+use sothon_domain::names::{check_name, clean_name};
 use std::collections::HashMap;
 
 /// A line that cannot be imported, numbered from 1 (the header is line 1).
@@ -60,7 +63,6 @@ pub struct Outcome {
 
 pub const COMMUNES_HEADER: [&str; 4] = ["province_id", "province_name", "commune_id", "commune_name"];
 pub const VILLAGES_HEADER: [&str; 3] = ["commune_id", "village_id", "village_name"];
-const MAX_NAME: usize = 120;
 
 /// The fields of each non-blank line, with its number. A quote left open
 /// is an error of the line it opened on.
@@ -123,14 +125,9 @@ fn check_header(rows: &[(usize, Vec<String>)], want: &[&str]) -> Result<(), Line
     Ok(())
 }
 
-/// Whether an id is plain enough for record ids and URLs.
-pub fn valid_id(id: &str) -> bool {
-    (1..=40).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
-
 fn id(line: usize, what: &str, s: &str, errs: &mut Vec<LineError>) -> String {
     let s = s.trim();
-    if !valid_id(s) {
+    if !valid_unit_id(s) {
         errs.push(LineError {
             line, reason: format!("mã {what} «{s}» không hợp lệ (1–40 ký tự a–z, 0–9, dấu -)")
         });
@@ -139,11 +136,14 @@ fn id(line: usize, what: &str, s: &str, errs: &mut Vec<LineError>) -> String {
 }
 
 fn name(line: usize, what: &str, s: &str, errs: &mut Vec<LineError>) -> String {
-    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if s.is_empty() || s.chars().count() > MAX_NAME || s.chars().any(char::is_control) {
-        errs.push(LineError { line, reason: format!("tên {what} phải có 1–{MAX_NAME} ký tự") });
+    // The same rule as a name typed in the app (`POST /api/v1/villages`).
+    if check_name("name", s, MAX_NAME, "").is_some() {
+        errs.push(LineError {
+            line,
+            reason: format!("tên {what} phải có 1–{MAX_NAME} ký tự, không có ký tự điều khiển"),
+        });
     }
-    s
+    clean_name(s).to_string()
 }
 
 fn width(line: usize, fields: &[String], n: usize, errs: &mut Vec<LineError>) -> bool {

@@ -369,9 +369,15 @@ pub async fn add_village(db: &Db, id: &str, commune: Option<&str>, name: &str) -
     Ok(())
 }
 
+/// Whether a commune, province or village id is plain: 1–40 characters of
+/// a–z, 0–9 and `-`.
+pub fn valid_unit_id(id: &str) -> bool {
+    (1..=40).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 /// Commune and village ids end up in record ids and URLs: keep them plain.
 fn check_id(id: &str) -> anyhow::Result<()> {
-    if (1..=40).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+    if valid_unit_id(id) {
         Ok(())
     } else {
         bail!("ids are 1–40 characters of a-z, 0-9 and '-'")

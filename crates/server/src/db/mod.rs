@@ -122,18 +122,37 @@ pub fn backoff(n: u32) -> Duration {
     Duration::from_millis(1 + u64::from_le_bytes(b) % cap)
 }
 
+/// An error a transaction can end with, and whether it only collided with
+/// another transaction ([`is_busy`]).
+pub trait Collided {
+    fn collided(&self) -> bool;
+}
+
+impl Collided for sqlx::Error {
+    fn collided(&self) -> bool {
+        is_busy(self)
+    }
+}
+
+impl Collided for crate::error::AppError {
+    fn collided(&self) -> bool {
+        self.is_busy()
+    }
+}
+
 /// Runs a write transaction, retrying it whole (with jittered backoff) while
-/// it collides with another ([`is_busy`]). Any other answer, success or
-/// refusal, is returned as is.
-pub async fn retry_busy<T, F, Fut>(mut attempt_once: F) -> AppResult<T>
+/// it collides with another, for up to [`RETRY_FOR`]. Any other answer,
+/// success or refusal, is returned as is.
+pub async fn retry<T, E, F, Fut>(mut attempt_once: F) -> Result<T, E>
 where
+    E: Collided,
     F: FnMut() -> Fut,
-    Fut: Future<Output = AppResult<T>>,
+    Fut: Future<Output = Result<T, E>>,
 {
     let (mut attempt, started) = (0, std::time::Instant::now());
     loop {
         match attempt_once().await {
-            Err(e) if e.is_busy() && started.elapsed() < RETRY_FOR => {
+            Err(e) if e.collided() && started.elapsed() < RETRY_FOR => {
                 attempt += 1;
                 tracing::debug!("transaction collided, retry {attempt}");
                 tokio::time::sleep(backoff(attempt)).await;
@@ -143,23 +162,22 @@ where
     }
 }
 
-/// [`retry_busy`] for a transaction that answers a bare `sqlx::Result`.
-pub async fn retry_sqlx<T, F, Fut>(mut attempt_once: F) -> sqlx::Result<T>
+/// [`retry`] for a transaction that answers an [`AppResult`].
+pub async fn retry_busy<T, F, Fut>(attempt_once: F) -> AppResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = AppResult<T>>,
+{
+    retry(attempt_once).await
+}
+
+/// [`retry`] for a transaction that answers a bare `sqlx::Result`.
+pub async fn retry_sqlx<T, F, Fut>(attempt_once: F) -> sqlx::Result<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = sqlx::Result<T>>,
 {
-    let (mut attempt, started) = (0, std::time::Instant::now());
-    loop {
-        match attempt_once().await {
-            Err(e) if is_busy(&e) && started.elapsed() < RETRY_FOR => {
-                attempt += 1;
-                tracing::debug!("transaction collided, retry {attempt}");
-                tokio::time::sleep(backoff(attempt)).await;
-            }
-            r => return r,
-        }
-    }
+    retry(attempt_once).await
 }
 
 /// The `updated_at` for a change to a record of `commune` made outside a

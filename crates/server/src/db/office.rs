@@ -125,25 +125,56 @@ pub async fn overview(db: &Db, commune: &str, period: Period) -> anyhow::Result<
 /// The reports of `commune` for `period` (only the approved ones if
 /// `approved_only`), by village.
 pub async fn reports_of(db: &Db, commune: &str, period: Period, approved_only: bool) -> anyhow::Result<Vec<Report>> {
-    with_pool!(db, db => {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT id, body FROM records
-             WHERE commune_id = $1 AND kind = 'report' AND period = $2 AND (NOT $3 OR state = 'approved')
-             ORDER BY village_id",
-        )
-        .bind(commune)
-        .bind(period.to_string())
-        .bind(approved_only)
-        .fetch_all(db)
-        .await?;
-        let mut reports: Vec<Report> = Vec::with_capacity(rows.len());
-        for (id, body) in rows {
-            match serde_json::from_str::<Body>(&body).with_context(|| format!("record {id} body"))? {
-                Body::Report(r) => reports.push(r),
-                other => anyhow::bail!("record {id} is listed as a report but holds a {}", other.kind()),
-            }
+    reports_where(db, "commune_id = $1", commune, period, approved_only).await
+}
+
+/// The reports of every commune of `province` for `period`, as [`reports_of`].
+pub async fn reports_of_province(
+    db: &Db,
+    province: &str,
+    period: Period,
+    approved_only: bool,
+) -> anyhow::Result<Vec<Report>> {
+    reports_where(db, "commune_id IN (SELECT id FROM communes WHERE province_id = $1)", province, period, approved_only)
+        .await
+}
+
+/// The report records `unit` (`$1` in the clause) names, parsed.
+async fn reports_where(
+    db: &Db,
+    unit: &str,
+    id: &str,
+    period: Period,
+    approved_only: bool,
+) -> anyhow::Result<Vec<Report>> {
+    let sql = format!(
+        "SELECT id, body FROM records
+         WHERE {unit} AND kind = 'report' AND period = $2 AND (NOT $3 OR state = 'approved')
+         ORDER BY commune_id, village_id"
+    );
+    let rows: Vec<(String, String)> = with_pool!(db, db => {
+        sqlx::query_as(&sql).bind(id).bind(period.to_string()).bind(approved_only).fetch_all(db).await?
+    });
+    let mut reports: Vec<Report> = Vec::with_capacity(rows.len());
+    for (id, body) in rows {
+        match serde_json::from_str::<Body>(&body).with_context(|| format!("record {id} body"))? {
+            Body::Report(r) => reports.push(r),
+            other => anyhow::bail!("record {id} is listed as a report but holds a {}", other.kind()),
         }
-        Ok(reports)
+    }
+    Ok(reports)
+}
+
+/// The villages of every commune of `province`.
+pub async fn village_count_of_province(db: &Db, province: &str) -> sqlx::Result<usize> {
+    with_pool!(db, db => {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM villages WHERE commune_id IN (SELECT id FROM communes WHERE province_id = $1)",
+        )
+        .bind(province)
+        .fetch_one(db)
+        .await?;
+        Ok(usize::try_from(n).unwrap_or(0))
     })
 }
 

@@ -44,10 +44,7 @@ pub(crate) async fn figures(
     ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> AppResult<Json<CommuneFigures>> {
     let period = parse_period(&q.period)?;
-    let (mut reports, mut total) = (Vec::new(), 0);
-    for (id, _) in units::communes_of(&state.db, &user.commune).await? {
-        total += office_db::village_count(&state.db, &id).await?;
-        reports.extend(office_db::reports_of(&state.db, &id, period, q.approved_only).await?);
-    }
+    let total = office_db::village_count_of_province(&state.db, &user.commune).await?;
+    let reports = office_db::reports_of_province(&state.db, &user.commune, period, q.approved_only).await?;
     Ok(Json(office_db::figures(period, &reports, total, q.approved_only)?))
 }

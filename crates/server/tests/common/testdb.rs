@@ -34,23 +34,32 @@ impl TestDb {
         if !on_postgres() {
             return TestDb { url: dir.join(name).to_str().expect("utf-8").to_string(), schema: None };
         }
-        let mut b = [0u8; 8];
-        getrandom_fill(&mut b);
-        let schema = format!("t_{}", b.iter().map(|x| format!("{x:02x}")).collect::<String>());
+        let schema = format!("t_{}", &sothon_server::db::new_id()[..16]);
         run_blocking(format!("CREATE SCHEMA {schema}")).unwrap_or_else(|e| panic!("{e}"));
         let base = pg_url();
         let sep = if base.contains('?') { '&' } else { '?' };
-        TestDb { url: format!("{base}{sep}options=-c%20search_path%3D{schema}"), schema: Some(schema) }
+        // Named after the schema, so that the drop can end the test's own
+        // connections (see below).
+        let url = format!("{base}{sep}options=-c%20search_path%3D{schema}&application_name={schema}");
+        TestDb { url, schema: Some(schema) }
     }
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        // The server may still hold a connection in a transaction: a few
-        // tries, and never a panic (a drop may run while a test unwinds).
+        // The test's server may still hold a connection in a transaction
+        // whose rollback waits for a task of the test's runtime — which this
+        // drop blocks: end the schema's connections first, never wait on a
+        // lock for long, and never panic (a drop may run while a test unwinds).
         if let Some(s) = self.schema.take() {
+            let drop = format!(
+                "SET lock_timeout = '10s';
+                 SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                  WHERE application_name = '{s}' AND pid <> pg_backend_pid();
+                 DROP SCHEMA IF EXISTS {s} CASCADE;"
+            );
             for _ in 0..5 {
-                match run_blocking(format!("DROP SCHEMA IF EXISTS {s} CASCADE")) {
+                match run_blocking(drop.clone()) {
                     Ok(()) => return,
                     Err(e) => {
                         eprintln!("dropping test schema {s}: {e}");
@@ -72,22 +81,11 @@ fn run_blocking(sql: String) -> Result<(), String> {
             let mut c = sqlx::PgConnection::connect(&pg_url())
                 .await
                 .map_err(|e| format!("PostgreSQL at {} (SOTHON_TEST_PG): {e}", pg_url()))?;
-            let r = sqlx::query(&sql).execute(&mut c).await.map(drop).map_err(|e| format!("{sql}: {e}"));
+            let r = sqlx::raw_sql(&sql).execute(&mut c).await.map(drop).map_err(|e| format!("{sql}: {e}"));
             let _ = c.close().await;
             r
         })
     })
     .join()
     .unwrap_or_else(|_| Err("admin statement panicked".into()))
-}
-
-fn getrandom_fill(b: &mut [u8]) {
-    use std::hash::{BuildHasher, Hasher};
-    for chunk in b.chunks_mut(8) {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
-        h.write_u32(std::process::id());
-        let v = h.finish().to_le_bytes();
-        chunk.copy_from_slice(&v[..chunk.len()]);
-    }
 }
