@@ -40,6 +40,10 @@ export class HomePage {
   async waitFor() {
     await this.page.getByTestId("open-report").waitFor({ timeout: 20000 });
   }
+  /** Waits for the storage panel, a chunk of its own fetched after the home screen shows. */
+  async waitForStoragePanel() {
+    await this.page.getByTestId("storage-used").waitFor({ timeout: 20000 });
+  }
   async openCurrentReport() {
     await this.page.getByTestId("open-report").click();
     await this.page.getByTestId("report-form").waitFor();

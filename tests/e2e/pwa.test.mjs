@@ -97,7 +97,10 @@ test("on an iPhone browser tab the app says to add it to the home screen", async
     const page = await ctx.newPage();
     await page.goto(ctx.url);
     await new LoginPage(page).login("truongthon1", DEMO_PASSWORD);
-    await new HomePage(page).waitFor();
+    const home = new HomePage(page);
+    await home.waitFor();
+    // The warning sits in the storage panel, which arrives as its own chunk after the home screen.
+    await home.waitForStoragePanel();
     assert.equal(await page.getByTestId("ios-install").isVisible(), shown, userAgent ?? "Android");
     if (shown) assert.match(await page.getByTestId("ios-install").textContent(), /Thêm vào MH chính/);
     await ctx.close();
