@@ -2,6 +2,7 @@
 //! and one machine-readable `error` code; every error body has the
 //! [`ApiError`] shape. Internal causes are logged, never sent.
 
+use crate::db::DbError;
 use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -69,15 +70,6 @@ impl AppError {
     /// A 403 for an account whose role may not do this.
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::Forbidden(message.into())
-    }
-
-    /// Whether this is SQLite's "busy"/"locked" reaching the boundary: the
-    /// whole transaction may be retried ([`crate::db::retry_busy`]).
-    pub fn is_busy(&self) -> bool {
-        match self {
-            Self::Internal(e) => e.downcast_ref::<sqlx::Error>().is_some_and(crate::db::is_busy),
-            _ => false,
-        }
     }
 
     /// The HTTP status of this error.
@@ -149,9 +141,26 @@ impl IntoResponse for AppError {
     }
 }
 
-impl From<sqlx::Error> for AppError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Internal(e.into())
+/// The one place a storage error becomes an HTTP answer. A refusal by the
+/// data's rules is said to the client as it is; a collision that outlasted
+/// the retries ([`crate::db::retry`]) is a 503 the phone sends again (it
+/// treats 503 as no signal, and the mutation ids keep that exactly-once);
+/// anything else is a 500, logged in full.
+impl From<DbError> for AppError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::NotFound(m) => Self::NotFound(m),
+            DbError::Conflict { code, message } => Self::Conflict { code, message },
+            DbError::Forbidden(m) => Self::Forbidden(m),
+            DbError::Invalid(fields) => Self::Invalid(fields),
+            e if e.is_busy() => {
+                tracing::warn!("still colliding after the retries: {e}");
+                Self::Unavailable {
+                    retry_after: 1, message: "Máy chủ đang bận, vui lòng gửi lại sau giây lát".into()
+                }
+            }
+            e => Self::Internal(e.into()),
+        }
     }
 }
 
@@ -287,5 +296,73 @@ mod tests {
         assert_eq!(fixed(r#"{"rev":971,"x":0.5}"#), None, "nothing to change");
         assert_eq!(fixed(r#"{"big":1e300}"#), None, "too big for any integer field: stays a float");
         assert_eq!(fixed("not json"), None);
+    }
+}
+
+#[cfg(test)]
+mod db_errors {
+    use super::AppError;
+    use crate::db::DbError;
+    use axum::http::StatusCode;
+    use std::borrow::Cow;
+
+    /// An engine error with a SQLSTATE of our choosing.
+    #[derive(Debug)]
+    struct Coded(&'static str);
+    impl std::fmt::Display for Coded {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "sqlstate {}", self.0)
+        }
+    }
+    impl std::error::Error for Coded {}
+    impl sqlx::error::DatabaseError for Coded {
+        fn message(&self) -> &str {
+            "coded"
+        }
+        fn code(&self) -> Option<Cow<'_, str>> {
+            Some(self.0.into())
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> sqlx::error::ErrorKind {
+            sqlx::error::ErrorKind::Other
+        }
+    }
+    fn engine(code: &'static str) -> DbError {
+        DbError::from(sqlx::Error::Database(Box::new(Coded(code))))
+    }
+    fn status(e: DbError) -> StatusCode {
+        AppError::from(e).status()
+    }
+
+    #[test]
+    fn refusals_keep_their_status_and_failures_are_500() {
+        assert_eq!(status(DbError::NotFound("x".into())), StatusCode::NOT_FOUND);
+        assert_eq!(status(DbError::conflict("stale", "x")), StatusCode::CONFLICT);
+        assert_eq!(status(DbError::forbidden("x")), StatusCode::FORBIDDEN);
+        assert_eq!(status(DbError::Invalid(vec![])), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(status(DbError::corrupt("record r1 body")), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(status(engine("23505")), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(status(DbError::from(sqlx::Error::PoolTimedOut)), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn a_collision_that_outlasts_the_retries_is_a_503_to_send_again() {
+        // PostgreSQL's serialization failure and deadlock, SQLite's busy (5) and locked (6, 262 = 6 | 1 << 8).
+        for code in ["40001", "40P01", "5", "6", "262"] {
+            let e = engine(code).context("pushing");
+            assert!(e.is_busy(), "{code}");
+            let app = AppError::from(e);
+            assert_eq!(app.status(), StatusCode::SERVICE_UNAVAILABLE, "{code}");
+            assert!(matches!(app, AppError::Unavailable { retry_after: 1, .. }));
+        }
+        assert!(!engine("23505").is_busy(), "a unique violation is not a collision");
     }
 }

@@ -14,22 +14,22 @@
 
 use super::accounts::{normalize_username, role_str, UserDbRow, UserRow, USER_SELECT};
 use super::audit::NewAudit;
-use super::{now_ms, retry_busy};
+use super::{now_ms, retry};
 use super::{AsConn, Db, Writer};
+use super::{DbError, DbResult};
 use crate::auth::AuthUser;
-use crate::error::{AppError, AppResult};
 use sothon_domain::api::AuditAction;
 use sothon_domain::protocol::Role;
 
 /// The account `username` of `commune`, if any.
-pub async fn find(db: &Db, commune: &str, username: &str) -> anyhow::Result<Option<UserRow>> {
+pub async fn find(db: &Db, commune: &str, username: &str) -> DbResult<Option<UserRow>> {
     with_pool!(db, db => {
         let mut conn = db.acquire().await?;
         find_on(&mut conn, commune, username).await
     })
 }
 
-async fn find_on(conn: &mut impl AsConn, commune: &str, username: &str) -> anyhow::Result<Option<UserRow>> {
+async fn find_on(conn: &mut impl AsConn, commune: &str, username: &str) -> DbResult<Option<UserRow>> {
     with_conn!(conn, conn => {
         let row: Option<UserDbRow> = sqlx::query_as(&format!("{USER_SELECT} WHERE commune_id = $1 AND username = $2"))
             .bind(commune)
@@ -40,8 +40,8 @@ async fn find_on(conn: &mut impl AsConn, commune: &str, username: &str) -> anyho
     })
 }
 
-fn not_found(username: &str) -> AppError {
-    AppError::NotFound(format!("Không có tài khoản {username}"))
+fn not_found(username: &str) -> DbError {
+    DbError::NotFound(format!("Không có tài khoản {username}"))
 }
 
 /// Checked new details of an account.
@@ -77,13 +77,13 @@ fn describe(before: &UserRow, e: &Edit<'_>) -> String {
 }
 
 /// Applies an edit: 404 for an account of another commune (or none).
-pub async fn edit(db: &Db, admin: &AuthUser, username: &str, e: &Edit<'_>) -> AppResult<UserRow> {
+pub async fn edit(db: &Db, admin: &AuthUser, username: &str, e: &Edit<'_>) -> DbResult<UserRow> {
     with_pool!(db, db => {
-        retry_busy(|| async {
+        retry(|| async {
             let mut tx = db.begin_write().await?;
             let before = find_on(&mut tx, &admin.commune, username).await?.ok_or_else(|| not_found(username))?;
             if before.id == admin.id && e.role != Role::Admin {
-                return Err(AppError::conflict("own_account", "Không thể bỏ vai trò quản trị của chính mình"));
+                return Err(DbError::conflict("own_account", "Không thể bỏ vai trò quản trị của chính mình"));
             }
             let detail = describe(&before, e);
             sqlx::query("UPDATE users SET name = $1, role = $2, village_id = $3, phone = $4 WHERE id = $5")
@@ -103,7 +103,7 @@ pub async fn edit(db: &Db, admin: &AuthUser, username: &str, e: &Edit<'_>) -> Ap
     })
 }
 
-async fn audit(conn: &mut impl AsConn, admin: &AuthUser, who: &UserRow, detail: &str) -> sqlx::Result<()> {
+async fn audit(conn: &mut impl AsConn, admin: &AuthUser, who: &UserRow, detail: &str) -> DbResult<()> {
     with_conn!(conn, conn => {
         let entry = NewAudit {
             commune: &admin.commune,
@@ -120,13 +120,13 @@ async fn audit(conn: &mut impl AsConn, admin: &AuthUser, who: &UserRow, detail: 
 
 /// Disables (`true`) or re-enables an account. Disabling an account that is
 /// disabled (or enabling an enabled one) is 409 `unchanged`, nothing written.
-pub async fn set_disabled(db: &Db, admin: &AuthUser, username: &str, disabled: bool) -> AppResult<UserRow> {
+pub async fn set_disabled(db: &Db, admin: &AuthUser, username: &str, disabled: bool) -> DbResult<UserRow> {
     with_pool!(db, db => {
-        retry_busy(|| async {
+        retry(|| async {
             let mut tx = db.begin_write().await?;
             let before = find_on(&mut tx, &admin.commune, username).await?.ok_or_else(|| not_found(username))?;
             if disabled && before.id == admin.id {
-                return Err(AppError::conflict("own_account", "Không thể khóa tài khoản của chính mình"));
+                return Err(DbError::conflict("own_account", "Không thể khóa tài khoản của chính mình"));
             }
             if before.disabled == disabled {
                 let m = if disabled {
@@ -134,7 +134,7 @@ pub async fn set_disabled(db: &Db, admin: &AuthUser, username: &str, disabled: b
                 } else {
                     "Tài khoản này đang hoạt động"
                 };
-                return Err(AppError::conflict("unchanged", m));
+                return Err(DbError::conflict("unchanged", m));
             }
             sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
                 .bind(disabled)
@@ -156,9 +156,9 @@ pub async fn set_disabled(db: &Db, admin: &AuthUser, username: &str, disabled: b
 
 /// Gives an account a temporary password (already hashed) that must be
 /// replaced at next login; its sessions end.
-pub async fn reset_password(db: &Db, admin: &AuthUser, username: &str, hash: &str) -> AppResult<UserRow> {
+pub async fn reset_password(db: &Db, admin: &AuthUser, username: &str, hash: &str) -> DbResult<UserRow> {
     with_pool!(db, db => {
-        retry_busy(|| async {
+        retry(|| async {
             let mut tx = db.begin_write().await?;
             let before = find_on(&mut tx, &admin.commune, username).await?.ok_or_else(|| not_found(username))?;
             sqlx::query("UPDATE users SET password_hash = $1, must_change_password = TRUE WHERE id = $2")
@@ -177,9 +177,9 @@ pub async fn reset_password(db: &Db, admin: &AuthUser, username: &str, hash: &st
 }
 
 /// The password hash of an account.
-pub async fn password_hash(db: &Db, user_id: &str) -> sqlx::Result<Option<String>> {
+pub async fn password_hash(db: &Db, user_id: &str) -> DbResult<Option<String>> {
     with_pool!(db, db => {
-        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1").bind(user_id).fetch_optional(db).await
+        Ok(sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1").bind(user_id).fetch_optional(db).await?)
     })
 }
 
@@ -187,9 +187,9 @@ pub async fn password_hash(db: &Db, user_id: &str) -> sqlx::Result<Option<String
 /// ends the account's other sessions (the one in use stays), with its audit
 /// line, in one transaction. `old_hash` must still be the stored one (a
 /// change racing another is refused as `stale`).
-pub async fn change_password(db: &Db, user: &AuthUser, old_hash: &str, new_hash: &str) -> AppResult<()> {
+pub async fn change_password(db: &Db, user: &AuthUser, old_hash: &str, new_hash: &str) -> DbResult<()> {
     with_pool!(db, db => {
-        retry_busy(|| async {
+        retry(|| async {
             let mut tx = db.begin_write().await?;
             let res = sqlx::query(
                 "UPDATE users SET password_hash = $1, must_change_password = FALSE WHERE id = $2 AND password_hash = $3",
@@ -200,7 +200,7 @@ pub async fn change_password(db: &Db, user: &AuthUser, old_hash: &str, new_hash:
             .execute(&mut *tx)
             .await?;
             if res.rows_affected() == 0 {
-                return Err(AppError::conflict("stale", "Mật khẩu vừa được đổi ở nơi khác, vui lòng đăng nhập lại"));
+                return Err(DbError::conflict("stale", "Mật khẩu vừa được đổi ở nơi khác, vui lòng đăng nhập lại"));
             }
             sqlx::query("DELETE FROM tokens WHERE user_id = $1 AND token_hash <> $2")
                 .bind(&user.id)

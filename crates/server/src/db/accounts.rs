@@ -1,8 +1,8 @@
 //! Communes, villages, users and tokens.
 
+use super::{Context, DbError, DbResult};
 use super::{Db, Writer};
 use crate::auth::AuthUser;
-use anyhow::{bail, Context};
 use sothon_domain::names::{check_name, clean_name};
 use sothon_domain::protocol::{Role, Village};
 use sothon_domain::FieldError;
@@ -84,7 +84,7 @@ pub async fn check_new_user(
     name: &str,
     role: Option<Role>,
     village: Option<&str>,
-) -> sqlx::Result<Vec<FieldError>> {
+) -> DbResult<Vec<FieldError>> {
     let mut errs = Vec::new();
     if !valid_username(&normalize_username(username)) {
         errs.push(FieldError::new(
@@ -139,8 +139,14 @@ pub enum AddUserError {
     Invalid(Vec<FieldError>),
     /// The username is taken; nothing was written.
     Taken(String),
-    /// The database failed.
-    Db(anyhow::Error),
+    /// Storage failed.
+    Db(DbError),
+}
+
+impl From<DbError> for AddUserError {
+    fn from(e: DbError) -> Self {
+        Self::Db(e)
+    }
 }
 
 impl From<sqlx::Error> for AddUserError {
@@ -151,13 +157,13 @@ impl From<sqlx::Error> for AddUserError {
 
 /// The commune an account is created in: the one given (which must exist),
 /// or the database's only commune.
-async fn pick_commune(db: &Db, commune: Option<&str>) -> anyhow::Result<String> {
+async fn pick_commune(db: &Db, commune: Option<&str>) -> DbResult<String> {
     let any_db = db;
     with_pool!(db, db => {
         match commune {
             Some(c) => {
                 if !commune_exists(any_db, c).await? {
-                    bail!("no commune {c}");
+                    return Err(DbError::NotFound(format!("no commune {c}")));
                 }
                 Ok(c.to_string())
             }
@@ -166,10 +172,13 @@ async fn pick_commune(db: &Db, commune: Option<&str>) -> anyhow::Result<String> 
                     sqlx::query_scalar("SELECT id FROM communes WHERE kind = 'commune' ORDER BY id").fetch_all(db).await?;
                 match ids.as_slice() {
                     [one] => Ok(one.clone()),
-                    [] => {
-                        bail!("the database has no commune yet: add one with `commune add` (or start once with the demo)")
-                    }
-                    _ => bail!("the database has several communes ({}): say which with --commune", ids.join(", ")),
+                    [] => Err(DbError::setup(
+                        "the database has no commune yet: add one with `commune add` (or start once with the demo)",
+                    )),
+                    _ => Err(DbError::setup(format!(
+                        "the database has several communes ({}): say which with --commune",
+                        ids.join(", ")
+                    ))),
                 }
             }
         }
@@ -197,8 +206,8 @@ pub async fn create_user(db: &Db, commune: &str, u: &NewUser) -> Result<UserRow,
             let pw = u.password.clone();
             tokio::task::spawn_blocking(move || crate::auth::hash_password(&pw))
                 .await
-                .map_err(|e| AddUserError::Db(e.into()))?
-                .map_err(AddUserError::Db)?
+                .map_err(|e| DbError::Other(format!("hashing the password: {e}")))?
+                .map_err(|e| DbError::Other(format!("hashing the password: {e:#}")))?
         };
         let row = UserRow {
             id: super::new_id(),
@@ -227,22 +236,21 @@ pub async fn create_user(db: &Db, commune: &str, u: &NewUser) -> Result<UserRow,
         .await;
         match res {
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(AddUserError::Taken(row.username)),
-            Err(e) => Err(AddUserError::Db(anyhow::Error::from(e).context("inserting user"))),
+            Err(e) => Err(AddUserError::Db(DbError::from(e).context("inserting user"))),
             Ok(_) => Ok(row),
         }
     })
 }
 
 /// Creates an account (the command line's `user add`); returns its id.
-pub async fn add_user(db: &Db, u: NewUser) -> anyhow::Result<String> {
+pub async fn add_user(db: &Db, u: NewUser) -> DbResult<String> {
     let commune = pick_commune(db, u.commune.as_deref()).await?;
     match create_user(db, &commune, &u).await {
         Ok(row) => Ok(row.id),
-        Err(AddUserError::Invalid(errs)) => {
-            let all: Vec<String> = errs.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
-            bail!("{}", all.join("; "))
+        Err(AddUserError::Invalid(errs)) => Err(DbError::Invalid(errs)),
+        Err(AddUserError::Taken(username)) => {
+            Err(DbError::conflict("duplicate", format!("username {username} is taken")))
         }
-        Err(AddUserError::Taken(username)) => bail!("username {username} is taken"),
         Err(AddUserError::Db(e)) => Err(e),
     }
 }
@@ -251,7 +259,7 @@ pub async fn add_user(db: &Db, u: NewUser) -> anyhow::Result<String> {
 pub use sothon_domain::api::Account as UserRow;
 
 /// The accounts of `commune`, by username.
-pub async fn list_users(db: &Db, commune: &str) -> anyhow::Result<Vec<UserRow>> {
+pub async fn list_users(db: &Db, commune: &str) -> DbResult<Vec<UserRow>> {
     with_pool!(db, db => {
         let rows: Vec<UserDbRow> = sqlx::query_as(&format!("{USER_SELECT} WHERE commune_id = $1 ORDER BY username"))
             .bind(commune)
@@ -280,7 +288,7 @@ pub(crate) struct UserDbRow {
 }
 
 impl UserDbRow {
-    pub(crate) fn account(self) -> anyhow::Result<UserRow> {
+    pub(crate) fn account(self) -> DbResult<UserRow> {
         let role = parse_role(&self.role).with_context(|| format!("unknown role {} in the database", self.role))?;
         Ok(UserRow {
             id: self.id,
@@ -313,7 +321,7 @@ pub fn check_new_village(id: &str, name: &str) -> Vec<FieldError> {
 /// Inserts a (checked) village into `commune`; `false` if the commune
 /// already has a village with that id (another commune's is no obstacle:
 /// village ids are scoped to their commune).
-pub async fn insert_village(db: &Db, commune: &str, id: &str, name: &str) -> sqlx::Result<bool> {
+pub async fn insert_village(db: &Db, commune: &str, id: &str, name: &str) -> DbResult<bool> {
     with_pool!(db, db => {
         let res = sqlx::query("INSERT INTO villages (commune_id, id, name, sample) VALUES ($1, $2, $3, FALSE)")
             .bind(commune)
@@ -323,14 +331,14 @@ pub async fn insert_village(db: &Db, commune: &str, id: &str, name: &str) -> sql
             .await;
         match res {
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
-            Err(e) => Err(e),
+            Err(e) => Err(e.into()),
             Ok(_) => Ok(true),
         }
     })
 }
 
 /// Revokes one token (logout). Returns whether it existed.
-pub async fn revoke_token(db: &Db, hash: &str) -> sqlx::Result<bool> {
+pub async fn revoke_token(db: &Db, hash: &str) -> DbResult<bool> {
     with_pool!(db, db => {
         let res = sqlx::query("DELETE FROM tokens WHERE token_hash = $1").bind(hash).execute(db).await?;
         Ok(res.rows_affected() > 0)
@@ -338,11 +346,11 @@ pub async fn revoke_token(db: &Db, hash: &str) -> sqlx::Result<bool> {
 }
 
 /// Creates a commune.
-pub async fn add_commune(db: &Db, id: &str, name: &str) -> anyhow::Result<()> {
+pub async fn add_commune(db: &Db, id: &str, name: &str) -> DbResult<()> {
     with_pool!(db, db => {
         check_id(id)?;
         if let Some(e) = check_name("name", name, MAX_NAME, "Vui lòng nhập tên xã") {
-            bail!("{}: {}", e.field, e.message);
+            return Err(DbError::Invalid(vec![e]));
         }
         sqlx::query("INSERT INTO communes (id, name) VALUES ($1, $2)")
             .bind(id)
@@ -356,15 +364,14 @@ pub async fn add_commune(db: &Db, id: &str, name: &str) -> anyhow::Result<()> {
 
 /// Creates a village of a commune (`None`: the only commune), by the same
 /// rules as `POST /api/v1/villages` ([`check_new_village`]).
-pub async fn add_village(db: &Db, id: &str, commune: Option<&str>, name: &str) -> anyhow::Result<()> {
+pub async fn add_village(db: &Db, id: &str, commune: Option<&str>, name: &str) -> DbResult<()> {
     let commune = pick_commune(db, commune).await?;
     let errs = check_new_village(id, name);
     if !errs.is_empty() {
-        let all: Vec<String> = errs.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
-        bail!("{}", all.join("; "))
+        return Err(DbError::Invalid(errs));
     }
     if !insert_village(db, &commune, id, name).await.with_context(|| format!("adding village {id}"))? {
-        bail!("commune {commune} already has a village {id}");
+        return Err(DbError::conflict("duplicate", format!("commune {commune} already has a village {id}")));
     }
     Ok(())
 }
@@ -376,22 +383,22 @@ pub fn valid_unit_id(id: &str) -> bool {
 }
 
 /// Commune and village ids end up in record ids and URLs: keep them plain.
-fn check_id(id: &str) -> anyhow::Result<()> {
+fn check_id(id: &str) -> DbResult<()> {
     if valid_unit_id(id) {
         Ok(())
     } else {
-        bail!("ids are 1–40 characters of a-z, 0-9 and '-'")
+        Err(DbError::Invalid(vec![FieldError::new("id", "invalid", "ids are 1–40 characters of a-z, 0-9 and '-'")]))
     }
 }
 
-async fn commune_exists(db: &Db, id: &str) -> sqlx::Result<bool> {
+async fn commune_exists(db: &Db, id: &str) -> DbResult<bool> {
     with_pool!(db, db => {
         Ok(sqlx::query("SELECT 1 FROM communes WHERE id = $1").bind(id).fetch_optional(db).await?.is_some())
     })
 }
 
 /// Whether `commune` has a village `village`.
-pub async fn village_exists(db: &Db, commune: &str, village: &str) -> sqlx::Result<bool> {
+pub async fn village_exists(db: &Db, commune: &str, village: &str) -> DbResult<bool> {
     with_pool!(db, db => {
         let found = sqlx::query("SELECT 1 FROM villages WHERE commune_id = $1 AND id = $2")
             .bind(commune)
@@ -404,18 +411,18 @@ pub async fn village_exists(db: &Db, commune: &str, village: &str) -> sqlx::Resu
 
 /// The user id and password hash for a login attempt (the username is
 /// normalised first: [`normalize_username`]).
-pub async fn login_lookup(db: &Db, username: &str) -> sqlx::Result<Option<(String, String)>> {
+pub async fn login_lookup(db: &Db, username: &str) -> DbResult<Option<(String, String)>> {
     with_pool!(db, db => {
-        sqlx::query_as("SELECT id, password_hash FROM users WHERE username = $1")
+        Ok(sqlx::query_as("SELECT id, password_hash FROM users WHERE username = $1")
             .bind(normalize_username(username))
             .fetch_optional(db)
-            .await
+            .await?)
     })
 }
 
 /// Whether an account is disabled (checked after its password, so the
 /// answer tells nothing to someone who does not know it).
-pub async fn is_disabled(db: &Db, user_id: &str) -> sqlx::Result<bool> {
+pub async fn is_disabled(db: &Db, user_id: &str) -> DbResult<bool> {
     with_pool!(db, db => {
         Ok(sqlx::query_scalar::<_, bool>("SELECT disabled FROM users WHERE id = $1")
             .bind(user_id)
@@ -427,7 +434,7 @@ pub async fn is_disabled(db: &Db, user_id: &str) -> sqlx::Result<bool> {
 
 /// Replaces an account's password hash with one of the same password made
 /// with the current parameters, unless it changed meanwhile.
-pub async fn upgrade_password_hash(db: &Db, user_id: &str, old: &str, new: &str) -> sqlx::Result<()> {
+pub async fn upgrade_password_hash(db: &Db, user_id: &str, old: &str, new: &str) -> DbResult<()> {
     with_pool!(db, db => {
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3")
             .bind(new)
@@ -440,7 +447,7 @@ pub async fn upgrade_password_hash(db: &Db, user_id: &str, old: &str, new: &str)
 }
 
 /// Stores a new token's hash; drops the user's expired tokens on the way.
-pub async fn store_token(db: &Db, user_id: &str, hash: &str, now: i64, expires: i64) -> sqlx::Result<()> {
+pub async fn store_token(db: &Db, user_id: &str, hash: &str, now: i64, expires: i64) -> DbResult<()> {
     with_pool!(db, db => {
         let mut tx = db.begin_write().await?;
         sqlx::query("DELETE FROM tokens WHERE user_id = $1 AND expires_at <= $2")
@@ -455,12 +462,12 @@ pub async fn store_token(db: &Db, user_id: &str, hash: &str, now: i64, expires: 
             .bind(expires)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await
+        Ok(tx.commit().await?)
     })
 }
 
 /// The account of a live token.
-pub async fn user_for_token(db: &Db, hash: &str, now: i64) -> anyhow::Result<Option<AuthUser>> {
+pub async fn user_for_token(db: &Db, hash: &str, now: i64) -> DbResult<Option<AuthUser>> {
     with_pool!(db, db => {
         let row = sqlx::query(
             "SELECT u.id, u.username, u.name, u.role, u.commune_id, u.village_id, t.expires_at, u.must_change_password
@@ -488,7 +495,7 @@ pub async fn user_for_token(db: &Db, hash: &str, now: i64) -> anyhow::Result<Opt
 }
 
 /// The villages `user` may see, by id.
-pub async fn villages_for(db: &Db, user: &AuthUser) -> sqlx::Result<Vec<Village>> {
+pub async fn villages_for(db: &Db, user: &AuthUser) -> DbResult<Vec<Village>> {
     with_pool!(db, db => {
         let rows: Vec<(String, String, bool)> = sqlx::query_as(
             "SELECT id, name, sample FROM villages WHERE commune_id = $1 AND ($2 IS NULL OR id = $3) ORDER BY id",
@@ -503,8 +510,8 @@ pub async fn villages_for(db: &Db, user: &AuthUser) -> sqlx::Result<Vec<Village>
 }
 
 /// The ids of the commune's villages.
-pub async fn commune_village_ids(db: &Db, commune: &str) -> sqlx::Result<Vec<String>> {
+pub async fn commune_village_ids(db: &Db, commune: &str) -> DbResult<Vec<String>> {
     with_pool!(db, db => {
-        sqlx::query_scalar("SELECT id FROM villages WHERE commune_id = $1").bind(commune).fetch_all(db).await
+        Ok(sqlx::query_scalar("SELECT id FROM villages WHERE commune_id = $1").bind(commune).fetch_all(db).await?)
     })
 }

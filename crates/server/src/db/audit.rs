@@ -3,6 +3,7 @@
 //! due date, account and village changes, targets), so a decision and its
 //! line in the trail commit together or not at all.
 
+use super::DbResult;
 use super::{AsConn, Db};
 use sothon_domain::api::{AuditAction, AuditEntry};
 
@@ -22,7 +23,7 @@ pub struct NewAudit<'a> {
 
 /// Writes one line of the trail at server time `at` (ms), on the caller's
 /// connection (inside its transaction).
-pub async fn record(conn: &mut impl AsConn, a: &NewAudit<'_>, at: i64) -> sqlx::Result<()> {
+pub async fn record(conn: &mut impl AsConn, a: &NewAudit<'_>, at: i64) -> DbResult<()> {
     with_conn!(conn, conn => {
         sqlx::query(
             "INSERT INTO audit (commune_id, id, at, user_id, action, subject, record_id, village_id, detail)
@@ -45,7 +46,7 @@ pub async fn record(conn: &mut impl AsConn, a: &NewAudit<'_>, at: i64) -> sqlx::
 
 /// [`record`] on its own, for a change that is one statement already made
 /// (a village or account created through the API), at the current time.
-pub async fn record_alone(db: &Db, a: &NewAudit<'_>) -> sqlx::Result<()> {
+pub async fn record_alone(db: &Db, a: &NewAudit<'_>) -> DbResult<()> {
     with_pool!(db, db => {
         let mut conn = db.acquire().await?;
         record(&mut conn, a, super::now_ms()).await
@@ -80,7 +81,7 @@ pub struct Filter<'a> {
 }
 
 /// The commune's trail, newest first, as [`Filter`] narrows it.
-pub async fn list(db: &Db, commune: &str, f: &Filter<'_>) -> sqlx::Result<Vec<AuditEntry>> {
+pub async fn list(db: &Db, commune: &str, f: &Filter<'_>) -> DbResult<Vec<AuditEntry>> {
     with_pool!(db, db => {
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT a.id, a.at, a.action, u.username, u.name, a.subject, a.record_id, a.village_id, a.detail

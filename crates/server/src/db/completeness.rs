@@ -4,8 +4,9 @@
 //! returned an earlier revision, the due dates, and the village heads' phone
 //! numbers for the reminder.
 
+use super::Context;
 use super::Db;
-use anyhow::Context;
+use super::DbResult;
 use sothon_domain::completeness::{build, periods, Completeness, ReportFacts};
 use sothon_domain::protocol::Village;
 use sothon_domain::PeriodKind;
@@ -19,7 +20,7 @@ pub async fn grid(
     kind: PeriodKind,
     count: usize,
     today: chrono::NaiveDate,
-) -> anyhow::Result<Completeness> {
+) -> DbResult<Completeness> {
     let any_db = db;
     with_pool!(db, db => {
         let ps = periods(kind, count, today);

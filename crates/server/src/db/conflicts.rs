@@ -21,11 +21,11 @@
 //! The stored answer of the conflicting mutation is never changed: a replay
 //! of it still gets `conflict`, as the protocol promises.
 
-use super::{next_change_at, next_version, now_ms, retry_busy};
+use super::Context;
+use super::{next_change_at, next_version, now_ms, retry};
 use super::{Db, Writer};
+use super::{DbError, DbResult};
 use crate::auth::AuthUser;
-use crate::error::{AppError, AppResult};
-use anyhow::Context;
 use sothon_domain::protocol::receipt_code;
 
 /// A conflict's public id: "c-" and 16 hex digits of the SHA-256 of its
@@ -38,7 +38,7 @@ pub fn public_id(mutation_id: &str) -> String {
 }
 
 /// Gives conflicts stored before public ids existed theirs (run at start-up).
-pub async fn fill_public_ids(db: &Db) -> sqlx::Result<()> {
+pub async fn fill_public_ids(db: &Db) -> DbResult<()> {
     with_pool!(db, db => {
         let rows: Vec<(String, String)> =
             sqlx::query_as("SELECT commune_id, mutation_id FROM conflicts WHERE public_id IS NULL").fetch_all(db).await?;
@@ -81,7 +81,7 @@ struct ListRow {
 
 /// The unresolved conflicts of `commune` (of one village when given), oldest
 /// first.
-pub async fn list(db: &Db, commune: &str, village: Option<&str>) -> anyhow::Result<Vec<ConflictRow>> {
+pub async fn list(db: &Db, commune: &str, village: Option<&str>) -> DbResult<Vec<ConflictRow>> {
     with_pool!(db, db => {
         let rows: Vec<ListRow> = sqlx::query_as(
             "SELECT c.public_id, c.mutation_id, c.record_id, c.base, c.body AS incoming_body, c.at AS received_at,
@@ -156,11 +156,11 @@ struct Target {
 /// conflict in the user's commune, 403 unless [`AuthUser::may_resolve`], 409
 /// `resolved` if it was settled already, 409 `stale` if the record is no
 /// longer at `rev`.
-pub async fn resolve(db: &Db, user: &AuthUser, mutation: &str, keep: Keep, rev: i64) -> AppResult<Resolved> {
-    retry_busy(|| resolve_once(db, user, mutation, keep, rev)).await
+pub async fn resolve(db: &Db, user: &AuthUser, mutation: &str, keep: Keep, rev: i64) -> DbResult<Resolved> {
+    retry(|| resolve_once(db, user, mutation, keep, rev)).await
 }
 
-async fn resolve_once(db: &Db, user: &AuthUser, mutation: &str, keep: Keep, rev: i64) -> AppResult<Resolved> {
+async fn resolve_once(db: &Db, user: &AuthUser, mutation: &str, keep: Keep, rev: i64) -> DbResult<Resolved> {
     with_pool!(db, db => {
         let commune = user.commune.as_str();
         let mut tx = db.begin_write().await?;
@@ -177,18 +177,18 @@ async fn resolve_once(db: &Db, user: &AuthUser, mutation: &str, keep: Keep, rev:
         .fetch_optional(&mut *tx)
         .await?;
         let Some(t) = target else {
-            return Err(AppError::NotFound(format!("Không có xung đột {mutation}")));
+            return Err(DbError::NotFound(format!("Không có xung đột {mutation}")));
         };
         if !user.may_resolve(&t.village_id) {
-            return Err(AppError::forbidden(
+            return Err(DbError::forbidden(
                 "Chỉ cán bộ văn phòng UBND xã hoặc trưởng thôn của thôn này được giải quyết xung đột",
             ));
         }
         if t.resolved {
-            return Err(AppError::conflict("resolved", "Xung đột này đã được giải quyết"));
+            return Err(DbError::conflict("resolved", "Xung đột này đã được giải quyết"));
         }
         if t.rev != rev {
-            return Err(AppError::conflict(
+            return Err(DbError::conflict(
                 "stale",
                 format!("Bản ghi đã có phiên bản mới ({}), vui lòng tải lại trước khi giải quyết", t.rev),
             ));

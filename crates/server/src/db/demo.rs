@@ -2,8 +2,9 @@
 //! app can be tried right after the first start. Everything here is marked as
 //! sample data (`villages.sample`, names ending in "(mẫu)").
 
+use super::Context;
 use super::{Db, Writer};
-use anyhow::Context;
+use super::{DbError, DbResult};
 use sothon_domain::protocol::Role;
 
 /// The sample commune's id.
@@ -80,13 +81,13 @@ pub fn village_name(id: &str) -> Option<&'static str> {
 /// Seeds the sample commune into a database that has no commune yet; a
 /// database with any commune (sample or real) is left alone. Returns whether
 /// it seeded.
-pub async fn seed_if_empty(db: &Db) -> anyhow::Result<bool> {
+pub async fn seed_if_empty(db: &Db) -> DbResult<bool> {
     seed_if_empty_with(db, false).await
 }
 
 /// [`seed_if_empty`], and with `history` a year of sample reports, reviews
 /// and incidents ([`super::demo_history`]) in the same transaction.
-pub async fn seed_if_empty_with(db: &Db, history: bool) -> anyhow::Result<bool> {
+pub async fn seed_if_empty_with(db: &Db, history: bool) -> DbResult<bool> {
     with_pool!(db, db => {
         // BEGIN IMMEDIATE: two servers starting on one new file seed once.
         let mut tx = db.begin_write().await?;
@@ -109,7 +110,10 @@ pub async fn seed_if_empty_with(db: &Db, history: bool) -> anyhow::Result<bool> 
         }
         // One hash for all (they share a published password), made like every
         // account's so their logins take as long as any other's.
-        let hash = tokio::task::spawn_blocking(|| crate::auth::hash_password(DEMO_PASSWORD)).await??;
+        let hash = tokio::task::spawn_blocking(|| crate::auth::hash_password(DEMO_PASSWORD))
+            .await
+            .map_err(|e| DbError::Other(format!("hashing the sample password: {e}")))?
+            .map_err(|e| DbError::Other(format!("hashing the sample password: {e:#}")))?;
         let now = super::now_ms();
         for a in DEMO_ACCOUNTS {
             sqlx::query(
@@ -141,7 +145,7 @@ pub async fn seed_if_empty_with(db: &Db, history: bool) -> anyhow::Result<bool> 
 }
 
 /// Whether the database holds the sample commune.
-pub async fn present(db: &Db) -> sqlx::Result<bool> {
+pub async fn present(db: &Db) -> DbResult<bool> {
     with_pool!(db, db => {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM villages WHERE commune_id = $1 AND sample")
             .bind(DEMO_COMMUNE)

@@ -13,8 +13,9 @@
 //! data. About a hundred rows: well under a second.
 
 use super::AsConn;
+use super::Context;
+use super::DbResult;
 use super::{next_version, now_ms};
-use anyhow::Context;
 use sothon_domain::catalogue::{current, Kind};
 use sothon_domain::event::{Incident, IncidentKind, Severity};
 use sothon_domain::handling::Step;
@@ -131,7 +132,7 @@ fn fate(v: u64, ago: u64) -> Fate {
 
 /// Writes the year of history. The caller holds the transaction in which
 /// the sample commune was just created.
-pub async fn seed(conn: &mut impl AsConn, commune: &str, villages: &[(&str, &str)]) -> anyhow::Result<()> {
+pub async fn seed(conn: &mut impl AsConn, commune: &str, villages: &[(&str, &str)]) -> DbResult<()> {
     with_conn!(conn, conn => {
         let officer: String = sqlx::query_scalar("SELECT id FROM users WHERE commune_id = $1 AND role = 'officer' LIMIT 1")
             .bind(commune)
@@ -266,7 +267,7 @@ async fn seed_incidents(
     officer: &str,
     now: i64,
     tick: &mut impl FnMut(i64) -> i64,
-) -> anyhow::Result<()> {
+) -> DbResult<()> {
     with_conn!(conn, conn => {
         use IncidentKind as K;
         let v = |i: usize| villages.get(i).map(|(id, _)| *id).unwrap_or("pq-t01");

@@ -7,12 +7,13 @@
 //! phone, or one whose browser storage was cleared) can be told what its
 //! other devices left.
 
+use super::DbResult;
 use super::{AsConn, Db};
 use sothon_domain::protocol::DeviceSeen;
 
 /// Who a device belongs to after this call: binds it to `user` if nobody
 /// had it. Returns the owner's user id.
-pub async fn bind(conn: &mut impl AsConn, commune: &str, device: &str, user: &str, now: i64) -> sqlx::Result<String> {
+pub async fn bind(conn: &mut impl AsConn, commune: &str, device: &str, user: &str, now: i64) -> DbResult<String> {
     with_conn!(conn, conn => {
         sqlx::query(
             "INSERT INTO devices (commune_id, device, user_id, first_seen, last_seen, unsent) VALUES ($1, $2, $3, $4, $5, 0)
@@ -25,17 +26,17 @@ pub async fn bind(conn: &mut impl AsConn, commune: &str, device: &str, user: &st
         .bind(now)
         .execute(&mut *conn)
         .await?;
-        sqlx::query_scalar("SELECT user_id FROM devices WHERE commune_id = $1 AND device = $2")
+        Ok(sqlx::query_scalar("SELECT user_id FROM devices WHERE commune_id = $1 AND device = $2")
             .bind(commune)
             .bind(device)
             .fetch_one(conn)
-            .await
+            .await?)
     })
 }
 
 /// Notes a sync from `device` by `user` (binding the device if new); a
 /// device bound to another account is left as it is.
-pub async fn seen(db: &Db, commune: &str, device: &str, user: &str, now: i64, unsent: Option<u32>) -> sqlx::Result<()> {
+pub async fn seen(db: &Db, commune: &str, device: &str, user: &str, now: i64, unsent: Option<u32>) -> DbResult<()> {
     with_pool!(db, db => {
         sqlx::query(
             "INSERT INTO devices (commune_id, device, user_id, first_seen, last_seen, unsent) VALUES ($1, $2, $3, $4, $5, $6)
@@ -57,7 +58,7 @@ pub async fn seen(db: &Db, commune: &str, device: &str, user: &str, now: i64, un
 }
 
 /// The account's devices, most recently seen first.
-pub async fn of_user(db: &Db, commune: &str, user: &str) -> sqlx::Result<Vec<DeviceSeen>> {
+pub async fn of_user(db: &Db, commune: &str, user: &str) -> DbResult<Vec<DeviceSeen>> {
     with_pool!(db, db => {
         let rows: Vec<(String, i64, i64)> = sqlx::query_as(
             "SELECT device, last_seen, unsent FROM devices WHERE commune_id = $1 AND user_id = $2

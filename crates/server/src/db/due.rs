@@ -1,12 +1,13 @@
 //! Due dates the commune sets per period.
 
+use super::DbResult;
 use super::{Db, Writer};
 use sothon_domain::protocol::DueDate;
 use sothon_domain::Period;
 
 /// Sets (or moves) the due date of `period` for `commune`, with its line in
 /// the audit trail, in one transaction.
-pub async fn set(db: &Db, commune: &str, d: &DueDate, user_id: &str) -> anyhow::Result<()> {
+pub async fn set(db: &Db, commune: &str, d: &DueDate, user_id: &str) -> DbResult<()> {
     with_pool!(db, db => {
         let now = super::now_ms();
         let mut tx = db.begin_write().await?;
@@ -40,7 +41,7 @@ pub async fn set(db: &Db, commune: &str, d: &DueDate, user_id: &str) -> anyhow::
 }
 
 /// Every due date the commune set, by period (a few dozen rows a year).
-pub async fn all(db: &Db, commune: &str) -> anyhow::Result<Vec<DueDate>> {
+pub async fn all(db: &Db, commune: &str) -> DbResult<Vec<DueDate>> {
     with_pool!(db, db => {
         let rows: Vec<(String, String)> =
             sqlx::query_as("SELECT period, due FROM due_dates WHERE commune_id = $1 ORDER BY period")
@@ -57,7 +58,7 @@ pub async fn all(db: &Db, commune: &str) -> anyhow::Result<Vec<DueDate>> {
 }
 
 /// The due date of one period: the commune's, else the default.
-pub async fn of(db: &Db, commune: &str, period: Period) -> anyhow::Result<chrono::NaiveDate> {
+pub async fn of(db: &Db, commune: &str, period: Period) -> DbResult<chrono::NaiveDate> {
     with_pool!(db, db => {
         let due: Option<String> = sqlx::query_scalar("SELECT due FROM due_dates WHERE commune_id = $1 AND period = $2")
             .bind(commune)

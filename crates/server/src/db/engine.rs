@@ -143,21 +143,21 @@ pub trait Writer {
     /// deferred transaction that reads first would fail, not wait, when it
     /// has to upgrade under WAL). PostgreSQL: SERIALIZABLE, so that
     /// concurrent transactions behave as if one ran after the other, or one
-    /// fails with 40001 and is run again ([`super::retry_busy`]).
-    fn begin_write(&self) -> impl std::future::Future<Output = sqlx::Result<Transaction<'static, Self::Db>>> + Send;
+    /// fails with 40001 and is run again ([`super::retry`]).
+    fn begin_write(&self) -> impl std::future::Future<Output = super::DbResult<Transaction<'static, Self::Db>>> + Send;
 }
 
 impl Writer for SqlitePool {
     type Db = Sqlite;
-    async fn begin_write(&self) -> sqlx::Result<Transaction<'static, Sqlite>> {
-        self.begin_with("BEGIN IMMEDIATE").await
+    async fn begin_write(&self) -> super::DbResult<Transaction<'static, Sqlite>> {
+        Ok(self.begin_with("BEGIN IMMEDIATE").await?)
     }
 }
 
 impl Writer for PgPool {
     type Db = Postgres;
-    async fn begin_write(&self) -> sqlx::Result<Transaction<'static, Postgres>> {
-        self.begin_with("BEGIN ISOLATION LEVEL SERIALIZABLE").await
+    async fn begin_write(&self) -> super::DbResult<Transaction<'static, Postgres>> {
+        Ok(self.begin_with("BEGIN ISOLATION LEVEL SERIALIZABLE").await?)
     }
 }
 

@@ -2,8 +2,9 @@
 //! commune's villages and its records of some periods, with their state.
 //! The computing is `sothon_domain::figures` / `periodic`; this is the SQL.
 
+use super::Context;
 use super::Db;
-use anyhow::Context;
+use super::{DbError, DbResult};
 use sothon_domain::api::parse_state;
 use sothon_domain::protocol::{Body, RecordState};
 use sothon_domain::{Period, Report};
@@ -35,16 +36,16 @@ struct Row {
 }
 
 /// The commune's villages: id and name, by id.
-pub async fn villages(db: &Db, commune: &str) -> sqlx::Result<Vec<(String, String)>> {
+pub async fn villages(db: &Db, commune: &str) -> DbResult<Vec<(String, String)>> {
     with_pool!(db, db => {
-        sqlx::query_as("SELECT id, name FROM villages WHERE commune_id = $1 ORDER BY id").bind(commune).fetch_all(db).await
+        Ok(sqlx::query_as("SELECT id, name FROM villages WHERE commune_id = $1 ORDER BY id").bind(commune).fetch_all(db).await?)
     })
 }
 
 /// The commune's name ("Xã Phong Quang").
-pub async fn commune_name(db: &Db, commune: &str) -> sqlx::Result<String> {
+pub async fn commune_name(db: &Db, commune: &str) -> DbResult<String> {
     with_pool!(db, db => {
-        sqlx::query_scalar("SELECT name FROM communes WHERE id = $1").bind(commune).fetch_one(db).await
+        Ok(sqlx::query_scalar("SELECT name FROM communes WHERE id = $1").bind(commune).fetch_one(db).await?)
     })
 }
 
@@ -57,7 +58,7 @@ pub async fn stored(
     kind: &str,
     periods: &[String],
     approved_only: bool,
-) -> anyhow::Result<Vec<Stored>> {
+) -> DbResult<Vec<Stored>> {
     with_pool!(db, db => {
         if periods.is_empty() {
             return Ok(Vec::new());
@@ -98,13 +99,19 @@ pub async fn reports(
     commune: &str,
     periods: &[Period],
     approved_only: bool,
-) -> anyhow::Result<Vec<(Report, RecordState)>> {
+) -> DbResult<Vec<(Report, RecordState)>> {
     let ps: Vec<String> = periods.iter().map(Period::to_string).collect();
     let mut out = Vec::new();
     for s in stored(db, commune, "report", &ps, approved_only).await? {
         match s.body {
             Body::Report(r) => out.push((r, s.state)),
-            other => anyhow::bail!("record {} is listed as a report but holds a {}", s.id, other.kind()),
+            other => {
+                return Err(DbError::corrupt(format!(
+                    "record {} is listed as a report but holds a {}",
+                    s.id,
+                    other.kind()
+                )))
+            }
         }
     }
     Ok(out)

@@ -10,11 +10,11 @@
 //! that one transaction.
 
 use super::audit::NewAudit;
-use super::{next_change_at, next_version, now_ms, retry_busy};
+use super::Context;
+use super::{next_change_at, next_version, now_ms, retry};
 use super::{AsConn, Db, Writer};
+use super::{DbError, DbResult};
 use crate::auth::AuthUser;
-use crate::error::{AppError, AppResult};
-use anyhow::Context;
 use sothon_domain::api::{parse_state, AuditAction};
 use sothon_domain::handling::{check_step, desk_order, DeskIncident, IncidentStep, Step};
 use sothon_domain::protocol::Body;
@@ -35,7 +35,7 @@ pub async fn steps_of(
     conn: &mut impl AsConn,
     commune: &str,
     records: Option<&[String]>,
-) -> sqlx::Result<HashMap<String, Vec<IncidentStep>>> {
+) -> DbResult<HashMap<String, Vec<IncidentStep>>> {
     with_conn!(conn, conn => {
         let mut sql = String::from(
             "SELECT s.record_id, s.step, s.note, u.name, s.at
@@ -76,10 +76,16 @@ struct IncidentRow {
     body: String,
 }
 
-fn desk_incident(r: IncidentRow, steps: Vec<IncidentStep>) -> anyhow::Result<DeskIncident> {
+fn desk_incident(r: IncidentRow, steps: Vec<IncidentStep>) -> DbResult<DeskIncident> {
     let incident = match serde_json::from_str::<Body>(&r.body).with_context(|| format!("record {} body", r.id))? {
         Body::Incident(i) => i,
-        other => anyhow::bail!("record {} is listed as an incident but holds a {}", r.id, other.kind()),
+        other => {
+            return Err(DbError::corrupt(format!(
+                "record {} is listed as an incident but holds a {}",
+                r.id,
+                other.kind()
+            )))
+        }
     };
     Ok(DeskIncident {
         state: parse_state(&r.state).with_context(|| format!("record {} has state {}", r.id, r.state))?,
@@ -101,7 +107,7 @@ const SELECT: &str =
 
 /// Every incident of `commune` in the desk's order (open first, most
 /// severe, newest).
-pub async fn list(db: &Db, commune: &str) -> anyhow::Result<Vec<DeskIncident>> {
+pub async fn list(db: &Db, commune: &str) -> DbResult<Vec<DeskIncident>> {
     with_pool!(db, db => {
         let mut conn = db.acquire().await?;
         let rows: Vec<IncidentRow> = sqlx::query_as(SELECT).bind(commune).fetch_all(&mut *conn).await?;
@@ -112,21 +118,21 @@ pub async fn list(db: &Db, commune: &str) -> anyhow::Result<Vec<DeskIncident>> {
                 let s = steps.remove(&r.id).unwrap_or_default();
                 desk_incident(r, s)
             })
-            .collect::<anyhow::Result<Vec<_>>>()?;
+            .collect::<DbResult<Vec<_>>>()?;
         out.sort_by(desk_order);
         Ok(out)
     })
 }
 
 /// One incident of `commune` with its steps, if it exists.
-pub async fn one(db: &Db, commune: &str, record: &str) -> anyhow::Result<Option<DeskIncident>> {
+pub async fn one(db: &Db, commune: &str, record: &str) -> DbResult<Option<DeskIncident>> {
     with_pool!(db, db => {
         let mut conn = db.acquire().await?;
         one_on(&mut conn, commune, record).await
     })
 }
 
-async fn one_on(conn: &mut impl AsConn, commune: &str, record: &str) -> anyhow::Result<Option<DeskIncident>> {
+async fn one_on(conn: &mut impl AsConn, commune: &str, record: &str) -> DbResult<Option<DeskIncident>> {
     with_conn!(conn, conn => {
         let sql = format!("{SELECT} AND r.id = $2");
         let row: Option<IncidentRow> = sqlx::query_as(&sql).bind(commune).bind(record).fetch_optional(&mut *conn).await?;
@@ -150,18 +156,18 @@ pub struct NewStep<'a> {
 /// Takes a step: 404 if the incident is not in the user's commune, 409
 /// `step_order` if it skips or repeats one. Answers the incident as it now
 /// stands.
-pub async fn take_step(db: &Db, s: &NewStep<'_>) -> AppResult<DeskIncident> {
-    retry_busy(|| take_step_once(db, s)).await
+pub async fn take_step(db: &Db, s: &NewStep<'_>) -> DbResult<DeskIncident> {
+    retry(|| take_step_once(db, s)).await
 }
 
-async fn take_step_once(db: &Db, s: &NewStep<'_>) -> AppResult<DeskIncident> {
+async fn take_step_once(db: &Db, s: &NewStep<'_>) -> DbResult<DeskIncident> {
     with_pool!(db, db => {
         let commune = s.user.commune.as_str();
         let mut tx = db.begin_write().await?;
         let Some(before) = one_on(&mut tx, commune, s.record).await? else {
-            return Err(AppError::NotFound(format!("Không có sự cố {}", s.record)));
+            return Err(DbError::NotFound(format!("Không có sự cố {}", s.record)));
         };
-        check_step(&before.steps, s.step).map_err(|r| AppError::conflict("step_order", r.message()))?;
+        check_step(&before.steps, s.step).map_err(|r| DbError::conflict("step_order", r.message()))?;
         let at = next_change_at(&mut tx, commune, now_ms()).await?;
         let ver = next_version(&mut tx, commune).await?;
         sqlx::query(

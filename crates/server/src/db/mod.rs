@@ -3,6 +3,7 @@
 
 #[macro_use]
 mod engine;
+pub mod error;
 pub mod postgres;
 pub mod sqlite;
 
@@ -26,32 +27,35 @@ pub mod throttle;
 pub mod units;
 
 pub use engine::{params, AsConn, Conn, Db, Engine, Writer};
+pub use error::{Context, DbError, DbResult};
 
-use crate::error::AppResult;
 use std::future::Future;
 use std::time::Duration;
 
 /// Opens (creating if missing) and migrates the database the URL names:
 /// a file path or `sqlite:` URL ([`sqlite::connect`]), or `postgres://`
 /// (also `postgresql://`; [`postgres::connect`]).
-pub async fn connect(database_url: &str) -> anyhow::Result<Db> {
+pub async fn connect(database_url: &str) -> DbResult<Db> {
     let db = match check_url(database_url)? {
         Engine::Sqlite => Db::Sqlite(sqlite::connect(database_url).await?),
         Engine::Postgres => Db::Pg(postgres::connect(database_url).await?),
     };
-    conflicts::fill_public_ids(&db)
-        .await
-        .map_err(anyhow::Error::from)
-        .map_err(|e| e.context("naming older conflicts"))?;
+    conflicts::fill_public_ids(&db).await.context("naming older conflicts")?;
     Ok(db)
+}
+
+/// The readiness probe: one round trip to the database.
+pub async fn ping(db: &Db) -> DbResult<()> {
+    with_pool!(db, p => sqlx::query("SELECT 1").execute(p).await.map(drop))?;
+    Ok(())
 }
 
 /// Which engine a database URL names, refusing one this server cannot
 /// open before anything is created: a `scheme://` that is neither would
 /// otherwise become a SQLite file path (`./mysql:/root@host/db`).
-pub fn check_url(database_url: &str) -> anyhow::Result<Engine> {
+pub fn check_url(database_url: &str) -> DbResult<Engine> {
     if database_url.trim().is_empty() {
-        anyhow::bail!("no database given (--db PATH or SOTHON_DB)");
+        return Err(DbError::setup("no database given (--db PATH or SOTHON_DB)"));
     }
     if database_url.starts_with("sqlite:") {
         return Ok(Engine::Sqlite);
@@ -60,9 +64,9 @@ pub fn check_url(database_url: &str) -> anyhow::Result<Engine> {
         None => Ok(Engine::Sqlite),
         Some((scheme, _)) => match scheme.to_ascii_lowercase().as_str() {
             "postgres" | "postgresql" => Ok(Engine::Postgres),
-            other => anyhow::bail!(
+            other => Err(DbError::setup(format!(
                 "{database_url}: unknown database scheme {other}: (give a SQLite file path, a sqlite: URL or a postgres:// URL)"
-            ),
+            ))),
         },
     }
 }
@@ -70,12 +74,12 @@ pub fn check_url(database_url: &str) -> anyhow::Result<Engine> {
 /// A consistent copy of a live SQLite database at `out` (`VACUUM INTO`: a
 /// transaction's snapshot, taken while phones keep pushing), which must not
 /// exist yet. PostgreSQL has its own tools (`pg_dump`, base backups).
-pub async fn backup(db: &Db, out: &std::path::Path) -> anyhow::Result<()> {
+pub async fn backup(db: &Db, out: &std::path::Path) -> DbResult<()> {
     match db {
         Db::Sqlite(pool) => sqlite::backup(pool, out).await,
-        Db::Pg(_) => anyhow::bail!(
-            "backup copies a SQLite database; for PostgreSQL use pg_dump or a base backup (see README, \"Backups\")"
-        ),
+        Db::Pg(_) => Err(DbError::setup(
+            "backup copies a SQLite database; for PostgreSQL use pg_dump or a base backup (see README, \"Backups\")",
+        )),
     }
 }
 
@@ -122,37 +126,18 @@ pub fn backoff(n: u32) -> Duration {
     Duration::from_millis(1 + u64::from_le_bytes(b) % cap)
 }
 
-/// An error a transaction can end with, and whether it only collided with
-/// another transaction ([`is_busy`]).
-pub trait Collided {
-    fn collided(&self) -> bool;
-}
-
-impl Collided for sqlx::Error {
-    fn collided(&self) -> bool {
-        is_busy(self)
-    }
-}
-
-impl Collided for crate::error::AppError {
-    fn collided(&self) -> bool {
-        self.is_busy()
-    }
-}
-
 /// Runs a write transaction, retrying it whole (with jittered backoff) while
-/// it collides with another, for up to [`RETRY_FOR`]. Any other answer,
-/// success or refusal, is returned as is.
-pub async fn retry<T, E, F, Fut>(mut attempt_once: F) -> Result<T, E>
+/// it collides with another ([`DbError::is_busy`]), for up to [`RETRY_FOR`].
+/// Any other answer, success or refusal, is returned as is.
+pub async fn retry<T, F, Fut>(mut attempt_once: F) -> DbResult<T>
 where
-    E: Collided,
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, E>>,
+    Fut: Future<Output = DbResult<T>>,
 {
     let (mut attempt, started) = (0, std::time::Instant::now());
     loop {
         match attempt_once().await {
-            Err(e) if e.collided() && started.elapsed() < RETRY_FOR => {
+            Err(e) if e.is_busy() && started.elapsed() < RETRY_FOR => {
                 attempt += 1;
                 tracing::debug!("transaction collided, retry {attempt}");
                 tokio::time::sleep(backoff(attempt)).await;
@@ -162,30 +147,12 @@ where
     }
 }
 
-/// [`retry`] for a transaction that answers an [`AppResult`].
-pub async fn retry_busy<T, F, Fut>(attempt_once: F) -> AppResult<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = AppResult<T>>,
-{
-    retry(attempt_once).await
-}
-
-/// [`retry`] for a transaction that answers a bare `sqlx::Result`.
-pub async fn retry_sqlx<T, F, Fut>(attempt_once: F) -> sqlx::Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = sqlx::Result<T>>,
-{
-    retry(attempt_once).await
-}
-
 /// The `updated_at` for a change to a record of `commune` made outside a
 /// push (a review, a resolved conflict): the server clock, or one past the
 /// commune's latest change when the clock stands still or stepped back, so
 /// that no two changes of a commune share an instant. Call inside the
 /// writing transaction.
-pub async fn next_change_at(tx: &mut impl AsConn, commune: &str, now: i64) -> sqlx::Result<i64> {
+pub async fn next_change_at(tx: &mut impl AsConn, commune: &str, now: i64) -> DbResult<i64> {
     let last: i64 = with_conn!(tx, c => {
         sqlx::query_scalar("SELECT COALESCE(MAX(updated_at), 0) FROM records WHERE commune_id = $1")
             .bind(commune)
@@ -202,8 +169,8 @@ pub async fn next_change_at(tx: &mut impl AsConn, commune: &str, now: i64) -> sq
 /// takes the row fails with 40001 once the first commits and is run again
 /// whole, so versions are taken in commit order and a pull asking for
 /// `ver > cursor` cannot skip a row that commits later with a smaller one.
-pub async fn next_version(tx: &mut impl AsConn, commune: &str) -> sqlx::Result<i64> {
-    with_conn!(tx, c => {
+pub async fn next_version(tx: &mut impl AsConn, commune: &str) -> DbResult<i64> {
+    Ok(with_conn!(tx, c => {
         sqlx::query_scalar(
             "INSERT INTO commune_sync (commune_id, version) VALUES ($1, 1)
              ON CONFLICT (commune_id) DO UPDATE SET version = commune_sync.version + 1
@@ -211,12 +178,12 @@ pub async fn next_version(tx: &mut impl AsConn, commune: &str) -> sqlx::Result<i
         )
         .bind(commune)
         .fetch_one(c)
-        .await
-    })
+        .await?
+    }))
 }
 
 /// The commune's current version (0 before its first write).
-pub async fn current_version(db: &Db, commune: &str) -> sqlx::Result<i64> {
+pub async fn current_version(db: &Db, commune: &str) -> DbResult<i64> {
     with_pool!(db, p => {
         Ok(sqlx::query_scalar("SELECT version FROM commune_sync WHERE commune_id = $1")
             .bind(commune)

@@ -1,8 +1,9 @@
 //! What the commune office looks at for one period: who has reported (the
 //! overview) and the commune figures (the aggregate).
 
+use super::Context;
 use super::Db;
-use anyhow::Context;
+use super::{DbError, DbResult};
 use sothon_domain::aggregate::{aggregate_period, check_targets};
 use sothon_domain::protocol::Body;
 use sothon_domain::{catalogue, Period, PeriodKind, Report};
@@ -37,7 +38,7 @@ struct StatusRow {
 }
 
 /// Who has reported for `period` in `commune`.
-pub async fn overview(db: &Db, commune: &str, period: Period) -> anyhow::Result<Overview> {
+pub async fn overview(db: &Db, commune: &str, period: Period) -> DbResult<Overview> {
     let any_db = db;
     with_pool!(db, db => {
         let villages: Vec<(String, String, bool)> =
@@ -124,7 +125,7 @@ pub async fn overview(db: &Db, commune: &str, period: Period) -> anyhow::Result<
 
 /// The reports of `commune` for `period` (only the approved ones if
 /// `approved_only`), by village.
-pub async fn reports_of(db: &Db, commune: &str, period: Period, approved_only: bool) -> anyhow::Result<Vec<Report>> {
+pub async fn reports_of(db: &Db, commune: &str, period: Period, approved_only: bool) -> DbResult<Vec<Report>> {
     reports_where(db, "commune_id = $1", commune, period, approved_only).await
 }
 
@@ -134,19 +135,13 @@ pub async fn reports_of_province(
     province: &str,
     period: Period,
     approved_only: bool,
-) -> anyhow::Result<Vec<Report>> {
+) -> DbResult<Vec<Report>> {
     reports_where(db, "commune_id IN (SELECT id FROM communes WHERE province_id = $1)", province, period, approved_only)
         .await
 }
 
 /// The report records `unit` (`$1` in the clause) names, parsed.
-async fn reports_where(
-    db: &Db,
-    unit: &str,
-    id: &str,
-    period: Period,
-    approved_only: bool,
-) -> anyhow::Result<Vec<Report>> {
+async fn reports_where(db: &Db, unit: &str, id: &str, period: Period, approved_only: bool) -> DbResult<Vec<Report>> {
     let sql = format!(
         "SELECT id, body FROM records
          WHERE {unit} AND kind = 'report' AND period = $2 AND (NOT $3 OR state = 'approved')
@@ -159,14 +154,16 @@ async fn reports_where(
     for (id, body) in rows {
         match serde_json::from_str::<Body>(&body).with_context(|| format!("record {id} body"))? {
             Body::Report(r) => reports.push(r),
-            other => anyhow::bail!("record {id} is listed as a report but holds a {}", other.kind()),
+            other => {
+                return Err(DbError::corrupt(format!("record {id} is listed as a report but holds a {}", other.kind())))
+            }
         }
     }
     Ok(reports)
 }
 
 /// The villages of every commune of `province`.
-pub async fn village_count_of_province(db: &Db, province: &str) -> sqlx::Result<usize> {
+pub async fn village_count_of_province(db: &Db, province: &str) -> DbResult<usize> {
     with_pool!(db, db => {
         let n: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM villages WHERE commune_id IN (SELECT id FROM communes WHERE province_id = $1)",
@@ -179,7 +176,7 @@ pub async fn village_count_of_province(db: &Db, province: &str) -> sqlx::Result<
 }
 
 /// The villages of `commune`.
-pub async fn village_count(db: &Db, commune: &str) -> sqlx::Result<usize> {
+pub async fn village_count(db: &Db, commune: &str) -> DbResult<usize> {
     with_pool!(db, db => {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM villages WHERE commune_id = $1").bind(commune).fetch_one(db).await?;
         Ok(usize::try_from(n).unwrap_or(0))
@@ -188,7 +185,7 @@ pub async fn village_count(db: &Db, commune: &str) -> sqlx::Result<usize> {
 
 /// The commune figures of `period` over its villages' reports (only the
 /// approved ones if `approved_only`), with `sothon_domain::aggregate`.
-pub async fn aggregate(db: &Db, commune: &str, period: Period, approved_only: bool) -> anyhow::Result<CommuneFigures> {
+pub async fn aggregate(db: &Db, commune: &str, period: Period, approved_only: bool) -> DbResult<CommuneFigures> {
     let total = village_count(db, commune).await?;
     let reports = reports_of(db, commune, period, approved_only).await?;
     figures(period, &reports, total, approved_only)
@@ -196,14 +193,9 @@ pub async fn aggregate(db: &Db, commune: &str, period: Period, approved_only: bo
 
 /// The figures of `period` over `reports`, from `total` villages expected
 /// to report (a commune's, or a province's over all its communes).
-pub fn figures(
-    period: Period,
-    reports: &[Report],
-    total: usize,
-    approved_only: bool,
-) -> anyhow::Result<CommuneFigures> {
+pub fn figures(period: Period, reports: &[Report], total: usize, approved_only: bool) -> DbResult<CommuneFigures> {
     let cat = catalogue::current();
-    let aggregates = aggregate_period(cat, period, reports, total).map_err(anyhow::Error::msg)?;
+    let aggregates = aggregate_period(cat, period, reports, total).map_err(DbError::corrupt)?;
     let targets = check_targets(cat, &aggregates);
     Ok(CommuneFigures {
         period,

@@ -8,7 +8,8 @@
 //! locks — migrations run with locking off, so several servers may start at
 //! once only if one migrates first (`sothon-server migrate`).
 
-use anyhow::Context;
+use super::Context;
+use super::DbResult;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
@@ -17,7 +18,7 @@ use std::time::Duration;
 
 /// Connects and migrates. The URL may carry `options=-c search_path=…`
 /// (the tests give each test a schema of its own) and sslmode.
-pub async fn connect(database_url: &str) -> anyhow::Result<PgPool> {
+pub async fn connect(database_url: &str) -> DbResult<PgPool> {
     let opts = PgConnectOptions::from_str(database_url).with_context(|| format!("database url {database_url}"))?;
     let pool = PgPoolOptions::new()
         .max_connections(16)

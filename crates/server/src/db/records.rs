@@ -1,7 +1,8 @@
 //! Reading records: the sync pull and the records list.
 
+use super::Context;
 use super::Db;
-use anyhow::Context;
+use super::DbResult;
 use serde::Serialize;
 use sothon_domain::protocol::{Body, Change};
 
@@ -30,12 +31,7 @@ struct ChangeRow {
 /// boundary never falls inside one; a cursor ahead of the commune's counter
 /// (a server restored from a backup, an older app's time cursor) pulls from
 /// the start, and the phone drops by `ver` what it already has.
-pub async fn changes_since(
-    db: &Db,
-    commune: &str,
-    village: Option<&str>,
-    cursor: i64,
-) -> anyhow::Result<(Vec<Change>, i64)> {
+pub async fn changes_since(db: &Db, commune: &str, village: Option<&str>, cursor: i64) -> DbResult<(Vec<Change>, i64)> {
     let any_db = db;
     with_pool!(db, db => {
         let current = super::current_version(any_db, commune).await?;
@@ -138,12 +134,7 @@ struct ListRow {
 }
 
 /// The records of `commune`, optionally of one village and one period.
-pub async fn list(
-    db: &Db,
-    commune: &str,
-    village: Option<&str>,
-    period: Option<&str>,
-) -> anyhow::Result<Vec<RecordRow>> {
+pub async fn list(db: &Db, commune: &str, village: Option<&str>, period: Option<&str>) -> DbResult<Vec<RecordRow>> {
     with_pool!(db, db => {
         let rows: Vec<ListRow> = sqlx::query_as(
             "SELECT r.id, r.village_id AS village, r.kind, r.period, r.rev, r.state, r.receipt, r.comment, r.body,

@@ -24,10 +24,10 @@
 //! old revision; the history keeps it).
 
 use super::audit::NewAudit;
-use super::{next_change_at, next_version, now_ms, retry_busy};
+use super::{next_change_at, next_version, now_ms, retry};
 use super::{AsConn, Db, Writer};
+use super::{DbError, DbResult};
 use crate::auth::AuthUser;
-use crate::error::{AppError, AppResult};
 use sothon_domain::api::{AuditAction, FieldComment, ReturnNote, ReviewSheet};
 use sothon_domain::catalogue::current as catalogue;
 use sothon_domain::protocol::Body;
@@ -54,11 +54,11 @@ pub struct NewReview<'a> {
 /// user's commune, 422 if its reason or field comments do not fit the
 /// report, 409 `stale` if it is no longer at `rev`, 409 `conflict_pending`
 /// while an edit waits in conflict beside it.
-pub async fn review(db: &Db, r: &NewReview<'_>) -> AppResult<Reviewed> {
-    retry_busy(|| review_once(db, r)).await
+pub async fn review(db: &Db, r: &NewReview<'_>) -> DbResult<Reviewed> {
+    retry(|| review_once(db, r)).await
 }
 
-async fn review_once(db: &Db, r: &NewReview<'_>) -> AppResult<Reviewed> {
+async fn review_once(db: &Db, r: &NewReview<'_>) -> DbResult<Reviewed> {
     with_pool!(db, db => {
         let commune = r.user.commune.as_str();
         let mut tx = db.begin_write().await?;
@@ -70,14 +70,14 @@ async fn review_once(db: &Db, r: &NewReview<'_>) -> AppResult<Reviewed> {
         .fetch_optional(&mut *tx)
         .await?;
         let Some((rev, state, village, receipt, entered_by, body)) = current else {
-            return Err(AppError::NotFound(format!("Không có bản ghi {}", r.record)));
+            return Err(DbError::NotFound(format!("Không có bản ghi {}", r.record)));
         };
         let cat = catalogue();
         let fields = match serde_json::from_str::<Body>(&body) {
             Ok(Body::Report(report)) => {
                 let errs = check_return(cat, &report, r.decision, r.comment, r.fields);
                 if !errs.is_empty() {
-                    return Err(AppError::Invalid(errs));
+                    return Err(DbError::Invalid(errs));
                 }
                 normalise(cat, r.fields)
             }
@@ -85,24 +85,24 @@ async fn review_once(db: &Db, r: &NewReview<'_>) -> AppResult<Reviewed> {
             Ok(_) if r.fields.is_empty() => Vec::new(),
             Ok(_) => {
                 let e = sothon_domain::FieldError::new("fields", "invalid", "Chỉ báo cáo định kỳ có ý kiến từng mục");
-                return Err(AppError::Invalid(vec![e]));
+                return Err(DbError::Invalid(vec![e]));
             }
-            Err(e) => return Err(AppError::Internal(anyhow::anyhow!("record {} body: {e}", r.record))),
+            Err(e) => return Err(DbError::corrupt(format!("record {} body: {e}", r.record))),
         };
         if rev != r.rev {
-            return Err(AppError::conflict(
+            return Err(DbError::conflict(
                 "stale",
                 format!("Bản ghi đã có phiên bản mới ({rev}), vui lòng tải lại trước khi duyệt"),
             ));
         }
         if state == "conflict" {
-            return Err(AppError::conflict(
+            return Err(DbError::conflict(
                 "conflict_pending",
                 "Bản ghi đang có thay đổi xung đột chưa giải quyết, vui lòng giải quyết trước khi duyệt",
             ));
         }
         if r.decision == Decision::Approve && entered_by.as_deref() == Some(r.user.id.as_str()) {
-            return Err(AppError::conflict(
+            return Err(DbError::conflict(
                 "own_entry",
                 "Không thể tự duyệt báo cáo do chính mình nhập hộ; cần một cán bộ khác duyệt",
             ));
@@ -200,26 +200,26 @@ struct ReviewRow {
 }
 
 /// The village of a record of `commune`, if it exists.
-pub async fn record_village(db: &Db, commune: &str, record: &str) -> sqlx::Result<Option<String>> {
+pub async fn record_village(db: &Db, commune: &str, record: &str) -> DbResult<Option<String>> {
     with_pool!(db, db => {
-        sqlx::query_scalar("SELECT village_id FROM records WHERE commune_id = $1 AND id = $2")
+        Ok(sqlx::query_scalar("SELECT village_id FROM records WHERE commune_id = $1 AND id = $2")
             .bind(commune)
             .bind(record)
             .fetch_optional(db)
-            .await
+            .await?)
     })
 }
 
 /// A record's review history, oldest first, each return with its field
 /// comments.
-pub async fn history(db: &Db, commune: &str, record: &str) -> sqlx::Result<Vec<ReviewEntry>> {
+pub async fn history(db: &Db, commune: &str, record: &str) -> DbResult<Vec<ReviewEntry>> {
     with_pool!(db, db => {
         let mut conn = db.acquire().await?;
         history_on(&mut conn, commune, record).await
     })
 }
 
-async fn history_on(conn: &mut impl AsConn, commune: &str, record: &str) -> sqlx::Result<Vec<ReviewEntry>> {
+async fn history_on(conn: &mut impl AsConn, commune: &str, record: &str) -> DbResult<Vec<ReviewEntry>> {
     with_conn!(conn, conn => {
         let fields: Vec<(String, String, String)> = sqlx::query_as(
             "SELECT f.review_id, f.field, f.comment
@@ -265,7 +265,7 @@ async fn history_on(conn: &mut impl AsConn, commune: &str, record: &str) -> sqlx
 
 /// The field comments of a record's latest decision when it is a return
 /// (what the village's phone shows beside the flagged fields).
-pub async fn return_fields(db: &Db, commune: &str, record: &str) -> sqlx::Result<Vec<FieldComment>> {
+pub async fn return_fields(db: &Db, commune: &str, record: &str) -> DbResult<Vec<FieldComment>> {
     with_pool!(db, db => {
         let rows: Vec<(String, String)> = sqlx::query_as(
             "SELECT f.field, f.comment FROM review_fields f
@@ -296,7 +296,7 @@ struct SheetRow {
 /// The review sheet of `village`'s report for `period` in `commune`: `None`
 /// when the village is not the commune's, or has not reported. Read in one
 /// transaction, so the revision, body and history agree.
-pub async fn sheet(db: &Db, commune: &str, village: &str, period: Period) -> AppResult<Option<ReviewSheet>> {
+pub async fn sheet(db: &Db, commune: &str, village: &str, period: Period) -> DbResult<Option<ReviewSheet>> {
     with_pool!(db, db => {
         let mut tx = db.begin_write().await?;
         let name: Option<String> = sqlx::query_scalar("SELECT name FROM villages WHERE commune_id = $1 AND id = $2")
@@ -318,8 +318,8 @@ pub async fn sheet(db: &Db, commune: &str, village: &str, period: Period) -> App
         let Some(row) = report(commune, &record).fetch_optional(&mut *tx).await? else { return Ok(None) };
         let as_report = |json: &str| match serde_json::from_str::<Body>(json) {
             Ok(Body::Report(r)) => Ok(r),
-            Ok(_) => Err(AppError::Internal(anyhow::anyhow!("record {record} is not a report"))),
-            Err(e) => Err(AppError::Internal(anyhow::anyhow!("record {record} body: {e}"))),
+            Ok(_) => Err(DbError::corrupt(format!("record {record} is not a report"))),
+            Err(e) => Err(DbError::corrupt(format!("record {record} body: {e}"))),
         };
         let body = as_report(&row.body)?;
         let previous_period = period.prev();
@@ -329,7 +329,7 @@ pub async fn sheet(db: &Db, commune: &str, village: &str, period: Period) -> App
             None => None,
         };
         let state = sothon_domain::api::parse_state(&row.state)
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("record {record} has state {}", row.state)))?;
+            .ok_or_else(|| DbError::corrupt(format!("record {record} has state {}", row.state)))?;
         let history = history_on(&mut tx, commune, &record).await?;
         let last_return = history.iter().rev().find(|e| e.decision == Decision::Return);
         let returned_body: Option<String> = match last_return {

@@ -1,6 +1,6 @@
 //! The SQLite engine: a file (or `sqlite:` URL), WAL, one writer.
 
-use anyhow::Context;
+use super::{Context, DbError, DbResult};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::SqlitePool;
 use std::path::Path;
@@ -12,7 +12,7 @@ use std::time::Duration;
 /// WAL lets the phones' pulls read while a push writes; `synchronous` stays
 /// FULL because a receipt promises the report is stored even if the power
 /// goes right after.
-pub async fn connect(database_url: &str) -> anyhow::Result<SqlitePool> {
+pub async fn connect(database_url: &str) -> DbResult<SqlitePool> {
     let opts = if database_url.starts_with("sqlite:") {
         SqliteConnectOptions::from_str(database_url).with_context(|| format!("database url {database_url}"))?
     } else {
@@ -37,14 +37,14 @@ pub async fn connect(database_url: &str) -> anyhow::Result<SqlitePool> {
 /// A consistent copy of the live database at `out` (`VACUUM INTO`: a
 /// transaction's snapshot, taken while phones keep pushing), which must not
 /// exist yet. The copy is a plain SQLite file: `--db` it to restore.
-pub async fn backup(db: &SqlitePool, out: &Path) -> anyhow::Result<()> {
+pub async fn backup(db: &SqlitePool, out: &Path) -> DbResult<()> {
     if out.exists() {
-        anyhow::bail!("{} exists already: give a new file name", out.display());
+        return Err(DbError::setup(format!("{} exists already: give a new file name", out.display())));
     }
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     }
-    let target = out.to_str().context("the backup path is not UTF-8")?;
+    let target = out.to_str().ok_or_else(|| DbError::setup("the backup path is not UTF-8"))?;
     sqlx::query("VACUUM INTO $1").bind(target).execute(db).await.with_context(|| format!("backing up to {target}"))?;
     Ok(())
 }
@@ -61,7 +61,7 @@ pub async fn backup(db: &SqlitePool, out: &Path) -> anyhow::Result<()> {
 /// `-- no-transaction` marker is honoured for PostgreSQL only), so it is set
 /// on the connection before, and `PRAGMA foreign_key_check` afterwards does
 /// the check the pragma skipped.
-async fn migrate(opts: SqliteConnectOptions) -> anyhow::Result<()> {
+async fn migrate(opts: SqliteConnectOptions) -> DbResult<()> {
     let pool = SqlitePoolOptions::new().max_connections(1).connect_with(opts.foreign_keys(false)).await?;
     sqlx::migrate!("./migrations/sqlite").run(&pool).await.context("running migrations")?;
     let dangling: Vec<(String, Option<i64>, String)> =
@@ -71,10 +71,10 @@ async fn migrate(opts: SqliteConnectOptions) -> anyhow::Result<()> {
             .context("checking foreign keys")?;
     pool.close().await;
     if let Some((table, rowid, parent)) = dangling.first() {
-        anyhow::bail!(
+        return Err(DbError::corrupt(format!(
             "after the migrations, {} row(s) point nowhere (first: {table} row {rowid:?} → {parent})",
             dangling.len()
-        );
+        )));
     }
     Ok(())
 }

@@ -34,6 +34,7 @@
 //! The push is answered only after the commit, so a phone that got an answer
 //! can drop its outbox entry: the mutation is durably stored.
 
+use super::DbResult;
 use super::{next_version, now_ms};
 use super::{AsConn, Db, Writer};
 use crate::auth::AuthUser;
@@ -54,10 +55,10 @@ pub struct Push<'a> {
 }
 
 /// Applies a push in one transaction, run again whole while it collides
-/// with another writer ([`super::retry_sqlx`]). Returns the server time of
+/// with another writer ([`super::retry`]). Returns the server time of
 /// the push and one result per mutation.
-pub async fn apply(db: &Db, push: &Push<'_>) -> anyhow::Result<(i64, Vec<MutationResult>)> {
-    Ok(super::retry_sqlx(|| apply_once(db, push)).await?)
+pub async fn apply(db: &Db, push: &Push<'_>) -> DbResult<(i64, Vec<MutationResult>)> {
+    super::retry(|| apply_once(db, push)).await
 }
 
 fn status_str(s: Status) -> &'static str {
@@ -95,7 +96,7 @@ impl Stored {
     }
 }
 
-async fn apply_once(db: &Db, push: &Push<'_>) -> sqlx::Result<(i64, Vec<MutationResult>)> {
+async fn apply_once(db: &Db, push: &Push<'_>) -> DbResult<(i64, Vec<MutationResult>)> {
     with_pool!(db, db => {
         let commune = push.user.commune.as_str();
         // IMMEDIATE takes the write lock up front: a deferred transaction that
@@ -155,7 +156,7 @@ async fn apply_new(
     m: &Mutation,
     now: i64,
     skew: i64,
-) -> sqlx::Result<MutationResult> {
+) -> DbResult<MutationResult> {
     with_conn!(tx, tx => {
         let commune = push.user.commune.as_str();
         let origin = m.origin();
@@ -333,7 +334,7 @@ pub async fn stored_ids<'a>(
     db: &Db,
     commune: &str,
     ids: impl Iterator<Item = &'a str>,
-) -> sqlx::Result<std::collections::HashSet<String>> {
+) -> DbResult<std::collections::HashSet<String>> {
     with_pool!(db, db => {
         let ids: Vec<&str> = ids.collect();
         if ids.is_empty() {

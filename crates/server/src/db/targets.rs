@@ -3,8 +3,9 @@
 //! commune's targets.
 
 use super::audit::{self, NewAudit};
+use super::Context;
+use super::DbResult;
 use super::{AsConn, Db, Writer};
-use anyhow::Context;
 use sothon_domain::api::{AuditAction, TargetEntry, TargetOp};
 use sothon_domain::catalogue;
 
@@ -32,7 +33,7 @@ struct Row {
 }
 
 /// Every target of `commune`, by indicator (catalogue order), then year.
-pub async fn list(db: &Db, commune: &str) -> anyhow::Result<Vec<TargetEntry>> {
+pub async fn list(db: &Db, commune: &str) -> DbResult<Vec<TargetEntry>> {
     with_pool!(db, db => {
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT t.indicator, t.year, t.value, t.op, u.name, t.set_at
@@ -72,7 +73,7 @@ pub struct NewTarget<'a> {
 
 /// Sets (or changes) one target and writes its audit line, in one
 /// transaction, at server time `at`.
-pub async fn set(db: &Db, t: &NewTarget<'_>, at: i64) -> anyhow::Result<()> {
+pub async fn set(db: &Db, t: &NewTarget<'_>, at: i64) -> DbResult<()> {
     with_pool!(db, db => {
         let mut tx = db.begin_write().await?;
         let before: Option<(String, String)> =
@@ -109,7 +110,7 @@ pub async fn set(db: &Db, t: &NewTarget<'_>, at: i64) -> anyhow::Result<()> {
     })
 }
 
-async fn upsert(conn: &mut impl AsConn, t: &NewTarget<'_>, at: i64) -> sqlx::Result<()> {
+async fn upsert(conn: &mut impl AsConn, t: &NewTarget<'_>, at: i64) -> DbResult<()> {
     with_conn!(conn, conn => {
         sqlx::query(
             "INSERT INTO targets (commune_id, indicator, year, value, op, set_by, set_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -149,7 +150,7 @@ const DEMO_TARGETS: &[(&str, TargetOp, [f64; 5])] = &[
 /// village) and, where the plan's appendix is not at hand, plausible sample
 /// steps toward them. Set by the commune's admin account; sample data, like
 /// the villages. Runs inside the seeding transaction.
-pub async fn seed_demo(conn: &mut impl AsConn, commune: &str, at: i64) -> anyhow::Result<()> {
+pub async fn seed_demo(conn: &mut impl AsConn, commune: &str, at: i64) -> DbResult<()> {
     with_conn!(conn, conn => {
         let admin: String =
             sqlx::query_scalar("SELECT id FROM users WHERE commune_id = $1 AND role = 'admin' ORDER BY username LIMIT 1")

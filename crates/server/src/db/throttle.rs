@@ -7,6 +7,7 @@
 //! all at once. A successful login takes its count back ([`settle_success`]).
 //! The delays themselves are [`crate::auth::Delays`].
 
+use super::DbResult;
 use super::{AsConn, Db, Writer};
 use crate::auth::{Delays, ACCOUNT_DELAYS, ADDRESS_DELAYS, DEVICE_DELAYS};
 
@@ -55,7 +56,7 @@ pub struct Attempt<'a> {
 /// — is counted against the account and the address, and waits while
 /// either is in a delay; a refused attempt is not counted (it checked
 /// nothing).
-pub async fn reserve(db: &Db, a: Attempt<'_>, now: i64) -> sqlx::Result<Gate> {
+pub async fn reserve(db: &Db, a: Attempt<'_>, now: i64) -> DbResult<Gate> {
     with_pool!(db, db => {
         // IMMEDIATE: the read and the count are one step for every process.
         let mut tx = db.begin_write().await?;
@@ -99,7 +100,7 @@ pub async fn reserve(db: &Db, a: Attempt<'_>, now: i64) -> sqlx::Result<Gate> {
 /// The password matched: the account's failures are forgotten, the address
 /// gets this attempt back (a carrier NAT full of people logging in is not an
 /// attack), a device's own count starts again.
-pub async fn settle_success(db: &Db, ticket: &Ticket, now: i64) -> sqlx::Result<()> {
+pub async fn settle_success(db: &Db, ticket: &Ticket, now: i64) -> DbResult<()> {
     with_pool!(db, db => {
         let mut tx = db.begin_write().await?;
         match ticket {
@@ -124,13 +125,13 @@ pub async fn settle_success(db: &Db, ticket: &Ticket, now: i64) -> sqlx::Result<
                     .await?;
             }
         }
-        tx.commit().await
+        Ok(tx.commit().await?)
     })
 }
 
 /// Stores a new device token's hash for an account, forgetting the
 /// account's tokens beyond the [`DEVICE_TOKENS_PER_USER`] used last.
-pub async fn store_device_token(db: &Db, commune: &str, user_id: &str, hash: &str, now: i64) -> sqlx::Result<()> {
+pub async fn store_device_token(db: &Db, commune: &str, user_id: &str, hash: &str, now: i64) -> DbResult<()> {
     with_pool!(db, db => {
         let mut tx = db.begin_write().await?;
         sqlx::query(
@@ -153,7 +154,7 @@ pub async fn store_device_token(db: &Db, commune: &str, user_id: &str, hash: &st
         .bind(DEVICE_TOKENS_PER_USER)
         .execute(&mut *tx)
         .await?;
-        tx.commit().await
+        Ok(tx.commit().await?)
     })
 }
 
@@ -164,7 +165,7 @@ struct Count {
     wait: i64,
 }
 
-async fn count_of(conn: &mut impl AsConn, kind: &str, subject: &str, delays: &Delays, now: i64) -> sqlx::Result<Count> {
+async fn count_of(conn: &mut impl AsConn, kind: &str, subject: &str, delays: &Delays, now: i64) -> DbResult<Count> {
     with_conn!(conn, conn => {
         let row: Option<(i64, i64, i64)> =
             sqlx::query_as("SELECT failures, next_at, last_at FROM login_throttle WHERE kind = $1 AND subject = $2")
@@ -188,7 +189,7 @@ async fn bump(
     failures: i64,
     delays: &Delays,
     now: i64,
-) -> sqlx::Result<()> {
+) -> DbResult<()> {
     with_conn!(conn, conn => {
         sqlx::query(
             "INSERT INTO login_throttle (kind, subject, failures, next_at, last_at) VALUES ($1, $2, $3, $4, $5)
@@ -209,7 +210,7 @@ async fn bump(
 /// Drops counts nobody has added to for longer than their forget time
 /// (by then their delay is long over: see `Delays::forget_ms`), so a spray
 /// of made-up usernames does not fill the table.
-async fn prune(conn: &mut impl AsConn, now: i64) -> sqlx::Result<()> {
+async fn prune(conn: &mut impl AsConn, now: i64) -> DbResult<()> {
     with_conn!(conn, conn => {
         for (kind, delays) in [("account", &ACCOUNT_DELAYS), ("address", &ADDRESS_DELAYS)] {
             sqlx::query("DELETE FROM login_throttle WHERE last_at < $1 AND kind = $2")

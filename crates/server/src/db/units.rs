@@ -1,14 +1,15 @@
 //! The administrative units: importing communes (with their provinces) and
 //! villages, and what a province reads of its communes.
 
+use super::DbResult;
 use super::{Db, Writer};
 use crate::import::{CommuneLine, LineError, Outcome, VillageLine};
 
 /// Imports the communes (and provinces) in one transaction. A line whose
 /// commune exists as a province, or whose province exists as a commune, is an
 /// error; then nothing is written.
-pub async fn import_communes(db: &Db, lines: &[CommuneLine]) -> anyhow::Result<Result<Outcome, Vec<LineError>>> {
-    Ok(super::retry_sqlx(|| async {
+pub async fn import_communes(db: &Db, lines: &[CommuneLine]) -> DbResult<Result<Outcome, Vec<LineError>>> {
+    super::retry(|| async {
         with_pool!(db, db => {
             let mut tx = db.begin_write().await?;
             let mut out = Outcome::default();
@@ -66,13 +67,13 @@ pub async fn import_communes(db: &Db, lines: &[CommuneLine]) -> anyhow::Result<R
             finish(tx, out, errs).await
         })
     })
-    .await?)
+    .await
 }
 
 /// Imports the villages in one transaction; a village of a commune the
 /// database does not have is an error, and then nothing is written.
-pub async fn import_villages(db: &Db, lines: &[VillageLine]) -> anyhow::Result<Result<Outcome, Vec<LineError>>> {
-    Ok(super::retry_sqlx(|| async {
+pub async fn import_villages(db: &Db, lines: &[VillageLine]) -> DbResult<Result<Outcome, Vec<LineError>>> {
+    super::retry(|| async {
         with_pool!(db, db => {
             let mut tx = db.begin_write().await?;
             let mut out = Outcome::default();
@@ -121,7 +122,7 @@ pub async fn import_villages(db: &Db, lines: &[VillageLine]) -> anyhow::Result<R
             finish(tx, out, errs).await
         })
     })
-    .await?)
+    .await
 }
 
 /// Commits the import, or (a line was bad) rolls all of it back.
@@ -129,7 +130,7 @@ async fn finish<D: sqlx::Database>(
     tx: sqlx::Transaction<'static, D>,
     out: Outcome,
     errs: Vec<LineError>,
-) -> sqlx::Result<Result<Outcome, Vec<LineError>>> {
+) -> DbResult<Result<Outcome, Vec<LineError>>> {
     if errs.is_empty() {
         tx.commit().await?;
         Ok(Ok(out))
@@ -140,25 +141,25 @@ async fn finish<D: sqlx::Database>(
 }
 
 /// A unit's kind (`commune` or `province`), if it exists.
-pub async fn kind(db: &Db, id: &str) -> sqlx::Result<Option<String>> {
+pub async fn kind(db: &Db, id: &str) -> DbResult<Option<String>> {
     with_pool!(db, db => {
-        sqlx::query_scalar("SELECT kind FROM communes WHERE id = $1").bind(id).fetch_optional(db).await
+        Ok(sqlx::query_scalar("SELECT kind FROM communes WHERE id = $1").bind(id).fetch_optional(db).await?)
     })
 }
 
 /// The unit's name.
-pub async fn name(db: &Db, id: &str) -> sqlx::Result<String> {
+pub async fn name(db: &Db, id: &str) -> DbResult<String> {
     with_pool!(db, db => {
-        sqlx::query_scalar("SELECT name FROM communes WHERE id = $1").bind(id).fetch_one(db).await
+        Ok(sqlx::query_scalar("SELECT name FROM communes WHERE id = $1").bind(id).fetch_one(db).await?)
     })
 }
 
 /// The communes of a province, by id: (id, name).
-pub async fn communes_of(db: &Db, province: &str) -> sqlx::Result<Vec<(String, String)>> {
+pub async fn communes_of(db: &Db, province: &str) -> DbResult<Vec<(String, String)>> {
     with_pool!(db, db => {
-        sqlx::query_as("SELECT id, name FROM communes WHERE province_id = $1 AND kind = 'commune' ORDER BY id")
+        Ok(sqlx::query_as("SELECT id, name FROM communes WHERE province_id = $1 AND kind = 'commune' ORDER BY id")
             .bind(province)
             .fetch_all(db)
-            .await
+            .await?)
     })
 }

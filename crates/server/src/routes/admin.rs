@@ -109,6 +109,6 @@ pub(crate) async fn add_user(
         Err(AddUserError::Taken(username)) => {
             Err(AppError::conflict("duplicate", format!("Tên đăng nhập {username} đã có người dùng")))
         }
-        Err(AddUserError::Db(e)) => Err(AppError::Internal(e)),
+        Err(AddUserError::Db(e)) => Err(e.into()),
     }
 }

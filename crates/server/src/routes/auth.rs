@@ -4,7 +4,7 @@ use crate::auth::{
     account_key, address_key, check_password, needs_rehash, new_token, token_hash, ClientIp, SessionUser,
 };
 use crate::db::throttle::{self, Attempt, Gate, Ticket};
-use crate::db::{accounts, now_ms, retry_busy};
+use crate::db::{accounts, now_ms, retry};
 use crate::error::{ApiJson, AppError, AppResult};
 use crate::AppState;
 use anyhow::Context;
@@ -44,7 +44,7 @@ pub(crate) async fn login(
         address: &address,
         device: device.as_deref().zip(found.as_ref().map(|(id, _)| id.as_str())),
     };
-    let ticket = match retry_busy(|| async { Ok(throttle::reserve(&state.db, attempt, now).await?) }).await? {
+    let ticket = match retry(|| throttle::reserve(&state.db, attempt, now)).await? {
         Gate::Wait(ms) => return Err(AppError::TooManyRequests { retry_after: wait_secs(ms) }),
         Gate::Check(ticket) => ticket,
     };
@@ -55,7 +55,7 @@ pub(crate) async fn login(
         // Already counted: nothing more to write.
         return Err(AppError::BadCredentials);
     };
-    retry_busy(|| async { Ok(throttle::settle_success(&state.db, &ticket, now).await?) }).await?;
+    retry(|| throttle::settle_success(&state.db, &ticket, now)).await?;
     // The right password of a disabled account: say so (it tells nothing to
     // someone who does not know the password), hand out nothing.
     if accounts::is_disabled(&state.db, &user_id).await? {

@@ -16,7 +16,7 @@ use sothon_domain::protocol::PROTOCOL_VERSION;
 /// touches the database, so "reachable" also means "can store reports".
 /// Never cached (`no-store` from the API layer).
 pub(crate) async fn health(State(state): State<AppState>) -> AppResult<Json<Value>> {
-    crate::with_pool!(&state.db, p => sqlx::query("SELECT 1").execute(p).await.map(drop))?;
+    crate::db::ping(&state.db).await?;
     Ok(Json(json!({
         "ok": true,
         "protocol": PROTOCOL_VERSION,
@@ -33,7 +33,7 @@ pub(crate) async fn ready(State(state): State<AppState>) -> AppResult<Json<Value
     if state.drain.draining() {
         return Err(stopping());
     }
-    if let Err(e) = crate::with_pool!(&state.db, p => sqlx::query("SELECT 1").execute(p).await.map(drop)) {
+    if let Err(e) = crate::db::ping(&state.db).await {
         tracing::warn!("not ready: {e}");
         return Err(AppError::Unavailable { retry_after: 5, message: "Cơ sở dữ liệu chưa sẵn sàng".into() });
     }

@@ -105,7 +105,7 @@ async fn colliding_transactions_are_run_again_whole() {
     sothon_server::db::accounts::add_commune(&app.db, "xa-dua", "Xã Đua").await.unwrap();
     let attempts = Arc::new(AtomicUsize::new(0));
     let take = |db: db::Db, attempts: Arc<AtomicUsize>| async move {
-        db::retry_sqlx(|| {
+        db::retry(|| {
             let (db, attempts) = (db.clone(), attempts.clone());
             async move {
                 attempts.fetch_add(1, Ordering::SeqCst);
@@ -118,7 +118,7 @@ async fn colliding_transactions_are_run_again_whole() {
                     let v = db::next_version(&mut tx, "xa-dua").await?;
                     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                     tx.commit().await?;
-                    Ok(v)
+                    Ok::<_, db::DbError>(v)
                 })
             }
         })

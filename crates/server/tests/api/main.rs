@@ -12,6 +12,7 @@ mod concurrency;
 mod conflicts;
 mod desk;
 mod helpers;
+mod layers;
 mod migrate;
 mod office;
 mod openapi;
