@@ -86,7 +86,12 @@ pub async fn reserve(db: &Db, a: Attempt<'_>, now: i64) -> DbResult<Gate> {
         }
         let account = count_of(&mut tx, "account", a.account, &ACCOUNT_DELAYS, now).await?;
         let address = count_of(&mut tx, "address", a.address, &ADDRESS_DELAYS, now).await?;
-        let wait = account.wait.max(address.wait);
+        // `now` was read when the request came in; a transaction run again
+        // after collisions may find counts written later than that. Time does
+        // not run back past them: else a free try counted a moment "after"
+        // this request's clock would look like a delay still to wait.
+        let now = now.max(account.last_at).max(address.last_at);
+        let wait = (account.next_at - now).max(address.next_at - now).max(0);
         if wait > 0 {
             return Ok(Gate::Wait(wait));
         }
@@ -162,7 +167,10 @@ pub async fn store_device_token(db: &Db, commune: &str, user_id: &str, hash: &st
 /// must still wait (0: it may try now).
 struct Count {
     failures: i64,
-    wait: i64,
+    /// When it may try again, and when it was last counted (0 and 0 when
+    /// forgotten or never counted).
+    next_at: i64,
+    last_at: i64,
 }
 
 async fn count_of(conn: &mut impl AsConn, kind: &str, subject: &str, delays: &Delays, now: i64) -> DbResult<Count> {
@@ -174,10 +182,8 @@ async fn count_of(conn: &mut impl AsConn, kind: &str, subject: &str, delays: &De
                 .fetch_optional(conn)
                 .await?;
         Ok(match row {
-            Some((failures, next_at, last_at)) if last_at + delays.forget_ms > now => {
-                Count { failures, wait: (next_at - now).max(0) }
-            }
-            _ => Count { failures: 0, wait: 0 },
+            Some((failures, next_at, last_at)) if last_at + delays.forget_ms > now => Count { failures, next_at, last_at },
+            _ => Count { failures: 0, next_at: 0, last_at: 0 },
         })
     })
 }
