@@ -56,6 +56,11 @@ pub fn hash_params(hash: &str) -> Option<String> {
     Some(format!("{} v={} {}", h.algorithm, h.version.unwrap_or_default(), h.params))
 }
 
+/// [`hash_password`] on a blocking thread, off the async ones.
+pub async fn hash_password_off_thread(password: String) -> anyhow::Result<String> {
+    tokio::task::spawn_blocking(move || hash_password(&password)).await?
+}
+
 /// Checks a password off the async threads, a few at a time: each Argon2
 /// verification takes 19 MiB and a core for a moment, and a burst of logins
 /// must not take the server's memory with it.

@@ -202,13 +202,9 @@ pub async fn create_user(db: &Db, commune: &str, u: &NewUser) -> Result<UserRow,
         if login_lookup(any_db, &username).await?.is_some() {
             return Err(AddUserError::Taken(username));
         }
-        let hash = {
-            let pw = u.password.clone();
-            tokio::task::spawn_blocking(move || crate::auth::hash_password(&pw))
-                .await
-                .map_err(|e| DbError::Other(format!("hashing the password: {e}")))?
-                .map_err(|e| DbError::Other(format!("hashing the password: {e:#}")))?
-        };
+        let hash = crate::auth::hash_password_off_thread(u.password.clone())
+            .await
+            .map_err(|e| DbError::Other(format!("hashing the password: {e:#}")))?;
         let row = UserRow {
             id: super::new_id(),
             username,

@@ -110,9 +110,8 @@ pub async fn seed_if_empty_with(db: &Db, history: bool) -> DbResult<bool> {
         }
         // One hash for all (they share a published password), made like every
         // account's so their logins take as long as any other's.
-        let hash = tokio::task::spawn_blocking(|| crate::auth::hash_password(DEMO_PASSWORD))
+        let hash = crate::auth::hash_password_off_thread(DEMO_PASSWORD.into())
             .await
-            .map_err(|e| DbError::Other(format!("hashing the sample password: {e}")))?
             .map_err(|e| DbError::Other(format!("hashing the sample password: {e:#}")))?;
         let now = super::now_ms();
         for a in DEMO_ACCOUNTS {

@@ -30,8 +30,7 @@ fn password_errors(field: &str, password: &str) -> Option<FieldError> {
 }
 
 async fn hash(password: &str) -> AppResult<String> {
-    let pw = password.to_string();
-    Ok(tokio::task::spawn_blocking(move || crate::auth::hash_password(&pw)).await.context("hashing")??)
+    Ok(crate::auth::hash_password_off_thread(password.to_string()).await.context("hashing")?)
 }
 
 /// Changes an account's name, role, village and phone.

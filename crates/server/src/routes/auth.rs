@@ -62,8 +62,7 @@ pub(crate) async fn login(
         return Err(AppError::Disabled);
     }
     if needs_rehash(&stored) {
-        let new =
-            tokio::task::spawn_blocking(move || crate::auth::hash_password(&password)).await.context("rehashing")??;
+        let new = crate::auth::hash_password_off_thread(password).await.context("rehashing")?;
         accounts::upgrade_password_hash(&state.db, &user_id, &stored, &new).await?;
     }
     let token = new_token();
