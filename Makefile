@@ -6,7 +6,7 @@ DB ?= data/sothon.db
 SERVER := target/server/sothon-server
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run dev test tools tools-test web server native-test pg-test faults browser-test e2e size bench perf bench-web lint fmt clean api-fuzz load
+.PHONY: run dev test tools tools-test web server native-test pg-test faults browser-test e2e size bench bench-burst perf bench-web lint fmt clean api-fuzz load
 
 ## make run: build everything, start the server with the demo commune on http://127.0.0.1:$(PORT)
 run: tools web server
@@ -77,6 +77,14 @@ size: tools web
 bench: tools server
 	cargo build --profile server -p sothon-loadgen
 	bash scripts/with-pg.sh bash scripts/bench.sh
+
+## make bench-burst: the national deadline burst (100,000 villages in 3,321 communes, one monthly
+## report each, then every officer's full pull, checked against what was sent) and one province with
+## 1×/10×/100× a year of history, on PostgreSQL and SQLite; long (about an hour), so not in make bench.
+## Smaller: make bench-burst BURST_VILLAGES=10000 BURST_COMMUNES=332 HISTORY_YEARS="1 10" (scripts/bench-burst.sh).
+bench-burst: tools server
+	cargo build --profile server -p sothon-loadgen
+	bash scripts/with-pg.sh bash scripts/bench-burst.sh
 
 ## make load: simulated phones (the real sync engine, each with its own outbox) against a fresh server;
 ## prints throughput, push latency, bytes per record, and checks the server holds exactly what was sent.

@@ -15,6 +15,8 @@
 //! villages it made and checks that the server holds exactly what was sent:
 //! each record once, at revision 1, with the body the phone queued.
 
+pub mod burst;
+
 use anyhow::{anyhow, bail, Context};
 use serde::{Deserialize, Serialize};
 use sothon_domain::catalogue::{self, Kind};

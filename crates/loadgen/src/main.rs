@@ -10,6 +10,7 @@
 //! Exit status 1 when the server does not hold exactly what was sent.
 
 use anyhow::{bail, Context};
+use sothon_loadgen::burst::{burst, parse_sessions, BurstConfig};
 use sothon_loadgen::{run, Config};
 
 const HELP: &str = "sothon-loadgen — simulated phones pushing and pulling over HTTP
@@ -25,6 +26,13 @@ const HELP: &str = "sothon-loadgen — simulated phones pushing and pulling over
   --delay-ms N        added to every round trip (default 0)
   --fail-rate X       share of answers lost after the server handled them, 0–1 (default 0)
   --seed N            repeatable runs (default: the time)
+
+The deadline burst, against a database seeded by `sothon-server bench-seed --out SESSIONS.tsv`:
+  --burst SESSIONS.tsv  every village head in the file pushes one monthly report (a phone each,
+                      made when its turn comes), then the officers pull their communes from
+                      scratch and the pulls are checked against what was sent
+  --pull-officers N   how many officers pull afterwards (default all)
+  --server-pid PID    the server's process on this machine: its CPU seconds per phase are printed
 ";
 
 fn main() -> anyhow::Result<()> {
@@ -41,6 +49,7 @@ fn main() -> anyhow::Result<()> {
         seed: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs(),
         run: String::new(),
     };
+    let (mut sessions_file, mut pull_officers, mut server_pid) = (None, 0usize, None);
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         if flag == "--help" || flag == "-h" {
@@ -59,11 +68,38 @@ fn main() -> anyhow::Result<()> {
             "--concurrency" => cfg.concurrency = num()? as usize,
             "--delay-ms" => cfg.delay_ms = num()?,
             "--seed" => cfg.seed = num()?,
+            "--burst" => sessions_file = Some(value.clone()),
+            "--pull-officers" => pull_officers = num()? as usize,
+            "--server-pid" => server_pid = Some(u32::try_from(num()?)?),
             "--fail-rate" => {
                 cfg.fail_rate = value.parse().with_context(|| format!("--fail-rate: not a number: {value}"))?
             }
             _ => bail!("unknown flag {flag}\n\n{HELP}"),
         }
+    }
+    if let Some(file) = sessions_file {
+        let text = std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?;
+        let bcfg = BurstConfig {
+            server: cfg.server.clone(),
+            sessions: parse_sessions(&text).with_context(|| file.clone())?,
+            concurrency: cfg.concurrency,
+            seed: cfg.seed,
+            pull_officers,
+            server_pid,
+        };
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let outcome = rt.block_on(burst(&bcfg))?;
+        println!("{}", outcome.report(&bcfg));
+        for e in outcome.errors.iter().take(5) {
+            eprintln!("error: {e}");
+        }
+        if !outcome.check.exact() {
+            eprintln!("missing: {:?}", &outcome.check.missing[..outcome.check.missing.len().min(10)]);
+            eprintln!("changed: {:?}", &outcome.check.changed[..outcome.check.changed.len().min(10)]);
+            eprintln!("unexpected: {:?}", &outcome.check.unexpected[..outcome.check.unexpected.len().min(10)]);
+            std::process::exit(1);
+        }
+        return Ok(());
     }
     if cfg.villages == 0 {
         cfg.villages = cfg.devices;

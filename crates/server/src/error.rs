@@ -365,4 +365,26 @@ mod db_errors {
         }
         assert!(!engine("23505").is_busy(), "a unique violation is not a collision");
     }
+
+    #[tokio::test]
+    async fn a_retried_transaction_is_counted_for_the_metrics() {
+        let (retries, _) = crate::db::retry_counts();
+        let mut tries = 0;
+        let out = crate::db::retry(|| {
+            tries += 1;
+            let t = tries;
+            async move {
+                if t < 3 {
+                    Err(engine("40001"))
+                } else {
+                    Ok(t)
+                }
+            }
+        })
+        .await
+        .expect("the third try commits");
+        assert_eq!(out, 3);
+        // Other tests may retry at the same time: at least these two.
+        assert!(crate::db::retry_counts().0 >= retries + 2);
+    }
 }

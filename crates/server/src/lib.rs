@@ -24,6 +24,7 @@
 //!   that moves the record's pull cursor so the phones hear of it.
 
 pub mod auth;
+pub mod bench_seed;
 pub mod db;
 pub mod error;
 pub mod export;

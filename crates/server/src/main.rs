@@ -25,6 +25,12 @@ Usage:
   sothon-server import villages FILE.csv [--db PATH]   load villages: commune_id,village_id,village_name
                       (whole file checked first: a bad line is named and nothing is imported;
                       importing again changes nothing)
+  sothon-server bench-seed --out SESSIONS.tsv [--villages N] [--communes N] [--history-months N]
+                         [--prefix P] [--password PW] [--db URL]
+                                              for a benchmark's own database only: a province of
+                                              communes and villages, a head per village and an
+                                              officer per commune with a live session each (their
+                                              tokens in SESSIONS.tsv), months of approved history
   sothon-server migrate [--db URL]            migrate the schema and exit (run once before
                                               starting several servers on one PostgreSQL)
 
@@ -179,6 +185,42 @@ async fn run() -> anyhow::Result<()> {
                 }
                 Err(errs) => import_failed(file, &errs),
             }
+        }
+        ["bench-seed"] => {
+            args.only(&["--db", "--out", "--villages", "--communes", "--history-months", "--prefix", "--password"])?;
+            let num = |name: &str, default: usize| -> anyhow::Result<usize> {
+                args.get(name)
+                    .map_or(Ok(default), |v| v.parse().with_context(|| format!("{name}: not a whole number: {v}")))
+            };
+            let plan = sothon_server::bench_seed::Plan {
+                prefix: args.get("--prefix").unwrap_or_else(|| "bench".into()),
+                communes: num("--communes", 92)?,
+                villages: num("--villages", 1_000)?,
+                history_months: u32::try_from(num("--history-months", 0)?)?,
+                password: args.get("--password").unwrap_or_else(|| "bench-mat-khau-2026".into()),
+            };
+            sothon_server::bench_seed::check(&plan)?;
+            let out = args.require("--out")?;
+            let db = sothon_server::db::connect(&db_path(&args)).await?;
+            let started = std::time::Instant::now();
+            let seeded = sothon_server::bench_seed::seed(&db, &plan, sothon_server::db::now_ms()).await?;
+            let mut text = String::new();
+            for s in &seeded.sessions {
+                text.push_str(&s.line());
+                text.push('\n');
+            }
+            std::fs::write(&out, text).with_context(|| format!("writing {out}"))?;
+            db.close().await;
+            println!(
+                "Đã tạo {} xã, {} thôn, {} phiên đăng nhập, {} báo cáo lịch sử ({} dòng, {:.1} s); phiên ở {out}.",
+                plan.communes,
+                plan.villages,
+                seeded.sessions.len(),
+                seeded.history,
+                seeded.rows,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
         }
         ["migrate"] => {
             args.only(&["--db"])?;

@@ -73,7 +73,9 @@ impl Metrics {
     }
 
     /// The text exposition format (version 0.0.4).
-    pub fn render(&self, pool_size: u32, pool_idle: usize) -> String {
+    /// `retries` is [`crate::db::retry_counts`]: transactions run again after
+    /// a collision, and collisions that outlasted the retries (each a 503).
+    pub fn render(&self, pool_size: u32, pool_idle: usize, retries: (u64, u64)) -> String {
         let mut out = String::new();
         out.push_str("# HELP sothon_requests_total Answered API requests.\n# TYPE sothon_requests_total counter\n");
         for ((method, route, status), n) in self.requests.lock().unwrap_or_else(|e| e.into_inner()).iter() {
@@ -110,6 +112,16 @@ impl Metrics {
         );
         let _ = writeln!(out, "sothon_db_pool_connections{{state=\"open\"}} {pool_size}");
         let _ = writeln!(out, "sothon_db_pool_connections{{state=\"idle\"}} {pool_idle}");
+        out.push_str(
+            "# HELP sothon_db_retries_total Write transactions run again whole after a collision \
+             (SQLITE_BUSY, 40001, 40P01).\n# TYPE sothon_db_retries_total counter\n",
+        );
+        let _ = writeln!(out, "sothon_db_retries_total {}", retries.0);
+        out.push_str(
+            "# HELP sothon_db_gave_up_total Collisions that outlasted the retries (answered 503).\n\
+             # TYPE sothon_db_gave_up_total counter\n",
+        );
+        let _ = writeln!(out, "sothon_db_gave_up_total {}", retries.1);
         out
     }
 }
@@ -134,7 +146,7 @@ mod tests {
         m.push_took(Duration::from_millis(7));
         m.push_took(Duration::from_millis(300));
         m.mutations(&[result(Status::Applied), result(Status::Applied), result(Status::Conflict)], 1);
-        let text = m.render(3, 2);
+        let text = m.render(3, 2, (7, 1));
         assert!(
             text.contains("sothon_requests_total{method=\"POST\",route=\"/api/v1/sync\",status=\"200\"} 2"),
             "{text}"
@@ -148,5 +160,7 @@ mod tests {
         assert!(text.contains("sothon_mutations_total{outcome=\"replayed\"} 1"));
         assert!(text.contains("sothon_mutations_total{outcome=\"conflict\"} 1"));
         assert!(text.contains("sothon_db_pool_connections{state=\"idle\"} 2"));
+        assert!(text.contains("sothon_db_retries_total 7"), "{text}");
+        assert!(text.contains("sothon_db_gave_up_total 1"), "{text}");
     }
 }

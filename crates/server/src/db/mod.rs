@@ -10,6 +10,7 @@ pub mod sqlite;
 pub mod account_admin;
 pub mod accounts;
 pub mod audit;
+pub mod bench_seed;
 pub mod completeness;
 pub mod conflicts;
 pub mod demo;
@@ -30,6 +31,7 @@ pub use engine::{params, AsConn, Conn, Db, Engine, Writer};
 pub use error::{Context, DbError, DbResult};
 
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Opens (creating if missing) and migrates the database the URL names:
@@ -126,6 +128,16 @@ pub fn backoff(n: u32) -> Duration {
     Duration::from_millis(1 + u64::from_le_bytes(b) % cap)
 }
 
+/// Transactions run again after a collision, and collisions that outlasted
+/// [`RETRY_FOR`], since the process started (`/api/v1/metrics`).
+static RETRIES: AtomicU64 = AtomicU64::new(0);
+static GAVE_UP: AtomicU64 = AtomicU64::new(0);
+
+/// (retries, given up) so far in this process.
+pub fn retry_counts() -> (u64, u64) {
+    (RETRIES.load(Ordering::Relaxed), GAVE_UP.load(Ordering::Relaxed))
+}
+
 /// Runs a write transaction, retrying it whole (with jittered backoff) while
 /// it collides with another ([`DbError::is_busy`]), for up to [`RETRY_FOR`].
 /// Any other answer, success or refusal, is returned as is.
@@ -139,8 +151,13 @@ where
         match attempt_once().await {
             Err(e) if e.is_busy() && started.elapsed() < RETRY_FOR => {
                 attempt += 1;
+                RETRIES.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!("transaction collided, retry {attempt}");
                 tokio::time::sleep(backoff(attempt)).await;
+            }
+            Err(e) if e.is_busy() => {
+                GAVE_UP.fetch_add(1, Ordering::Relaxed);
+                return Err(e);
             }
             r => return r,
         }

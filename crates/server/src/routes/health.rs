@@ -67,7 +67,7 @@ pub(crate) async fn guard_writes(State(state): State<AppState>, req: Request, ne
 
 /// `GET /api/v1/metrics`: Prometheus text format (see [`crate::metrics`]).
 pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
-    let text = state.metrics.render(state.db.size(), state.db.num_idle());
+    let text = state.metrics.render(state.db.size(), state.db.num_idle(), crate::db::retry_counts());
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response()
 }
 

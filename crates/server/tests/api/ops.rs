@@ -134,6 +134,7 @@ async fn the_metrics_count_requests_pushes_and_replays() {
         assert!(text.lines().any(|l| l == line), "missing {line}:\n{text}");
     }
     assert!(text.contains("sothon_db_pool_connections{state=\"open\"}"));
+    assert!(text.contains("# TYPE sothon_db_retries_total counter"), "{text}");
 }
 
 #[tokio::test]
