@@ -82,24 +82,36 @@ pub struct AppState {
     pub db: Db,
     /// The configuration the server was built with.
     pub config: Arc<Config>,
-    /// Pushes queue here, first come first served, before SQLite's single
-    /// writer: concurrent writers otherwise poll its busy handler, and the
-    /// unlucky ones wait hundreds of ms (p99 106 ms → 18 ms with 8 clients,
-    /// `make bench`). Per process only; PostgreSQL would not need it.
-    pub writes: Arc<tokio::sync::Mutex<()>>,
+    /// Syncs take a turn here, first come first served, before they write
+    /// ([`write_turns`]).
+    pub writes: Arc<tokio::sync::Semaphore>,
     /// Shutting down: writes in flight, and whether new ones are refused.
     pub drain: Arc<Drain>,
     /// What `GET /api/v1/metrics` tells.
     pub metrics: Arc<metrics::Metrics>,
 }
 
+/// How many syncs may write at once. SQLite has one writer: concurrent
+/// writers would poll its busy handler, and the unlucky ones wait hundreds
+/// of ms (p99 106 ms → 18 ms with 8 clients, `make bench`), so they queue
+/// here, one at a time. PostgreSQL runs pushes of different communes side
+/// by side (two of one commune collide on its version row and one is run
+/// again): as many as the pool has connections, less two kept for reads.
+pub fn write_turns(engine: db::Engine, pool_size: u32) -> usize {
+    match engine {
+        db::Engine::Sqlite => 1,
+        db::Engine::Postgres => pool_size.saturating_sub(2).max(1) as usize,
+    }
+}
+
 impl AppState {
     /// State for `config` over an already migrated database.
     pub fn new(db: Db, config: Config) -> Self {
+        let turns = write_turns(db.engine(), db.size_limit());
         Self {
             db,
             config: Arc::new(config),
-            writes: Arc::new(tokio::sync::Mutex::new(())),
+            writes: Arc::new(tokio::sync::Semaphore::new(turns)),
             drain: Arc::new(Drain::default()),
             metrics: Arc::default(),
         }
@@ -260,4 +272,17 @@ async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_turns;
+    use crate::db::Engine;
+
+    #[test]
+    fn sqlite_writes_one_at_a_time_and_postgres_side_by_side() {
+        assert_eq!(write_turns(Engine::Sqlite, 8), 1);
+        assert_eq!(write_turns(Engine::Postgres, 16), 14);
+        assert_eq!(write_turns(Engine::Postgres, 1), 1, "never none");
+    }
 }

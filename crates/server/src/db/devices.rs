@@ -8,7 +8,7 @@
 //! other devices left.
 
 use super::DbResult;
-use super::{AsConn, Db};
+use super::{AsConn, Db, Writer};
 use sothon_domain::protocol::DeviceSeen;
 
 /// Who a device belongs to after this call: binds it to `user` if nobody
@@ -35,9 +35,18 @@ pub async fn bind(conn: &mut impl AsConn, commune: &str, device: &str, user: &st
 }
 
 /// Notes a sync from `device` by `user` (binding the device if new); a
-/// device bound to another account is left as it is.
-pub async fn seen(db: &Db, commune: &str, device: &str, user: &str, now: i64, unsent: Option<u32>) -> DbResult<()> {
-    with_pool!(db, db => {
+/// device bound to another account is left as it is. A push does it inside
+/// its own transaction ([`super::sync::apply`]); a pull alone through
+/// [`seen_pull`].
+pub async fn seen(
+    conn: &mut impl AsConn,
+    commune: &str,
+    device: &str,
+    user: &str,
+    now: i64,
+    unsent: Option<u32>,
+) -> DbResult<()> {
+    with_conn!(conn, conn => {
         sqlx::query(
             "INSERT INTO devices (commune_id, device, user_id, first_seen, last_seen, unsent) VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (commune_id, device) DO UPDATE SET last_seen = excluded.last_seen,
@@ -51,10 +60,23 @@ pub async fn seen(db: &Db, commune: &str, device: &str, user: &str, now: i64, un
         .bind(now)
         .bind(i64::from(unsent.unwrap_or(0)))
         .bind(unsent.map(i64::from))
-        .execute(db)
+        .execute(conn)
         .await?;
         Ok(())
     })
+}
+
+/// [`seen`] for a sync that pushed nothing: its own write transaction, run
+/// again if it collides.
+pub async fn seen_pull(db: &Db, commune: &str, device: &str, user: &str, now: i64, unsent: Option<u32>) -> DbResult<()> {
+    super::retry(|| async {
+        with_pool!(db, db => {
+            let mut tx = db.begin_write().await?;
+            seen(&mut tx, commune, device, user, now, unsent).await?;
+            Ok(tx.commit().await?)
+        })
+    })
+    .await
 }
 
 /// The account's devices, most recently seen first.

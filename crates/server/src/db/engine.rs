@@ -42,6 +42,14 @@ impl Db {
         }
     }
 
+    /// The most connections the pool opens.
+    pub fn size_limit(&self) -> u32 {
+        match self {
+            Db::Sqlite(p) => p.options().get_max_connections(),
+            Db::Pg(p) => p.options().get_max_connections(),
+        }
+    }
+
     /// Connections idle, for the metrics.
     pub fn num_idle(&self) -> usize {
         match self {

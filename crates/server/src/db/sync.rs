@@ -52,6 +52,9 @@ pub struct Push<'a> {
     pub mutations: &'a [Mutation],
     /// Per mutation: whether the account may write its record's village.
     pub allowed: &'a [bool],
+    /// What the phone said it had left unsent (kept with the device, in the
+    /// same transaction: [`super::devices::seen`]).
+    pub unsent: Option<u32>,
 }
 
 /// Applies a push in one transaction, run again whole while it collides
@@ -145,6 +148,10 @@ async fn apply_once(db: &Db, push: &Push<'_>) -> DbResult<(i64, Vec<MutationResu
             let result = apply_new(&mut tx, push, m, now, skew).await?;
             results.push(result);
         }
+        // When this device last synced and what it had left (for a phone
+        // that loses its storage: see db::devices); in this transaction, so
+        // a push costs one commit.
+        super::devices::seen(&mut tx, commune, push.device, &push.user.id, now, push.unsent).await?;
         tx.commit().await?;
         Ok((now, results))
     })

@@ -26,15 +26,26 @@ pub(crate) async fn sync(
 ) -> AppResult<Json<SyncResponse>> {
     let started = std::time::Instant::now();
     let (allowed, replayed) = check(&state, &user, &req).await?;
-    let push = Push { user: &user, device: &req.device, device_now: req.now, mutations: &req.push, allowed: &allowed };
+    let push = Push {
+        user: &user,
+        device: &req.device,
+        device_now: req.now,
+        mutations: &req.push,
+        allowed: &allowed,
+        unsent: req.unsent,
+    };
     let (now, results) = {
-        let _turn = state.writes.lock().await;
-        let r =
-            if req.push.is_empty() { (db::now_ms(), Vec::new()) } else { db::sync::apply(&state.db, &push).await? };
-        // When this device last synced and what it had left (for a phone
-        // that loses its storage: see db::devices).
-        db::devices::seen(&state.db, &user.commune, &req.device, &user.id, r.0, req.unsent).await?;
-        r
+        let _turn = state.writes.acquire().await.map_err(|_| AppError::Unavailable {
+            message: "Máy chủ đang dừng; máy sẽ gửi lại sau".into(),
+            retry_after: 1,
+        })?;
+        if req.push.is_empty() {
+            let now = db::now_ms();
+            db::devices::seen_pull(&state.db, &user.commune, &req.device, &user.id, now, req.unsent).await?;
+            (now, Vec::new())
+        } else {
+            db::sync::apply(&state.db, &push).await?
+        }
     };
     // Pulled after the commit: the phone also gets back what it just pushed,
     // and drops it by ver.
