@@ -33,9 +33,14 @@ h_pulls=${HISTORY_PULLS:-10}
 cpu() { # utime + stime of a process, seconds
   awk -v t="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$1/stat"
 }
+pg_cpu() { # the same, summed over PostgreSQL's processes (0 without any)
+  local p total=0
+  for p in $(pgrep -u postgres postgres || true); do total=$(echo "$total + $(cpu "$p" 2>/dev/null || echo 0)" | bc); done
+  echo "$total"
+}
 
 run_one() { # engine url villages communes history_months pull_officers label
-  local engine=$1 url=$2 n=$3 c=$4 months=$5 pulls=$6 label=$7 port pid log sessions t0 c0 c1
+  local engine=$1 url=$2 n=$3 c=$4 months=$5 pulls=$6 label=$7 port pid log sessions t0 c0 c1 p0 p1
   sessions=$(mktemp --suffix=.tsv)
   log=$(mktemp)
   echo "=== $label: $engine, $n villages in $c communes, $months months of history"
@@ -46,11 +51,12 @@ run_one() { # engine url villages communes history_months pull_officers label
   SOTHON_LOG_FORMAT=json RUST_LOG=warn "$server" serve --port "$port" --db "$url" --web /nonexistent --no-demo >"$log" 2>&1 &
   pid=$!
   for _ in $(seq 300); do curl -fs "http://127.0.0.1:$port/api/v1/health" >/dev/null && break; sleep 0.1; done
-  c0=$(cpu "$pid")
+  c0=$(cpu "$pid") p0=$(pg_cpu)
   "$loadgen" --server "http://127.0.0.1:$port" --burst "$sessions" --concurrency "$concurrency" \
     --pull-officers "$pulls" --server-pid "$pid" --seed 2026 || echo "(loadgen failed; server log: $log)"
-  c1=$(cpu "$pid")
-  echo "server CPU, burst and pulls together: $(echo "$c1 - $c0" | bc) s"
+  c1=$(cpu "$pid") p1=$(pg_cpu)
+  echo "CPU, burst and pulls together: server $(echo "$c1 - $c0" | bc) s, PostgreSQL $(echo "$p1 - $p0" | bc) s"
+  curl -s "http://127.0.0.1:$port/api/v1/metrics" | grep -E '^sothon_db_(retries|gave_up)_total' || true
   kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
   rm -f "$sessions"
 }

@@ -69,23 +69,14 @@ fn statement(table: &str, columns: &[&str], rows: usize) -> String {
     format!("INSERT INTO {table} ({}) VALUES {}", columns.join(", "), values.join(", "))
 }
 
-/// Takes `n` versions of `commune` at once (protocol rule 5: every written
-/// row has its own) and returns the first; the history rows of one commune
-/// are numbered from it.
+/// Takes `n` versions of `commune` at once ([`super::next_versions`]) and
+/// returns the first; the history rows of one commune are numbered from it.
 pub async fn reserve_versions(db: &Db, commune: &str, n: i64) -> DbResult<i64> {
     with_pool!(db, db => {
         let mut tx = db.begin_write().await?;
-        let last: i64 = sqlx::query_scalar(
-            "INSERT INTO commune_sync (commune_id, version) VALUES ($1, $2)
-             ON CONFLICT (commune_id) DO UPDATE SET version = commune_sync.version + $2
-             RETURNING version",
-        )
-        .bind(commune)
-        .bind(n)
-        .fetch_one(&mut *tx)
-        .await?;
+        let first = super::next_versions(&mut tx, commune, n).await?;
         tx.commit().await?;
-        Ok(last - n + 1)
+        Ok(first)
     })
 }
 

@@ -68,7 +68,14 @@ pub async fn seen(
 
 /// [`seen`] for a sync that pushed nothing: its own write transaction, run
 /// again if it collides.
-pub async fn seen_pull(db: &Db, commune: &str, device: &str, user: &str, now: i64, unsent: Option<u32>) -> DbResult<()> {
+pub async fn seen_pull(
+    db: &Db,
+    commune: &str,
+    device: &str,
+    user: &str,
+    now: i64,
+    unsent: Option<u32>,
+) -> DbResult<()> {
     super::retry(|| async {
         with_pool!(db, db => {
             let mut tx = db.begin_write().await?;

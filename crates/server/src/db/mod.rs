@@ -187,16 +187,24 @@ pub async fn next_change_at(tx: &mut impl AsConn, commune: &str, now: i64) -> Db
 /// whole, so versions are taken in commit order and a pull asking for
 /// `ver > cursor` cannot skip a row that commits later with a smaller one.
 pub async fn next_version(tx: &mut impl AsConn, commune: &str) -> DbResult<i64> {
-    Ok(with_conn!(tx, c => {
+    next_versions(tx, commune, 1).await
+}
+
+/// The next `n` versions of `commune` at once (a push that writes several
+/// records, a bulk load): returns the first, the others follow it.
+pub async fn next_versions(tx: &mut impl AsConn, commune: &str, n: i64) -> DbResult<i64> {
+    let last: i64 = with_conn!(tx, c => {
         sqlx::query_scalar(
-            "INSERT INTO commune_sync (commune_id, version) VALUES ($1, 1)
-             ON CONFLICT (commune_id) DO UPDATE SET version = commune_sync.version + 1
+            "INSERT INTO commune_sync (commune_id, version) VALUES ($1, $2)
+             ON CONFLICT (commune_id) DO UPDATE SET version = commune_sync.version + $2
              RETURNING version",
         )
         .bind(commune)
+        .bind(n)
         .fetch_one(c)
         .await?
-    }))
+    });
+    Ok(last - n + 1)
 }
 
 /// The commune's current version (0 before its first write).

@@ -34,11 +34,12 @@
 //! The push is answered only after the commit, so a phone that got an answer
 //! can drop its outbox entry: the mutation is durably stored.
 
+use super::now_ms;
 use super::DbResult;
-use super::{next_version, now_ms};
 use super::{AsConn, Db, Writer};
 use crate::auth::AuthUser;
 use sothon_domain::protocol::{push_rule, receipt_code, refusal, Head, Mutation, MutationResult, PushRule, Status};
+use std::collections::HashMap;
 
 /// What was pushed, already validated and authorised by the caller.
 pub struct Push<'a> {
@@ -99,54 +100,161 @@ impl Stored {
     }
 }
 
+/// What the first pass decided for one mutation.
+enum Plan {
+    /// Answered without writing: refused, or replayed from the store.
+    Answered(MutationResult),
+    /// Its id came earlier in this same push (index of the first).
+    Again(usize),
+    /// To apply (rules 2–5).
+    New,
+}
+
+/// A record as stored, or as this push has left it so far.
+struct Current {
+    rev: i64,
+    state: String,
+    last_device: String,
+    ver: i64,
+}
+
+/// The rows a push writes at its end, several to a statement.
+#[derive(Default)]
+struct Writes {
+    /// New records not written yet, by id (see [`Writes::flush_creates`]).
+    creates: Vec<NewRecord>,
+    /// Highest seq per (record, origin device) this push saw.
+    seqs: std::collections::BTreeMap<(String, String), i64>,
+    mutations: Vec<NewMutation>,
+}
+
+struct NewRecord {
+    id: String,
+    village: String,
+    kind: &'static str,
+    period: String,
+    body: String,
+    origin: String,
+    at: i64,
+    ver: i64,
+}
+
+struct NewMutation {
+    id: String,
+    seq: i64,
+    record: String,
+    base: i64,
+    status: Status,
+    result: String,
+    body: String,
+    at: i64,
+    pos: i64,
+}
+
+/// Rows per multi-row `INSERT` (17 parameters a record: 850, under every
+/// engine's limit).
+const ROWS_PER_INSERT: usize = 50;
+
+/// The push as few statements as its rules allow: the devices' owners, the
+/// stored mutations, the records and their seqs are read once for the whole
+/// push; the versions are taken in one step; new records, seqs and the
+/// mutation log are written several rows to a statement. Only an edit of an
+/// existing record, and a conflict, are a statement each. The rules run in
+/// the order the mutations were sent, over the records as the push has left
+/// them so far, exactly as one statement at a time would.
 async fn apply_once(db: &Db, push: &Push<'_>) -> DbResult<(i64, Vec<MutationResult>)> {
     with_pool!(db, db => {
         let commune = push.user.commune.as_str();
-        // IMMEDIATE takes the write lock up front: a deferred transaction that
-        // reads first would fail, not wait, when it has to upgrade under WAL.
-        let mut tx = db.begin_write().await?;
+        // The commune's version row first (SQLite: the write lock up front).
+        let mut tx = db.begin_in_commune(commune).await?;
         let now = now_ms();
         let skew = now - push.device_now;
-        let mut results = Vec::with_capacity(push.mutations.len());
+        let allowed = |i: usize| push.allowed.get(i).copied().unwrap_or(false);
+
+        // Rule 4: who owns each origin device (bound to this account on first use).
+        let mut owners: HashMap<&str, String> = HashMap::new();
         for (i, m) in push.mutations.iter().enumerate() {
-            if !push.allowed.get(i).copied().unwrap_or(false) {
-                results.push(MutationResult::refused(
+            if allowed(i) && !owners.contains_key(m.origin()) {
+                let owner = super::devices::bind(&mut tx, commune, m.origin(), &push.user.id, now).await?;
+                owners.insert(m.origin(), owner);
+            }
+        }
+        let owned = |i: usize, m: &Mutation| allowed(i) && owners.get(m.origin()) == Some(&push.user.id);
+        // Rule 1: mutations stored before.
+        let ids: Vec<&str> =
+            push.mutations.iter().enumerate().filter(|(i, m)| owned(*i, m)).map(|(_, m)| m.id.as_str()).collect();
+        let stored = stored_in(&mut tx, commune, &ids).await?;
+
+        let mut plans = Vec::with_capacity(push.mutations.len());
+        let mut first_of: HashMap<&str, usize> = HashMap::new();
+        for (i, m) in push.mutations.iter().enumerate() {
+            plans.push(if !allowed(i) {
+                Plan::Answered(MutationResult::refused(
                     m,
                     refusal::FORBIDDEN,
                     "Tài khoản này không được gửi bản ghi của thôn này; bản ghi vẫn được giữ trên máy",
-                ));
-                continue;
-            }
-            let owner = super::devices::bind(&mut tx, commune, m.origin(), &push.user.id, now).await?;
-            if owner != push.user.id {
-                results.push(MutationResult::refused(
+                ))
+            } else if !owned(i, m) {
+                Plan::Answered(MutationResult::refused(
                     m,
                     refusal::DEVICE_OWNER,
                     "Mã thiết bị này thuộc tài khoản khác; máy sẽ gửi lại bằng mã mới",
-                ));
-                continue;
-            }
-            let stored: Option<Stored> = sqlx::query_as(
-                "SELECT result, record_id, base, device_at, body FROM mutations WHERE commune_id = $1 AND id = $2",
-            )
-            .bind(commune)
-            .bind(&m.id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(stored) = stored {
-                if stored.same_as(m) {
-                    results.push(serde_json::from_str(&stored.result).map_err(json_err)?);
+                ))
+            } else if let Some(s) = stored.get(m.id.as_str()) {
+                Plan::Answered(if s.same_as(m) {
+                    serde_json::from_str(&s.result).map_err(json_err)?
                 } else {
-                    results.push(MutationResult::refused(
-                        m,
-                        refusal::ID_REUSED,
-                        "Mã thay đổi này đã được dùng cho nội dung khác; máy sẽ gửi lại bằng mã mới",
-                    ));
-                }
-                continue;
+                    id_reused(m)
+                })
+            } else if let Some(&first) = first_of.get(m.id.as_str()) {
+                Plan::Again(first)
+            } else {
+                first_of.insert(m.id.as_str(), i);
+                Plan::New
+            });
+        }
+
+        let fresh = plans.iter().filter(|p| matches!(p, Plan::New)).count();
+        let mut results: Vec<MutationResult> = Vec::with_capacity(plans.len());
+        if fresh > 0 {
+            let records: Vec<&str> = push
+                .mutations
+                .iter()
+                .zip(&plans)
+                .filter(|(_, p)| matches!(p, Plan::New))
+                .map(|(m, _)| m.record.as_str())
+                .collect();
+            let (mut current, mut seen) = load(&mut tx, commune, &records).await?;
+            // Every mutation applied takes one version: the record's `ver`,
+            // or (superseded, nothing written) its place in the log.
+            let mut ver = super::next_versions(&mut tx, commune, i64::try_from(fresh)?).await?;
+            let mut writes = Writes::default();
+            for (m, plan) in push.mutations.iter().zip(plans) {
+                let r = match plan {
+                    Plan::Answered(r) => r,
+                    Plan::Again(first) => {
+                        let f = &push.mutations[first];
+                        if f.record == m.record && f.base == m.base && f.at == m.at && f.body == m.body {
+                            results[first].clone()
+                        } else {
+                            id_reused(m)
+                        }
+                    }
+                    Plan::New => {
+                        let r = apply_new(&mut tx, push, m, (now, skew, ver), &mut current, &mut seen, &mut writes).await?;
+                        ver += 1;
+                        r
+                    }
+                };
+                results.push(r);
             }
-            let result = apply_new(&mut tx, push, m, now, skew).await?;
-            results.push(result);
+            writes.flush(&mut tx, push, now, skew).await?;
+        } else {
+            results.extend(plans.into_iter().map(|p| match p {
+                Plan::Answered(r) => r,
+                // Only a New mutation can come first; there is none.
+                Plan::Again(_) | Plan::New => unreachable!("no new mutation in this push"),
+            }));
         }
         // When this device last synced and what it had left (for a phone
         // that loses its storage: see db::devices); in this transaction, so
@@ -157,73 +265,124 @@ async fn apply_once(db: &Db, push: &Push<'_>) -> DbResult<(i64, Vec<MutationResu
     })
 }
 
+fn id_reused(m: &Mutation) -> MutationResult {
+    MutationResult::refused(
+        m,
+        refusal::ID_REUSED,
+        "Mã thay đổi này đã được dùng cho nội dung khác; máy sẽ gửi lại bằng mã mới",
+    )
+}
+
+/// The stored mutations among `ids`, by id.
+async fn stored_in(tx: &mut impl AsConn, commune: &str, ids: &[&str]) -> DbResult<HashMap<String, Stored>> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "SELECT id, result, record_id, base, device_at, body FROM mutations WHERE commune_id = $1 AND id IN ({})",
+            super::params(2, chunk.len())
+        );
+        let rows: Vec<(String, Stored)> = with_conn!(tx, c => {
+            let mut q = sqlx::query_as::<_, StoredRow>(&sql).bind(commune);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(c).await?.into_iter().map(StoredRow::split).collect()
+        });
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+#[derive(sqlx::FromRow)]
+struct StoredRow {
+    id: String,
+    #[sqlx(flatten)]
+    stored: Stored,
+}
+
+impl StoredRow {
+    fn split(self) -> (String, Stored) {
+        (self.id, self.stored)
+    }
+}
+
+type Seen = HashMap<(String, String), i64>;
+
+/// The records among `ids` as stored, and every seq stored for them.
+async fn load(tx: &mut impl AsConn, commune: &str, ids: &[&str]) -> DbResult<(HashMap<String, Current>, Seen)> {
+    let mut ids: Vec<&str> = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let (mut current, mut seen) = (HashMap::new(), HashMap::new());
+    for chunk in ids.chunks(ROWS_PER_INSERT) {
+        let list = super::params(2, chunk.len());
+        let records =
+            format!("SELECT id, rev, state, last_device, ver FROM records WHERE commune_id = $1 AND id IN ({list})");
+        let seqs =
+            format!("SELECT record_id, device, seq FROM record_seq WHERE commune_id = $1 AND record_id IN ({list})");
+        with_conn!(tx, c => {
+            let mut q = sqlx::query_as::<_, (String, i64, String, String, i64)>(&records).bind(commune);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for (id, rev, state, last_device, ver) in q.fetch_all(&mut *c).await? {
+                current.insert(id, Current { rev, state, last_device, ver });
+            }
+            let mut q = sqlx::query_as::<_, (String, String, i64)>(&seqs).bind(commune);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for (record, device, seq) in q.fetch_all(&mut *c).await? {
+                seen.insert((record, device), seq);
+            }
+        });
+    }
+    Ok((current, seen))
+}
+
+/// Rules 2–5 for one mutation, over the records as the push has left them;
+/// `ver` is the version it takes.
 async fn apply_new(
     tx: &mut impl AsConn,
     push: &Push<'_>,
     m: &Mutation,
-    now: i64,
-    skew: i64,
+    (now, skew, ver): (i64, i64, i64),
+    current: &mut HashMap<String, Current>,
+    seen: &mut Seen,
+    writes: &mut Writes,
 ) -> DbResult<MutationResult> {
-    with_conn!(tx, tx => {
-        let commune = push.user.commune.as_str();
-        let origin = m.origin();
-        // Validation made sure seq fits.
-        let seq = i64::try_from(m.seq).unwrap_or(i64::MAX);
-        let base = i64::from(m.base);
-        let body = serde_json::to_string(&m.body).map_err(json_err)?;
-        // Entered by the commune office on the village's behalf ("nhập hộ").
-        let entered_by = push.user.is_office().then_some(push.user.id.as_str());
-        let current: Option<(i64, String, String, i64)> =
-            sqlx::query_as("SELECT rev, state, last_device, ver FROM records WHERE commune_id = $1 AND id = $2")
-                .bind(commune)
-                .bind(&m.record)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let seen: Option<i64> =
-            sqlx::query_scalar("SELECT seq FROM record_seq WHERE commune_id = $1 AND record_id = $2 AND device = $3")
-                .bind(commune)
-                .bind(&m.record)
-                .bind(origin)
-                .fetch_optional(&mut *tx)
-                .await?;
-
-        let head = current.as_ref().map(|(rev, state, last_device, _)| Head {
-            rev: *rev,
-            approved: state == "approved",
-            last_device,
-        });
-        let stored_ver = current.as_ref().map_or(0, |c| c.3);
-        let (status, rev, ver, taken) = match push_rule(head, seen, seq, base, origin) {
-            PushRule::Superseded { rev } => (Status::Superseded, rev, stored_ver, None),
-            PushRule::Create => {
-                let (kind, period) = (m.body.kind(), m.body.period().to_string());
-                let ver = next_version(tx, commune).await?;
-                sqlx::query(
-                    "INSERT INTO records (commune_id, id, village_id, kind, period, body, rev, state, receipt,
-                                          comment, last_device, created_at, updated_at, device_at, skew_ms, ver,
-                                          entered_by)
-                     VALUES ($1, $2, $3, $4, $5, $6, 1, 'received', $7, '', $8, $9, $10, $11, $12, $13, $14)",
-                )
-                .bind(commune)
-                .bind(&m.record)
-                .bind(m.body.village())
-                .bind(kind)
-                .bind(period)
-                .bind(&body)
-                .bind(receipt_code(&m.record, 1))
-                .bind(origin)
-                .bind(now)
-                .bind(now)
-                .bind(m.at)
-                .bind(skew)
-                .bind(ver)
-                .bind(entered_by)
-                .execute(&mut *tx)
-                .await?;
-                (Status::Applied, 1, ver, Some(ver))
-            }
-            PushRule::Replace { rev: new_rev } => {
-                let ver = next_version(tx, commune).await?;
+    let commune = push.user.commune.as_str();
+    let origin = m.origin();
+    // Validation made sure seq fits.
+    let seq = i64::try_from(m.seq).unwrap_or(i64::MAX);
+    let base = i64::from(m.base);
+    let body = serde_json::to_string(&m.body).map_err(json_err)?;
+    // Entered by the commune office on the village's behalf ("nhập hộ").
+    let entered_by = push.user.is_office().then_some(push.user.id.as_str());
+    let key = (m.record.clone(), origin.to_string());
+    let cur = current.get(&m.record);
+    let head = cur.map(|c| Head { rev: c.rev, approved: c.state == "approved", last_device: &c.last_device });
+    let rule = push_rule(head, seen.get(&key).copied(), seq, base, origin);
+    let (status, rev, record_ver) = match rule {
+        PushRule::Superseded { rev } => (Status::Superseded, rev, cur.map_or(0, |c| c.ver)),
+        PushRule::Create => {
+            writes.creates.push(NewRecord {
+                id: m.record.clone(),
+                village: m.body.village().to_string(),
+                kind: m.body.kind(),
+                period: m.body.period().to_string(),
+                body: body.clone(),
+                origin: origin.to_string(),
+                at: m.at,
+                ver,
+            });
+            let state = "received".to_string();
+            current.insert(m.record.clone(), Current { rev: 1, state, last_device: origin.to_string(), ver });
+            (Status::Applied, 1, ver)
+        }
+        PushRule::Replace { rev: new_rev } => {
+            writes.flush_creates(tx, push, now, skew).await?;
+            with_conn!(tx, c => {
                 sqlx::query(
                     "UPDATE records SET body = $1, rev = $2, state = 'received', receipt = $3, comment = '', last_device = $4,
                             updated_at = $5, device_at = $6, skew_ms = $7, ver = $8, entered_by = $9
@@ -231,7 +390,7 @@ async fn apply_new(
                 )
                 .bind(&body)
                 .bind(new_rev)
-                .bind(receipt_code(&m.record, new_rev as u32))
+                .bind(receipt_code(&m.record, u32::try_from(new_rev).unwrap_or(u32::MAX)))
                 .bind(origin)
                 .bind(now)
                 .bind(m.at)
@@ -240,11 +399,16 @@ async fn apply_new(
                 .bind(entered_by)
                 .bind(commune)
                 .bind(&m.record)
-                .execute(&mut *tx)
+                .execute(c)
                 .await?;
-                (Status::Applied, new_rev, ver, Some(ver))
-            }
-            PushRule::Conflict { rev } => {
+            });
+            let state = "received".to_string();
+            current.insert(m.record.clone(), Current { rev: new_rev, state, last_device: origin.to_string(), ver });
+            (Status::Applied, new_rev, ver)
+        }
+        PushRule::Conflict { rev } => {
+            writes.flush_creates(tx, push, now, skew).await?;
+            with_conn!(tx, c => {
                 sqlx::query(
                     "INSERT INTO conflicts (commune_id, mutation_id, record_id, base, device, body, at, resolved,
                                             public_id)
@@ -258,10 +422,9 @@ async fn apply_new(
                 .bind(&body)
                 .bind(now)
                 .bind(super::conflicts::public_id(&m.id))
-                .execute(&mut *tx)
+                .execute(&mut *c)
                 .await?;
                 // An approved record stays approved: the late edit waits beside it.
-                let ver = next_version(tx, commune).await?;
                 sqlx::query(
                     "UPDATE records SET state = CASE WHEN state = 'approved' THEN state ELSE 'conflict' END,
                             updated_at = $1, ver = $2
@@ -271,69 +434,156 @@ async fn apply_new(
                 .bind(ver)
                 .bind(commune)
                 .bind(&m.record)
-                .execute(&mut *tx)
+                .execute(c)
                 .await?;
-                (Status::Conflict, rev, ver, Some(ver))
+            });
+            if let Some(c) = current.get_mut(&m.record) {
+                if c.state != "approved" {
+                    c.state = "conflict".into();
+                }
+                c.ver = ver;
             }
-        };
+            (Status::Conflict, rev, ver)
+        }
+    };
+    // The highest seq per record and origin (rule 2).
+    let top = seen.entry(key.clone()).or_insert(seq);
+    *top = (*top).max(seq);
+    let kept = writes.seqs.entry(key).or_insert(seq);
+    *kept = (*kept).max(seq);
 
-        // The mutation's place in the commune's order of writes (`pos`): the
-        // version this write took, or a version of its own for one that wrote
-        // nothing (superseded), so that the log reads in commit order on an
-        // engine without SQLite's rowid order.
-        let pos = match taken {
-            Some(v) => v,
-            None => next_version(tx, commune).await?,
-        };
+    let rev = u32::try_from(rev).unwrap_or(u32::MAX);
+    let result = MutationResult {
+        id: m.id.clone(),
+        record: m.record.clone(),
+        status,
+        rev,
+        receipt: receipt_code(&m.record, rev),
+        received: now,
+        ver: record_ver,
+        error: None,
+    };
+    // The mutation's place in the commune's order of writes (`pos`): the
+    // version this write took — for a superseded one, which wrote nothing,
+    // a version of its own — so that the log reads in commit order on an
+    // engine without SQLite's rowid order.
+    writes.mutations.push(NewMutation {
+        id: m.id.clone(),
+        seq,
+        record: m.record.clone(),
+        base,
+        status,
+        result: serde_json::to_string(&result).map_err(json_err)?,
+        body,
+        at: m.at,
+        pos: ver,
+    });
+    Ok(result)
+}
 
-        // Keeps the highest seq (written so that PostgreSQL runs it unchanged).
-        sqlx::query(
-            "INSERT INTO record_seq (commune_id, record_id, device, seq) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (commune_id, record_id, device) DO UPDATE SET seq = excluded.seq
-             WHERE record_seq.seq < excluded.seq",
-        )
-        .bind(commune)
-        .bind(&m.record)
-        .bind(origin)
-        .bind(seq)
-        .execute(&mut *tx)
-        .await?;
+impl Writes {
+    /// Writes the new records gathered so far (before a statement that
+    /// reads or changes one of them, and at the end).
+    async fn flush_creates(&mut self, tx: &mut impl AsConn, push: &Push<'_>, now: i64, skew: i64) -> DbResult<()> {
+        let commune = push.user.commune.as_str();
+        let entered_by = push.user.is_office().then_some(push.user.id.as_str());
+        for chunk in std::mem::take(&mut self.creates).chunks(ROWS_PER_INSERT) {
+            let sql = rows_sql(
+                "INSERT INTO records (commune_id, id, village_id, kind, period, body, rev, state, receipt, comment,
+                                      last_device, created_at, updated_at, device_at, skew_ms, ver, entered_by)",
+                17,
+                chunk.len(),
+                "",
+            );
+            with_conn!(tx, c => {
+                let mut q = sqlx::query(&sql);
+                for r in chunk {
+                    q = q
+                        .bind(commune)
+                        .bind(&r.id)
+                        .bind(&r.village)
+                        .bind(r.kind)
+                        .bind(&r.period)
+                        .bind(&r.body)
+                        .bind(1i64)
+                        .bind("received")
+                        .bind(receipt_code(&r.id, 1))
+                        .bind("")
+                        .bind(&r.origin)
+                        .bind(now)
+                        .bind(now)
+                        .bind(r.at)
+                        .bind(skew)
+                        .bind(r.ver)
+                        .bind(entered_by);
+                }
+                q.execute(c).await?;
+            });
+        }
+        Ok(())
+    }
 
-        let rev = u32::try_from(rev).unwrap_or(u32::MAX);
-        let result = MutationResult {
-            id: m.id.clone(),
-            record: m.record.clone(),
-            status,
-            rev,
-            receipt: receipt_code(&m.record, rev),
-            received: now,
-            ver,
-            error: None,
-        };
-        sqlx::query(
-            "INSERT INTO mutations (commune_id, id, user_id, device, seq, record_id, base, status, result, body,
-                                    received_at, device_at, device_now, skew_ms, pos)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-        )
-        .bind(commune)
-        .bind(&m.id)
-        .bind(&push.user.id)
-        .bind(push.device)
-        .bind(seq)
-        .bind(&m.record)
-        .bind(base)
-        .bind(status_str(status))
-        .bind(serde_json::to_string(&result).map_err(json_err)?)
-        .bind(&body)
-        .bind(now)
-        .bind(m.at)
-        .bind(push.device_now)
-        .bind(skew)
-        .bind(pos)
-        .execute(&mut *tx)
-        .await?;
-        Ok(result)
-    })
+    /// Everything left: new records, the seqs, the mutation log.
+    async fn flush(mut self, tx: &mut impl AsConn, push: &Push<'_>, now: i64, skew: i64) -> DbResult<()> {
+        self.flush_creates(tx, push, now, skew).await?;
+        let commune = push.user.commune.as_str();
+        let seqs: Vec<_> = self.seqs.into_iter().collect();
+        for chunk in seqs.chunks(ROWS_PER_INSERT) {
+            // Keeps the highest seq (written so that PostgreSQL runs it unchanged).
+            let sql = rows_sql(
+                "INSERT INTO record_seq (commune_id, record_id, device, seq)",
+                4,
+                chunk.len(),
+                " ON CONFLICT (commune_id, record_id, device) DO UPDATE SET seq = excluded.seq
+                  WHERE record_seq.seq < excluded.seq",
+            );
+            with_conn!(tx, c => {
+                let mut q = sqlx::query(&sql);
+                for ((record, device), seq) in chunk {
+                    q = q.bind(commune).bind(record).bind(device).bind(*seq);
+                }
+                q.execute(c).await?;
+            });
+        }
+        for chunk in self.mutations.chunks(ROWS_PER_INSERT) {
+            let sql = rows_sql(
+                "INSERT INTO mutations (commune_id, id, user_id, device, seq, record_id, base, status, result, body,
+                                        received_at, device_at, device_now, skew_ms, pos)",
+                15,
+                chunk.len(),
+                "",
+            );
+            with_conn!(tx, c => {
+                let mut q = sqlx::query(&sql);
+                for m in chunk {
+                    q = q
+                        .bind(commune)
+                        .bind(&m.id)
+                        .bind(&push.user.id)
+                        .bind(push.device)
+                        .bind(m.seq)
+                        .bind(&m.record)
+                        .bind(m.base)
+                        .bind(status_str(m.status))
+                        .bind(&m.result)
+                        .bind(&m.body)
+                        .bind(now)
+                        .bind(m.at)
+                        .bind(push.device_now)
+                        .bind(skew)
+                        .bind(m.pos);
+                }
+                q.execute(c).await?;
+            });
+        }
+        Ok(())
+    }
+}
+
+/// `head VALUES ($1, …), (…)…tail` for `rows` rows of `width` parameters.
+fn rows_sql(head: &str, width: usize, rows: usize, tail: &str) -> String {
+    let values: Vec<String> = (0..rows).map(|r| format!("({})", super::params(r * width + 1, width))).collect();
+    format!("{head} VALUES {}{tail}", values.join(", "))
 }
 
 /// Which of `ids` the commune has already stored (and will answer verbatim).

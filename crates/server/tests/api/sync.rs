@@ -49,6 +49,40 @@ async fn a_replayed_push_gets_the_same_answer_and_is_stored_once() {
     assert_eq!(app.count("SELECT COUNT(*) FROM mutations").await, 2);
 }
 
+/// A push is applied in the order sent, each mutation over the record as the
+/// ones before it in the same push left it (the server reads the push's
+/// records once and writes its rows several to a statement).
+#[tokio::test]
+async fn one_push_that_creates_edits_reorders_and_repeats_is_applied_in_order() {
+    let app = spawn().await;
+    let token = app.login("truongthon1").await;
+    let create = mutation(PHONE_A, 1, 0, report("pq-t01", 100.0, 90.0));
+    let edit = mutation(PHONE_A, 3, 1, report("pq-t01", 130.0, 90.0));
+    let late = mutation(PHONE_A, 2, 0, report("pq-t01", 120.0, 90.0));
+    let reused = mutation(PHONE_A, 3, 1, report("pq-t01", 999.0, 90.0));
+    let req = request(PHONE_A, vec![create, edit.clone(), late, edit, reused], None);
+    let v = app.sync_ok(&token, &req).await;
+    let r = v["results"].as_array().unwrap();
+    let got: Vec<(&str, i64)> = r.iter().map(|x| (x["status"].as_str().unwrap(), x["rev"].as_i64().unwrap())).collect();
+    assert_eq!(got, [("applied", 1), ("applied", 2), ("superseded", 2), ("applied", 2), ("refused", 0)]);
+    assert_eq!(r[3], r[1], "the same mutation again in the push: the same answer");
+    assert_eq!(r[4]["error"]["error"], "id_reused");
+    // Each applied mutation took a version of its own, in order; the
+    // superseded one answers with the record's.
+    let vers: Vec<i64> = r.iter().map(|x| x["ver"].as_i64().unwrap()).collect();
+    assert!(vers[0] < vers[1], "{vers:?}");
+    assert_eq!(vers[2], vers[1]);
+    assert_eq!(app.record_body(REC_T01).await["values"]["pop"], 130.0);
+    assert_eq!(app.count("SELECT rev FROM records").await, 2);
+    assert_eq!(app.count("SELECT COUNT(*) FROM mutations").await, 3);
+    assert_eq!(app.count("SELECT seq FROM record_seq").await, 3);
+    assert_eq!(app.count("SELECT COUNT(DISTINCT pos) FROM mutations").await, 3, "one place in the log each");
+    // All of it again (the answer was lost): the same answers, nothing new.
+    let again = app.sync_ok(&token, &req).await;
+    assert_eq!(again["results"], v["results"]);
+    assert_eq!(app.count("SELECT COUNT(*) FROM mutations").await, 3);
+}
+
 #[tokio::test]
 async fn an_older_edit_arriving_after_a_newer_one_is_superseded() {
     let app = spawn().await;
