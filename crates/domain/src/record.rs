@@ -8,12 +8,48 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// One indicator value as typed (numbers, yes/no, a choice key or text).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// In JSON it is the bare value: `true`, `12`, `"co"`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Value {
     Bool(bool),
     Num(f64),
     Text(String),
+}
+
+/// By the JSON value's own type, in one pass. (`#[serde(untagged)]` would
+/// buffer each value and try the variants in turn, building and formatting
+/// an error for every number — a tenth of a batched push's time on the
+/// server.)
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Value;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a number, true/false or text")
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+                Ok(Value::Bool(b))
+            }
+            fn visit_i64<E>(self, x: i64) -> Result<Value, E> {
+                Ok(Value::Num(x as f64))
+            }
+            fn visit_u64<E>(self, x: u64) -> Result<Value, E> {
+                Ok(Value::Num(x as f64))
+            }
+            fn visit_f64<E>(self, x: f64) -> Result<Value, E> {
+                Ok(Value::Num(x))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+                Ok(Value::Text(s.to_string()))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Value, E> {
+                Ok(Value::Text(s))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl Value {
@@ -137,6 +173,27 @@ impl Report {
 mod tests {
     use super::*;
     use crate::catalogue::current;
+
+    #[test]
+    fn a_value_is_read_by_its_json_type() {
+        let v: Vec<Value> = serde_json::from_str(r#"[true, 12, -3, 2.5, "co", 1e3]"#).unwrap();
+        assert_eq!(
+            v,
+            [
+                Value::Bool(true),
+                Value::Num(12.0),
+                Value::Num(-3.0),
+                Value::Num(2.5),
+                Value::Text("co".into()),
+                Value::Num(1000.0)
+            ]
+        );
+        assert_eq!(serde_json::to_string(&v).unwrap(), r#"[true,12.0,-3.0,2.5,"co",1000.0]"#);
+        for bad in ["null", "[1]", r#"{"a":1}"#] {
+            let e = serde_json::from_str::<Value>(bad).unwrap_err().to_string();
+            assert!(e.contains("a number, true/false or text"), "{bad}: {e}");
+        }
+    }
 
     #[test]
     fn record_id_is_per_village_and_period() {
