@@ -156,16 +156,7 @@ impl BurstOutcome {
             },
             self.check.found,
             self.check.expected,
-            if self.check.exact() {
-                "exactly what was sent, nothing lost, nothing twice".to_string()
-            } else {
-                format!(
-                    "MISMATCH: {} missing, {} changed, {} unexpected",
-                    self.check.missing.len(),
-                    self.check.changed.len(),
-                    self.check.unexpected.len()
-                )
-            }
+            self.check.verdict()
         )
     }
 }

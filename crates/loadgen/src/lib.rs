@@ -97,6 +97,31 @@ impl Check {
     pub fn exact(&self) -> bool {
         self.missing.is_empty() && self.changed.is_empty() && self.unexpected.is_empty() && self.found == self.expected
     }
+
+    /// One line for people.
+    pub fn verdict(&self) -> String {
+        if self.exact() {
+            "exactly what was sent, nothing lost, nothing twice".to_string()
+        } else {
+            format!(
+                "MISMATCH: {} missing, {} changed, {} unexpected",
+                self.missing.len(),
+                self.changed.len(),
+                self.unexpected.len()
+            )
+        }
+    }
+
+    /// The first few ids of each kind of mismatch, one kind a line.
+    pub fn details(&self) -> String {
+        let first = |v: &[String]| format!("{:?}", &v[..v.len().min(10)]);
+        format!(
+            "missing: {}\nchanged: {}\nunexpected: {}",
+            first(&self.missing),
+            first(&self.changed),
+            first(&self.unexpected)
+        )
+    }
 }
 
 impl Outcome {
@@ -139,16 +164,7 @@ impl Outcome {
             per(self.bytes_down),
             self.check.found,
             self.check.expected,
-            if self.check.exact() {
-                "exactly what was sent, nothing lost, nothing twice".to_string()
-            } else {
-                format!(
-                    "MISMATCH: {} missing, {} changed, {} unexpected",
-                    self.check.missing.len(),
-                    self.check.changed.len(),
-                    self.check.unexpected.len()
-                )
-            }
+            self.check.verdict()
         )
     }
 }

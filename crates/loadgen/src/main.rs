@@ -11,7 +11,7 @@
 
 use anyhow::{bail, Context};
 use sothon_loadgen::burst::{burst, parse_sessions, BurstConfig};
-use sothon_loadgen::{run, Config};
+use sothon_loadgen::{run, Check, Config};
 
 const HELP: &str = "sothon-loadgen — simulated phones pushing and pulling over HTTP
 
@@ -90,15 +90,7 @@ fn main() -> anyhow::Result<()> {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let outcome = rt.block_on(burst(&bcfg))?;
         println!("{}", outcome.report(&bcfg));
-        for e in outcome.errors.iter().take(5) {
-            eprintln!("error: {e}");
-        }
-        if !outcome.check.exact() {
-            eprintln!("missing: {:?}", &outcome.check.missing[..outcome.check.missing.len().min(10)]);
-            eprintln!("changed: {:?}", &outcome.check.changed[..outcome.check.changed.len().min(10)]);
-            eprintln!("unexpected: {:?}", &outcome.check.unexpected[..outcome.check.unexpected.len().min(10)]);
-            std::process::exit(1);
-        }
+        finish(&outcome.errors, &outcome.check);
         return Ok(());
     }
     if cfg.villages == 0 {
@@ -108,14 +100,17 @@ fn main() -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let outcome = rt.block_on(run(&cfg))?;
     println!("{}", outcome.report(&cfg));
-    for e in outcome.errors.iter().take(5) {
+    finish(&outcome.errors, &outcome.check);
+    Ok(())
+}
+
+/// The first errors, and exit status 1 unless the server holds exactly what was sent.
+fn finish(errors: &[String], check: &Check) {
+    for e in errors.iter().take(5) {
         eprintln!("error: {e}");
     }
-    if !outcome.check.exact() {
-        eprintln!("missing: {:?}", &outcome.check.missing[..outcome.check.missing.len().min(10)]);
-        eprintln!("changed: {:?}", &outcome.check.changed[..outcome.check.changed.len().min(10)]);
-        eprintln!("unexpected: {:?}", &outcome.check.unexpected[..outcome.check.unexpected.len().min(10)]);
+    if !check.exact() {
+        eprintln!("{}", check.details());
         std::process::exit(1);
     }
-    Ok(())
 }

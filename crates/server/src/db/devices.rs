@@ -34,18 +34,20 @@ pub async fn bind(conn: &mut impl AsConn, commune: &str, device: &str, user: &st
     })
 }
 
-/// Notes a sync from `device` by `user` (binding the device if new); a
-/// device bound to another account is left as it is. A push does it inside
-/// its own transaction ([`super::sync::apply`]); a pull alone through
-/// [`seen_pull`].
-pub async fn seen(
-    conn: &mut impl AsConn,
-    commune: &str,
-    device: &str,
-    user: &str,
-    now: i64,
-    unsent: Option<u32>,
-) -> DbResult<()> {
+/// One sync of a device: who, when, and what it said was left unsent.
+#[derive(Debug, Clone, Copy)]
+pub struct Sighting<'a> {
+    pub commune: &'a str,
+    pub device: &'a str,
+    pub user: &'a str,
+    pub now: i64,
+    pub unsent: Option<u32>,
+}
+
+/// Notes a sync (binding the device if new); a device bound to another
+/// account is left as it is. A push does it inside its own transaction
+/// ([`super::sync::apply`]); a pull alone through [`seen_pull`].
+pub async fn seen(conn: &mut impl AsConn, s: Sighting<'_>) -> DbResult<()> {
     with_conn!(conn, conn => {
         sqlx::query(
             "INSERT INTO devices (commune_id, device, user_id, first_seen, last_seen, unsent) VALUES ($1, $2, $3, $4, $5, $6)
@@ -53,13 +55,13 @@ pub async fn seen(
                  unsent = CASE WHEN $7 IS NULL THEN devices.unsent ELSE excluded.unsent END
              WHERE devices.user_id = excluded.user_id",
         )
-        .bind(commune)
-        .bind(device)
-        .bind(user)
-        .bind(now)
-        .bind(now)
-        .bind(i64::from(unsent.unwrap_or(0)))
-        .bind(unsent.map(i64::from))
+        .bind(s.commune)
+        .bind(s.device)
+        .bind(s.user)
+        .bind(s.now)
+        .bind(s.now)
+        .bind(i64::from(s.unsent.unwrap_or(0)))
+        .bind(s.unsent.map(i64::from))
         .execute(conn)
         .await?;
         Ok(())
@@ -68,18 +70,11 @@ pub async fn seen(
 
 /// [`seen`] for a sync that pushed nothing: its own write transaction, run
 /// again if it collides.
-pub async fn seen_pull(
-    db: &Db,
-    commune: &str,
-    device: &str,
-    user: &str,
-    now: i64,
-    unsent: Option<u32>,
-) -> DbResult<()> {
+pub async fn seen_pull(db: &Db, s: Sighting<'_>) -> DbResult<()> {
     super::retry(|| async {
         with_pool!(db, db => {
             let mut tx = db.begin_write().await?;
-            seen(&mut tx, commune, device, user, now, unsent).await?;
+            seen(&mut tx, s).await?;
             Ok(tx.commit().await?)
         })
     })

@@ -259,7 +259,14 @@ async fn apply_once(db: &Db, push: &Push<'_>) -> DbResult<(i64, Vec<MutationResu
         // When this device last synced and what it had left (for a phone
         // that loses its storage: see db::devices); in this transaction, so
         // a push costs one commit.
-        super::devices::seen(&mut tx, commune, push.device, &push.user.id, now, push.unsent).await?;
+        let sighting = super::devices::Sighting {
+            commune,
+            device: push.device,
+            user: &push.user.id,
+            now,
+            unsent: push.unsent,
+        };
+        super::devices::seen(&mut tx, sighting).await?;
         tx.commit().await?;
         Ok((now, results))
     })

@@ -41,7 +41,14 @@ pub(crate) async fn sync(
         })?;
         if req.push.is_empty() {
             let now = db::now_ms();
-            db::devices::seen_pull(&state.db, &user.commune, &req.device, &user.id, now, req.unsent).await?;
+            let sighting = db::devices::Sighting {
+                commune: &user.commune,
+                device: &req.device,
+                user: &user.id,
+                now,
+                unsent: req.unsent,
+            };
+            db::devices::seen_pull(&state.db, sighting).await?;
             (now, Vec::new())
         } else {
             db::sync::apply(&state.db, &push).await?
