@@ -16,6 +16,7 @@
 use crate::db::bench_seed::{insert, reserve_versions, Cell, Rows};
 use crate::db::demo_history::sample_report;
 use crate::db::Db;
+use sothon_domain::event::Activity;
 use sothon_domain::protocol::{receipt_code, Body};
 use sothon_domain::{Period, PeriodKind};
 use std::collections::BTreeMap;
@@ -166,7 +167,45 @@ pub async fn seed(db: &Db, plan: &Plan, now: i64) -> anyhow::Result<Seeded> {
     Ok(Seeded { sessions, rows, history })
 }
 
-/// `history_months` of approved reports from every village, a commune at a
+/// The history one village keeps, oldest first: its monthly reports for the
+/// `months` months before `current`, as far back as periods go
+/// ([`Period::FIRST_YEAR`]); past that (10× and 100× a year of history do
+/// not fit in the plan's years) the digital team's activities, a few a month
+/// over the same months, so that the village holds `months` records in all.
+pub fn village_history(village: &str, v: u64, current: Period, months: u32) -> Vec<Body> {
+    let mut back = Vec::new();
+    let mut m = current;
+    while back.len() < months as usize {
+        match m.prev() {
+            p if p.year() >= Period::FIRST_YEAR => {
+                back.push(p);
+                m = p;
+            }
+            _ => break,
+        }
+    }
+    back.reverse();
+    let mut out: Vec<Body> = back.iter().map(|p| Body::Report(sample_report(village, v, *p))).collect();
+    let topics = sothon_domain::event::Topic::ALL;
+    let extra = months as usize - out.len();
+    for k in 0..extra {
+        let Some(month) = back.get(k % back.len().max(1)) else { break };
+        let day = u64::try_from(k / back.len().max(1)).unwrap_or(0) % 28;
+        let participants = 3 + ((v as usize + k) % 30) as u32;
+        out.push(Body::Activity(Activity {
+            id: format!("hist-{k:06}"),
+            village: village.to_string(),
+            date: month.start() + chrono::Duration::days(i64::try_from(day).unwrap_or(0)),
+            topic: topics[(v as usize + k) % topics.len()],
+            participants,
+            helped: participants / 3,
+            note: String::new(),
+        }));
+    }
+    out
+}
+
+/// Every village's history ([`village_history`]), approved, a commune at a
 /// time (a commune's versions are taken in one step, then numbered); with
 /// each commune's version afterwards.
 async fn seed_history(db: &Db, plan: &Plan, now: i64) -> anyhow::Result<(u64, BTreeMap<String, i64>)> {
@@ -174,20 +213,19 @@ async fn seed_history(db: &Db, plan: &Plan, now: i64) -> anyhow::Result<(u64, BT
     if plan.history_months == 0 {
         return Ok((0, versions));
     }
-    let today = sothon_domain::format::vn_date(now);
-    let current = Period::containing(PeriodKind::Month, today);
-    let mut months = Vec::with_capacity(plan.history_months as usize);
-    let mut m = current;
-    for _ in 0..plan.history_months {
-        m = m.prev();
-        months.push(m);
-    }
-    let per_commune = plan.villages.div_ceil(plan.communes);
+    let current = Period::containing(PeriodKind::Month, sothon_domain::format::vn_date(now));
     let mut written = 0u64;
     for c in 0..plan.communes {
         let commune = commune_id(plan, c);
         let mine: Vec<usize> = (c..plan.villages).step_by(plan.communes).collect();
-        let n = i64::try_from(mine.len() * months.len())?;
+        let bodies: Vec<(usize, Vec<Body>)> = mine
+            .iter()
+            .map(|&v| (v, village_history(&village_id(plan, v), v as u64, current, plan.history_months)))
+            .collect();
+        let n = i64::try_from(bodies.iter().map(|(_, b)| b.len()).sum::<usize>())?;
+        if n == 0 {
+            continue;
+        }
         let mut ver = reserve_versions(db, &commune, n).await?;
         let mut records = Rows {
             table: "records",
@@ -208,24 +246,25 @@ async fn seed_history(db: &Db, plan: &Plan, now: i64) -> anyhow::Result<(u64, BT
                 "skew_ms",
                 "ver",
             ],
-            rows: Vec::with_capacity(per_commune * months.len()),
+            rows: Vec::with_capacity(usize::try_from(n)?),
         };
-        // Oldest month first, so versions rise with time as real pushes' do.
-        for (age, month) in months.iter().enumerate().rev() {
-            let at = now - (age as i64 + 1) * 30 * 86_400_000;
-            for &v in &mine {
-                let village = village_id(plan, v);
-                let report = sample_report(&village, v as u64, *month);
-                let id = report.id();
-                let body = serde_json::to_string(&Body::Report(report))?;
+        for (v, history) in bodies {
+            for body in history {
+                let period = body.period();
+                // Written on the 5th of the month after (activities: their month's).
+                let at = (period.end() + chrono::Duration::days(5))
+                    .and_hms_opt(3, 0, 0)
+                    .map_or(now, |t| t.and_utc().timestamp_millis())
+                    .min(now);
+                let id = body.record_id();
                 let receipt = receipt_code(&id, 1);
                 records.rows.push(vec![
                     Cell::Text(commune.clone()),
                     Cell::Text(id),
-                    Cell::Text(village),
-                    Cell::Text("report".into()),
-                    Cell::Text(month.to_string()),
-                    Cell::Text(body),
+                    Cell::Text(village_id(plan, v)),
+                    Cell::Text(body.kind().into()),
+                    Cell::Text(period.to_string()),
+                    Cell::Text(serde_json::to_string(&body)?),
                     Cell::Int(1),
                     Cell::Text("approved".into()),
                     Cell::Text(receipt),
@@ -260,6 +299,29 @@ mod tests {
         assert!(check(&Plan { villages: 2, ..plan() }).is_err());
         assert!(check(&Plan { communes: 0, ..plan() }).is_err());
         assert!(check(&Plan { history_months: 1_201, ..plan() }).is_err());
+    }
+
+    #[test]
+    fn history_stays_within_the_plans_years_and_passes_the_domains_rules() {
+        let current = Period::parse("2026-12").unwrap();
+        let cat = sothon_domain::catalogue::current();
+        // A year: twelve reports, oldest first.
+        let year = village_history("b-v000001", 1, current, 12);
+        assert_eq!(year.len(), 12);
+        assert!(year.iter().all(|b| matches!(b, Body::Report(_))));
+        assert_eq!(year[0].period().to_string(), "2025-12");
+        assert_eq!(year[11].period().to_string(), "2026-11");
+        // A hundred years' worth: every month back to 2020-01, then activities.
+        let many = village_history("b-v000001", 1, current, 1_200);
+        assert_eq!(many.len(), 1_200);
+        let reports = many.iter().filter(|b| matches!(b, Body::Report(_))).count();
+        assert_eq!(reports, 83, "2020-01 … 2026-11");
+        let ids: std::collections::BTreeSet<String> = many.iter().map(Body::record_id).collect();
+        assert_eq!(ids.len(), 1_200, "every record its own id");
+        for b in &many {
+            assert!(b.period().year() >= Period::FIRST_YEAR, "{b:?}");
+            assert_eq!(b.validate(cat), vec![], "{b:?}");
+        }
     }
 
     #[test]
