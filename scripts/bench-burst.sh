@@ -13,7 +13,7 @@
 #
 # Each run gets a fresh database: a new PostgreSQL schema (scripts/with-pg.sh
 # provides SOTHON_TEST_PG) or a new SQLite file. BURST_ENGINES="postgres sqlite"
-# picks the engines; BURST_CONCURRENCY (default 200) the phones in a round trip at once.
+# picks the engines (BURST_VILLAGES=0 skips the national run); BURST_CONCURRENCY (default 200) the phones in a round trip at once.
 # Prints one block per run, with the server's CPU seconds for the burst
 # (from /proc); BENCHMARKS.md records them with the machine.
 set -euo pipefail
@@ -79,7 +79,8 @@ with_db() { # engine label: runs run_one's remaining args against a fresh databa
 }
 
 for engine in $engines; do
-  with_db "$engine" "$villages" "$communes" 0 0 "national burst"
+  # BURST_VILLAGES=0: the history runs only.
+  [ "$villages" -gt 0 ] && with_db "$engine" "$villages" "$communes" 0 0 "national burst"
   for y in $h_years; do
     with_db "$engine" "$h_villages" "$h_communes" $((12 * y)) "$h_pulls" "province, ${y}× a year of history"
   done
