@@ -483,7 +483,7 @@ fn StoragePanel(unsent: Signal<usize>) -> impl IntoView {
         // Revoke the token on the server too, when it can be reached.
         if let Some(token) = ctx.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone())) {
             leptos::task::spawn_local(async move {
-                let _: Result<serde_json::Value, _> =
+                let _: Result<serde::de::IgnoredAny, _> =
                     crate::platform::http::call::<(), _>("POST", "/api/v1/logout", None, Some(&token)).await;
             });
         }

@@ -30,6 +30,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::hooks::{use_location, use_navigate, use_params_map};
 use leptos_router::path;
 use on_demand::on_demand;
+use sothon_domain::json;
 use sothon_domain::protocol::Session;
 use sothon_sync::{Engine, Store};
 
@@ -119,16 +120,14 @@ impl Ctx {
     pub fn set_session(&self, s: Option<Session>) {
         match &s {
             Some(s) => {
-                let _ = LocalStore.set(K_SESSION, &serde_json::to_string(s).unwrap_or_default());
+                let _ = LocalStore.set(K_SESSION, &json::to_string(s).unwrap_or_default());
                 set_account(Some(&s.user.username));
                 // Nothing of this account on the phone, yet the server knows
                 // its devices: a new phone, or this one after the browser
                 // cleared its storage. Say what the last sync left.
                 if engine().is_ok_and(|e| e.fresh()) && !s.devices.is_empty() {
-                    let _ = LocalStore.set(
-                        &safety::warning_key(&s.user.username),
-                        &serde_json::to_string(&s.devices).unwrap_or_default(),
-                    );
+                    let _ = LocalStore
+                        .set(&safety::warning_key(&s.user.username), &json::to_string(&s.devices).unwrap_or_default());
                 }
             }
             None => {
@@ -375,7 +374,7 @@ pub fn App() -> impl IntoView {
 /// Everything inside the router: the context, the login gate, the routes.
 #[component]
 fn Shell() -> impl IntoView {
-    let stored: Option<Session> = LocalStore.get(K_SESSION).and_then(|s| serde_json::from_str(&s).ok());
+    let stored: Option<Session> = LocalStore.get(K_SESSION).and_then(|s| json::from_str(&s).ok());
     set_account(stored.as_ref().map(|s| s.user.username.as_str()));
     let lang = Lang::parse(&LocalStore.get(K_LANG).unwrap_or_default());
     let navigate = use_navigate();

@@ -178,8 +178,8 @@ pub fn parse_number(input: &str) -> Option<f64> {
     if normalized.chars().any(|c| !(c.is_ascii_digit() || c == '.' || c == '-')) {
         return None;
     }
-    // serde_json's number parser is in the bundle already; str::parse::<f64>
-    // would add core's dec2flt beside it.
+    // The JSON reader's number parser (the browser's, in the PWA) is there
+    // already; str::parse::<f64> would add core's dec2flt beside it.
     let normalized = normalized.strip_suffix('.').unwrap_or(&normalized);
     if normalized.starts_with('.')
         || normalized.contains("-.")
@@ -191,7 +191,7 @@ pub fn parse_number(input: &str) -> Option<f64> {
     let trimmed = trimmed.trim_start_matches('0');
     let lead = if trimmed.is_empty() || trimmed.starts_with('.') { "0" } else { "" };
     let sign = if normalized.starts_with('-') { "-" } else { "" };
-    serde_json::from_str::<f64>(&format!("{sign}{lead}{trimmed}")).ok().filter(|x| x.is_finite())
+    crate::json::from_str::<f64>(&format!("{sign}{lead}{trimmed}")).ok().filter(|x| x.is_finite())
 }
 
 /// How long something has waited, in Vietnamese: "5 phút", "3 giờ", "2 ngày"

@@ -16,7 +16,8 @@
 //! * [`periodic`] — the printable periodic report's content (NĐ 30/2020).
 //! * [`completeness`] — the office's villages × periods grid, its rates and reminders;
 //! * [`handling`] — the office's steps on an incident (acknowledged → handling → handled);
-//! * [`accounts`] — the admin's account changes and a person's password change.
+//! * [`accounts`] — the admin's account changes and a person's password change;
+//! * [`json`] — JSON text (serde_json natively, the browser's own in the PWA).
 //!
 //! Nothing here does I/O, so everything is tested with plain `#[test]`s.
 
@@ -30,6 +31,7 @@ pub mod event;
 pub mod figures;
 pub mod format;
 pub mod handling;
+pub mod json;
 pub mod names;
 pub mod period;
 pub mod periodic;
