@@ -178,6 +178,7 @@ pub struct Overview {
     /// "Tháng 11/2026".
     pub label: String,
     /// The commune's due date, else five days after the period ends.
+    #[serde(with = "crate::format::iso_date")]
     pub due: chrono::NaiveDate,
     pub summary: Summary,
     /// Every village of the commune, by id.
@@ -223,6 +224,7 @@ pub struct ProvinceCommune {
     pub commune: String,
     pub name: String,
     /// The commune's due date for the period.
+    #[serde(with = "crate::format::iso_date")]
     pub due: chrono::NaiveDate,
     pub summary: Summary,
 }
