@@ -256,7 +256,7 @@ fn RecordRow(rec: LocalRecord) -> impl IntoView {
     let syncing = move || ctx.sync.get() == SyncStatus::Syncing && rec.pending.is_some();
     let state = rec.state;
     view! {
-        <li data-testid="record" data-record=rec.id.clone() data-state=format!("{state:?}").to_lowercase()>
+        <li data-testid="record" data-record=rec.id.clone() data-state=format!("{state:?}").to_ascii_lowercase()>
             <button class="rowlink" on:click=move |_| ctx.go(open.clone())>
                 <span class="title">{title}</span>
                 <span class=state_class(state) data-testid="record-state">

@@ -22,9 +22,11 @@ fn device_tokens() -> BTreeMap<String, String> {
 }
 
 /// How the server spells a username (usernames are ASCII: trimmed and
-/// lower-cased is the server's normalisation for them).
+/// lower-cased is the server's normalisation for them). ASCII lower-casing:
+/// a name with other letters is no account's, and Unicode's case tables
+/// would add kilobytes to the first download for it.
 fn username_key(typed: &str) -> String {
-    typed.trim().to_lowercase()
+    typed.trim().to_ascii_lowercase()
 }
 
 /// Keeps the token a login handed out, under the account's username.

@@ -131,7 +131,9 @@ pub fn time_vi(ms: i64) -> String {
 /// Vietnam, as ms since the epoch.
 pub fn parse_datetime_vi(date: &str, time: &str) -> Option<i64> {
     let d = parse_date_vi(date)?;
-    let time = time.trim().to_lowercase();
+    // ASCII lower-casing is enough for `14H05` (no other letter lowers to
+    // an `h` or a digit) and keeps Unicode's case tables off the phone.
+    let time = time.trim().to_ascii_lowercase();
     let (h, m) = match time.split_once([':', 'h']) {
         Some((h, m)) => (h.trim().parse().ok()?, if m.trim().is_empty() { 0 } else { m.trim().parse().ok()? }),
         None => (time.parse().ok()?, 0),
