@@ -68,7 +68,7 @@ pub fn Home() -> impl IntoView {
             .into_iter()
             .filter(|r| super::visible(session.as_ref(), r.body.village()))
             .collect();
-        r.sort_by_key(|r| std::cmp::Reverse(r.saved));
+        sothon_domain::sort::sort_by_key(&mut r, |r| std::cmp::Reverse(r.saved));
         r
     });
     let unsent = move || records.with(|r| r.iter().filter(|r| r.unsent()).count());

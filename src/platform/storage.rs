@@ -49,7 +49,7 @@ impl Store for LocalStore {
         let n = raw.length().unwrap_or(0);
         let mut keys: Vec<String> =
             (0..n).filter_map(|i| raw.key(i).ok().flatten()).filter(|k| k.starts_with(prefix)).collect();
-        keys.sort();
+        sothon_domain::sort::sort(&mut keys);
         keys
     }
 }

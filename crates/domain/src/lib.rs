@@ -17,7 +17,8 @@
 //! * [`completeness`] — the office's villages × periods grid, its rates and reminders;
 //! * [`handling`] — the office's steps on an incident (acknowledged → handling → handled);
 //! * [`accounts`] — the admin's account changes and a person's password change;
-//! * [`json`] — JSON text (serde_json natively, the browser's own in the PWA).
+//! * [`json`] — JSON text (serde_json natively, the browser's own in the PWA);
+//! * [`sort`] — a stable sort linked once into the phone's WASM, not per call site.
 //!
 //! Nothing here does I/O, so everything is tested with plain `#[test]`s.
 
@@ -38,6 +39,7 @@ pub mod periodic;
 pub mod protocol;
 pub mod record;
 pub mod review;
+pub mod sort;
 
 pub use catalogue::{Catalogue, Indicator, Kind};
 pub use event::{Activity, Incident};

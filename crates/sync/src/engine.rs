@@ -464,7 +464,7 @@ impl<S: Store> Engine<S> {
             .filter_map(|s| json::from_str(&s).ok())
             .collect();
         let device = self.device();
-        out.sort_by(|a, b| {
+        sothon_domain::sort::sort_by(&mut out, |a, b| {
             (a.body.priority(), a.origin() != device, a.seq, &a.id).cmp(&(
                 b.body.priority(),
                 b.origin() != device,
