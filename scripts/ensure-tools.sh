@@ -37,10 +37,11 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm
 fi
 
-# wasm-opt (npm binaryen), Playwright, axe-core and Lighthouse (make perf),
-# pinned by package-lock.json.
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ] \
-   || [ ! -d node_modules/lighthouse ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# wasm-opt (npm binaryen), esbuild (minifies the shipped JS glue), Playwright,
+# axe-core and Lighthouse (make perf), pinned by package-lock.json.
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/esbuild ] || [ ! -d node_modules/playwright-core ] \
+   || [ ! -d node_modules/axe-core ] || [ ! -d node_modules/lighthouse ] \
+   || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages (npm ci)"
   npm ci --no-audit --no-fund
 fi

@@ -11,10 +11,17 @@ import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import { transformSync } from "esbuild";
 
 const [stage = "dist/.stage", dist = "dist", mode] = process.argv.slice(2);
 const dev = mode === "--dev";
 const hash = (buf) => createHash("sha256").update(buf).digest("hex").slice(0, 12);
+// What ships of the JS glue and the chunk loader is minified (esbuild:
+// whitespace, comments, local names; imports, exports and the WASM's import
+// names stay): 2 KB less of the first download, brotli. After every rewrite
+// below, which reads the text as wasm-bindgen wrote it; names are hashed
+// from that text too. Not the service worker: it is small, and tests read it.
+const minify = (code) => (dev ? code : transformSync(code, { minify: true, loader: "js" }).code);
 
 for (const f of readdirSync(dist)) if (f !== ".stage") rmSync(join(dist, f), { recursive: true, force: true });
 mkdirSync(join(dist, "assets"), { recursive: true });
@@ -62,13 +69,13 @@ function bundle(name, page) {
     loader = loader.replaceAll(glueRef, `"./${names.JS}"`);
     names.SPLIT = `${name}-loader-${hash(loader)}.js`;
     js = js.replace(loaderRef, `from "./${names.SPLIT}"`);
-    writeFileSync(join(dist, "assets", names.SPLIT), loader);
+    writeFileSync(join(dist, "assets", names.SPLIT), minify(loader));
     // The glue imports the loader: fetch both at once, not one after the other.
     preload = `<link rel="modulepreload" href="/assets/${names.SPLIT}">`;
   } else {
     names.JS = `${name}-${hash(js)}.js`;
   }
-  writeFileSync(join(dist, "assets", names.JS), js);
+  writeFileSync(join(dist, "assets", names.JS), minify(js));
   writeFileSync(join(dist, "assets", names.WASM), wasm);
   let html = readFileSync("index.html", "utf8").replace("{{PRELOAD}}", preload);
   for (const [k, v] of Object.entries(names)) html = html.replaceAll(`{{${k}}}`, v);

@@ -3,7 +3,7 @@
 //! * [`app`] — the root component, views and the sync controller;
 //! * [`i18n`] — Vietnamese (default) and English texts;
 //! * [`chart`] — scales, ticks and labels of the office's SVG charts;
-//! * [`platform`] — adapters to the browser: localStorage (gloo-storage),
+//! * [`platform`] — adapters to the browser: localStorage (web-sys),
 //!   `fetch`, clocks and storage estimates. Logic stays in `crates/domain` and
 //!   `crates/sync`, where it is tested natively;
 //! * [`tables`] — the office's figures table, line by line.

@@ -3,8 +3,10 @@
 #![cfg(target_arch = "wasm32")]
 
 use sothon::platform::storage::{used_units, LocalStore};
-use sothon_domain::protocol::Body;
-use sothon_domain::{Period, Report, Value};
+use sothon_domain::event::{FollowUp, Gps, IncidentKind, Severity};
+use sothon_domain::json;
+use sothon_domain::protocol::{Body, Mutation};
+use sothon_domain::{Incident, Period, Report, Value};
 use sothon_sync::testkit::{store_acceptance, store_full_keeps_old_value};
 use sothon_sync::{Engine, LocalState, Store, StoreError};
 use wasm_bindgen_test::*;
@@ -12,7 +14,7 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn clear() -> LocalStore {
-    <gloo_storage::LocalStorage as gloo_storage::Storage>::clear();
+    web_sys::window().unwrap().local_storage().unwrap().unwrap().clear().unwrap();
     LocalStore
 }
 
@@ -70,4 +72,77 @@ async fn the_app_mounts_and_shows_the_login_in_vietnamese() {
     let text = form.text_content().unwrap_or_default();
     assert!(text.contains("Đăng nhập"), "{text}");
     assert_eq!(doc.document_element().unwrap().get_attribute("lang").as_deref(), Some("vi"));
+}
+
+/// Records the phone writes with the browser's JSON, with what varies in
+/// them: whole and fractional numbers, yes/no and text values, absent and
+/// present options, a nested list.
+fn mutations() -> Vec<Mutation> {
+    let mut r = Report::new("pq-t01", Period::parse("2026-Q4").unwrap(), 3);
+    r.values.insert("pop".into(), Value::Num(512.0));
+    r.values.insert("area".into(), Value::Num(0.1 + 0.2));
+    r.values.insert("fibre".into(), Value::Bool(true));
+    r.values.insert("note".into(), Value::Text("Đường \"lên\" bản\n".into()));
+    let i = Incident {
+        id: "k3j9x2-abc".into(),
+        village: "pq-t01".into(),
+        kind: IncidentKind::Landslide,
+        at: 1_796_059_800_000,
+        severity: Severity::High,
+        gps: Some(Gps { lat: 21.93, lon: 105.71, acc: 12.0 }),
+        people: None,
+        households: Some(2),
+        description: String::new(),
+        followups: vec![FollowUp {
+            at: 1_796_059_900_000,
+            people: Some(4),
+            households: None,
+            handled: true,
+            note: "Đã xử lý".into(),
+        }],
+    };
+    [Body::Report(r), Body::Incident(i)]
+        .into_iter()
+        .enumerate()
+        .map(|(n, body)| Mutation {
+            id: Mutation::make_id("browser-test-1", n as u64 + 1),
+            seq: n as u64 + 1,
+            record: body.record_id(),
+            base: 0,
+            at: 1_796_059_800_123,
+            body,
+        })
+        .collect()
+}
+
+/// `v` with every number as an `f64` (the browser writes a whole `f64` as
+/// `5`, serde_json as `5.0`).
+fn numbers_as_f64(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        J::Number(n) => J::from(n.as_f64().unwrap()),
+        J::Array(a) => J::Array(a.into_iter().map(numbers_as_f64).collect()),
+        J::Object(o) => J::Object(o.into_iter().map(|(k, v)| (k, numbers_as_f64(v))).collect()),
+        other => other,
+    }
+}
+
+#[wasm_bindgen_test]
+fn the_browsers_json_and_the_servers_read_each_other() {
+    for m in mutations() {
+        // What the phone sends, read by serde_json (the server's reader).
+        let sent = json::to_string(&m).unwrap();
+        assert_eq!(serde_json::from_str::<Mutation>(&sent).unwrap(), m, "{sent}");
+        // What the server answers (serde_json's text), read by the phone.
+        let answer = serde_json::to_string(&m).unwrap();
+        assert_eq!(json::from_str::<Mutation>(&answer).unwrap(), m, "{answer}");
+        // Field for field the same JSON, numbers compared as numbers.
+        let read = |s: &str| numbers_as_f64(serde_json::from_str(s).unwrap());
+        assert_eq!(read(&sent), read(&answer));
+    }
+    let none: Option<u32> = None;
+    assert_eq!(json::to_string(&none).unwrap(), "null");
+    assert_eq!(json::to_string(&()).unwrap(), "null");
+    assert!(json::from_str::<Mutation>("{\"id\":").is_err());
+    assert!(json::from_str::<Mutation>("{}").is_err());
 }

@@ -68,7 +68,7 @@ pub fn Home() -> impl IntoView {
             .into_iter()
             .filter(|r| super::visible(session.as_ref(), r.body.village()))
             .collect();
-        r.sort_by_key(|r| std::cmp::Reverse(r.saved));
+        sothon_domain::sort::sort_by_key(&mut r, |r| std::cmp::Reverse(r.saved));
         r
     });
     let unsent = move || records.with(|r| r.iter().filter(|r| r.unsent()).count());
@@ -256,7 +256,7 @@ fn RecordRow(rec: LocalRecord) -> impl IntoView {
     let syncing = move || ctx.sync.get() == SyncStatus::Syncing && rec.pending.is_some();
     let state = rec.state;
     view! {
-        <li data-testid="record" data-record=rec.id.clone() data-state=format!("{state:?}").to_lowercase()>
+        <li data-testid="record" data-record=rec.id.clone() data-state=format!("{state:?}").to_ascii_lowercase()>
             <button class="rowlink" on:click=move |_| ctx.go(open.clone())>
                 <span class="title">{title}</span>
                 <span class=state_class(state) data-testid="record-state">
@@ -483,7 +483,7 @@ fn StoragePanel(unsent: Signal<usize>) -> impl IntoView {
         // Revoke the token on the server too, when it can be reached.
         if let Some(token) = ctx.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone())) {
             leptos::task::spawn_local(async move {
-                let _: Result<serde_json::Value, _> =
+                let _: Result<serde::de::IgnoredAny, _> =
                     crate::platform::http::call::<(), _>("POST", "/api/v1/logout", None, Some(&token)).await;
             });
         }

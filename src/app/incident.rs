@@ -125,7 +125,7 @@ pub fn IncidentForm(id: Option<String>) -> impl IntoView {
                     <legend id="sev-label">{move || ctx.t().severity}</legend>
                     {Severity::ALL.into_iter().map(|s| view! {
                         <label class="choice" class:selected=move || severity.get() == s>
-                            <input type="radio" name="severity" value=format!("{s:?}").to_lowercase()
+                            <input type="radio" name="severity" value=format!("{s:?}").to_ascii_lowercase()
                                 prop:checked=move || severity.get() == s on:change=move |_| { severity.set(s); severity_picked.set(true); }/>
                             {move || if en() { s.label_en() } else { s.label_vi() }}
                         </label>

@@ -18,13 +18,15 @@ const K_DEVTOK: &str = "st.devtok";
 const MAX_DEVTOK: usize = 8;
 
 fn device_tokens() -> BTreeMap<String, String> {
-    LocalStore.get(K_DEVTOK).and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default()
+    LocalStore.get(K_DEVTOK).and_then(|s| sothon_domain::json::from_str(&s).ok()).unwrap_or_default()
 }
 
 /// How the server spells a username (usernames are ASCII: trimmed and
-/// lower-cased is the server's normalisation for them).
+/// lower-cased is the server's normalisation for them). ASCII lower-casing:
+/// a name with other letters is no account's, and Unicode's case tables
+/// would add kilobytes to the first download for it.
 fn username_key(typed: &str) -> String {
-    typed.trim().to_lowercase()
+    typed.trim().to_ascii_lowercase()
 }
 
 /// Keeps the token a login handed out, under the account's username.
@@ -39,7 +41,7 @@ fn keep_device_token(s: &Session) {
             all.remove(&k);
         }
     }
-    let _ = LocalStore.set(K_DEVTOK, &serde_json::to_string(&all).unwrap_or_default());
+    let _ = LocalStore.set(K_DEVTOK, &sothon_domain::json::to_string(&all).unwrap_or_default());
 }
 
 #[component]

@@ -26,10 +26,14 @@ pub mod sync;
 use crate::i18n::{Lang, Txt};
 use crate::platform::{browser, storage::LocalStore};
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::hooks::{use_location, use_navigate, use_params_map};
-use leptos_router::path;
+#[cfg(feature = "office")]
+use leptos_router::{
+    components::{Route, Router, Routes},
+    hooks::{use_location, use_navigate, use_params_map},
+    path,
+};
 use on_demand::on_demand;
+use sothon_domain::json;
 use sothon_domain::protocol::Session;
 use sothon_sync::{Engine, Store};
 
@@ -119,16 +123,14 @@ impl Ctx {
     pub fn set_session(&self, s: Option<Session>) {
         match &s {
             Some(s) => {
-                let _ = LocalStore.set(K_SESSION, &serde_json::to_string(s).unwrap_or_default());
+                let _ = LocalStore.set(K_SESSION, &json::to_string(s).unwrap_or_default());
                 set_account(Some(&s.user.username));
                 // Nothing of this account on the phone, yet the server knows
                 // its devices: a new phone, or this one after the browser
                 // cleared its storage. Say what the last sync left.
                 if engine().is_ok_and(|e| e.fresh()) && !s.devices.is_empty() {
-                    let _ = LocalStore.set(
-                        &safety::warning_key(&s.user.username),
-                        &serde_json::to_string(&s.devices).unwrap_or_default(),
-                    );
+                    let _ = LocalStore
+                        .set(&safety::warning_key(&s.user.username), &json::to_string(&s.devices).unwrap_or_default());
                 }
             }
             None => {
@@ -208,16 +210,6 @@ pub fn BackBar(#[prop(optional)] children: Option<Children>) -> impl IntoView {
 #[cfg(feature = "office")]
 use office::OfficeRoutes;
 
-#[cfg(not(feature = "office"))]
-#[component(transparent)]
-fn OfficeRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
-    view! {
-        <Route path=path!("/office") view=OfficeElsewhere/>
-        <Route path=path!("/office/*any") view=OfficeElsewhere/>
-    }
-    .into_inner()
-}
-
 /// The village bundle met an office URL: the service worker had no office
 /// page to give (offline, never opened on this phone). Say where the
 /// office's screens are rather than reload in a loop.
@@ -293,11 +285,13 @@ on_demand_screen!(
 );
 
 /// A path parameter, decoded ([`routes::unseg`]).
+#[cfg(feature = "office")]
 fn param(name: &'static str) -> Memo<String> {
     let params = use_params_map();
     Memo::new(move |_| params.with(|p| p.get(name).map(|v| routes::unseg(&v)).unwrap_or_default()))
 }
 
+#[cfg(feature = "office")]
 #[component]
 fn ReportRoute() -> impl IntoView {
     let period = param("period");
@@ -307,6 +301,7 @@ fn ReportRoute() -> impl IntoView {
     }
 }
 
+#[cfg(feature = "office")]
 #[component]
 fn IncidentRoute() -> impl IntoView {
     let id = param("id");
@@ -316,6 +311,7 @@ fn IncidentRoute() -> impl IntoView {
     }
 }
 
+#[cfg(feature = "office")]
 #[component]
 fn ActivityRoute() -> impl IntoView {
     let id = param("id");
@@ -366,23 +362,100 @@ pub fn NotFound() -> impl IntoView {
     }
 }
 
-/// The app.
+/// The app. The office bundle routes with leptos_router (its nested
+/// routes); the village bundle, with a handful of flat paths, matches them
+/// itself ([`routes::village`]) and keeps the router out of the village
+/// head's first download.
 #[component]
 pub fn App() -> impl IntoView {
-    view! { <Router><Shell/></Router> }
+    #[cfg(feature = "office")]
+    let app = view! { <Router><Shell/></Router> };
+    #[cfg(not(feature = "office"))]
+    let app = view! { <Shell/> };
+    app
+}
+
+/// The office bundle's location and navigation: the router's.
+#[cfg(feature = "office")]
+fn routing() -> (Signal<String>, Callback<String>) {
+    let navigate = use_navigate();
+    (use_location().pathname.into(), Callback::new(move |path: String| navigate(&path, Default::default())))
+}
+
+/// The village bundle's location and navigation, as the router does them:
+/// a new history entry unless the path is already the current one, the
+/// path read back from the browser (which percent-encodes it), the top of
+/// the page; back and forward (`popstate`) change the path too.
+#[cfg(not(feature = "office"))]
+fn routing() -> (Signal<String>, Callback<String>) {
+    let current = || window().location().pathname().unwrap_or_default();
+    let path = RwSignal::new(current());
+    let changed = move || {
+        let now = current();
+        if path.get_untracked() != now {
+            path.set(now);
+        }
+    };
+    // The app's whole lifetime: never removed.
+    let _ = window_event_listener(leptos::ev::popstate, move |_| changed());
+    let nav = Callback::new(move |to: String| {
+        if to != current() {
+            if let Ok(history) = window().history() {
+                let _ = history.push_state_with_url(&wasm_bindgen::JsValue::UNDEFINED, "", Some(&to));
+            }
+        }
+        changed();
+        window().scroll_to_with_x_and_y(0.0, 0.0);
+    });
+    (path.into(), nav)
+}
+
+/// The office bundle's screens: the router's routes.
+#[cfg(feature = "office")]
+fn screens(_path: Signal<String>) -> AnyView {
+    view! {
+        <Routes fallback=|| view! { <NotFound/> }>
+            <Route path=path!("/") view=HomeRoute/>
+            <Route path=path!("/index.html") view=HomeRoute/>
+            <Route path=path!("/report/:period") view=ReportRoute/>
+            <Route path=path!("/incident/new") view=|| on_demand(|| incident_screen(None))/>
+            <Route path=path!("/incident/:id") view=IncidentRoute/>
+            <Route path=path!("/activity/new") view=|| on_demand(|| activity_screen(None))/>
+            <Route path=path!("/activity/:id") view=ActivityRoute/>
+            <OfficeRoutes/>
+        </Routes>
+    }
+    .into_any()
+}
+
+/// The village bundle's screens, chosen from the path; a screen is made
+/// again only when the path names another one (or another record).
+#[cfg(not(feature = "office"))]
+fn screens(path: Signal<String>) -> AnyView {
+    use routes::Village;
+    let screen = Memo::new(move |_| routes::village(&path.get()));
+    (move || match screen.get() {
+        Village::Home => view! { <HomeRoute/> }.into_any(),
+        Village::Report(period) => on_demand(move || report_screen(period.clone())),
+        Village::Incident(id) => on_demand(move || incident_screen(id.clone())),
+        Village::Activity(id) => on_demand(move || activity_screen(id.clone())),
+        Village::Office => view! { <OfficeElsewhere/> }.into_any(),
+        Village::NotFound => view! { <NotFound/> }.into_any(),
+    })
+    .into_any()
 }
 
 /// Everything inside the router: the context, the login gate, the routes.
 #[component]
 fn Shell() -> impl IntoView {
-    let stored: Option<Session> = LocalStore.get(K_SESSION).and_then(|s| serde_json::from_str(&s).ok());
+    let stored: Option<Session> = LocalStore.get(K_SESSION).and_then(|s| json::from_str(&s).ok());
     set_account(stored.as_ref().map(|s| s.user.username.as_str()));
     let lang = Lang::parse(&LocalStore.get(K_LANG).unwrap_or_default());
-    let navigate = use_navigate();
+    let (pathname, nav) = routing();
     let ctx = Ctx {
         lang: RwSignal::new(lang),
         session: RwSignal::new(stored),
-        nav: Callback::new(move |path: String| navigate(&path, Default::default())),
+        nav,
         tick: RwSignal::new(0),
         sync: RwSignal::new(SyncStatus::Unknown),
         notice: RwSignal::new(None),
@@ -399,7 +472,6 @@ fn Shell() -> impl IntoView {
     });
     // A message belongs to the screen it was said on; opening a form starts
     // clean, and at its top (the browser would keep home's scroll position).
-    let pathname = use_location().pathname;
     Effect::new(move |_| {
         let p = pathname.get();
         if p != routes::HOME && p != routes::office::HOME {
@@ -418,18 +490,7 @@ fn Shell() -> impl IntoView {
                 // A reset password: nothing else until a new one is set.
                 on_demand(set_password_screen)
             } else {
-                view! {
-                    <Routes fallback=|| view! { <NotFound/> }>
-                        <Route path=path!("/") view=HomeRoute/>
-                        <Route path=path!("/index.html") view=HomeRoute/>
-                        <Route path=path!("/report/:period") view=ReportRoute/>
-                        <Route path=path!("/incident/new") view=|| on_demand(|| incident_screen(None))/>
-                        <Route path=path!("/incident/:id") view=IncidentRoute/>
-                        <Route path=path!("/activity/new") view=|| on_demand(|| activity_screen(None))/>
-                        <Route path=path!("/activity/:id") view=ActivityRoute/>
-                        <OfficeRoutes/>
-                    </Routes>
-                }.into_any()
+                screens(pathname)
             }}
         </Show>
     }

@@ -222,7 +222,7 @@ async fn get<R: DeserializeOwned + Serialize>(ctx: Ctx, path: &str) -> Result<R,
     let who = account(ctx);
     match call::<(), R>("GET", path, None, Some(&token(ctx))).await {
         Ok(v) => {
-            if let Ok(text) = serde_json::to_string(&v) {
+            if let Ok(text) = sothon_domain::json::to_string(&v) {
                 let _ = super::kept::keep(&LocalStore, &who, path, &text, crate::platform::browser::now_ms());
             }
             if ctx.kept.get_untracked().is_some() {
@@ -232,7 +232,7 @@ async fn get<R: DeserializeOwned + Serialize>(ctx: Ctx, path: &str) -> Result<R,
         }
         Err(HttpError::Unreachable(u)) => match super::kept::kept(&LocalStore, &who, path) {
             Some((at, text)) => {
-                let v = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+                let v = sothon_domain::json::from_str(&text).map_err(|e| e.to_string())?;
                 ctx.kept.update(|k| *k = Some(k.map_or(at, |k| k.min(at))));
                 Ok(v)
             }

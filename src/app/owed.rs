@@ -59,7 +59,7 @@ pub fn owed(village: &str, today: NaiveDate, records: &[LocalRecord], due: impl 
     // A report started for any other period and not done is owed too.
     periods.extend(reports.iter().filter(|(_, r)| !done(r)).map(|(p, _)| *p));
     periods.retain(|p| p.year() >= PLAN_FIRST_YEAR);
-    periods.sort();
+    sothon_domain::sort::sort(&mut periods);
     periods.dedup();
     let mut out: Vec<Owed> = periods
         .into_iter()
@@ -81,7 +81,7 @@ pub fn owed(village: &str, today: NaiveDate, records: &[LocalRecord], due: impl 
             })
         })
         .collect();
-    out.sort_by_key(|o| (!o.overdue, o.due, o.period.kind(), o.period));
+    sothon_domain::sort::sort_by_key(&mut out, |o| (!o.overdue, o.due, o.period.kind(), o.period));
     out
 }
 

@@ -112,6 +112,84 @@ pub fn unseg(s: &str) -> String {
     String::from_utf8(out).unwrap_or_else(|_| s.to_string())
 }
 
+/// A village screen, as the village bundle reads its URL. The village bundle
+/// matches its few paths itself ([`village`]); leptos_router, which the
+/// office's nested routes need, is left to the office bundle (it was about
+/// 15 KB of the village head's first download, brotli).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Village {
+    /// `/` and `/index.html`.
+    Home,
+    /// `/report/{period}`.
+    Report(String),
+    /// `/incident/new` or `/incident/{id}`.
+    Incident(Option<String>),
+    /// `/activity/new` or `/activity/{id}`.
+    Activity(Option<String>),
+    /// `/office` and everything under it: the office bundle's.
+    Office,
+    /// Anything else.
+    NotFound,
+}
+
+/// Which village screen `path` (a URL's path, as the browser gives it)
+/// names. Matches as the office bundle's router does: one trailing `/`
+/// is ignored, a parameter is one non-empty segment, and it is decoded
+/// as the router decodes it ([`param`]).
+pub fn village(path: &str) -> Village {
+    let path = if path.len() > 1 { path.strip_suffix('/').unwrap_or(path) } else { path };
+    if path.is_empty() || path == HOME || path == "/index.html" {
+        return Village::Home;
+    }
+    if path == office::HOME || path.starts_with("/office/") {
+        return Village::Office;
+    }
+    let Some(rest) = path.strip_prefix('/') else { return Village::NotFound };
+    let mut parts = rest.split('/');
+    let (Some(screen), Some(arg), None) = (parts.next(), parts.next(), parts.next()) else {
+        return Village::NotFound;
+    };
+    if arg.is_empty() {
+        return Village::NotFound;
+    }
+    let record = || (arg != "new").then(|| param(arg));
+    match screen {
+        "report" => Village::Report(param(arg)),
+        "incident" => Village::Incident(record()),
+        "activity" => Village::Activity(record()),
+        _ => Village::NotFound,
+    }
+}
+
+/// A path parameter's value: percent-decoded as `decodeURIComponent` does
+/// (left as it is when that would fail), which the router does to every
+/// parameter, then [`unseg`], which the screens do after it.
+pub fn param(raw: &str) -> String {
+    unseg(&decode_component(raw))
+}
+
+/// `decodeURIComponent`, or `s` unchanged where it throws (a `%` without
+/// two hex digits, or bytes that are not UTF-8).
+fn decode_component(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = |c: Option<&u8>| c.and_then(|c| (*c as char).to_digit(16));
+            match (hex(b.get(i + 1)), hex(b.get(i + 2))) {
+                (Some(h), Some(l)) => out.push((h * 16 + l) as u8),
+                _ => return s.to_string(),
+            }
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,5 +228,55 @@ mod tests {
         // A malformed escape is left alone.
         assert_eq!(unseg("50%"), "50%");
         assert_eq!(unseg("%zz"), "%zz");
+    }
+
+    #[test]
+    fn the_village_bundle_reads_its_paths_like_the_router() {
+        use Village::*;
+        let cases = [
+            ("/", Home),
+            ("", Home),
+            ("/index.html", Home),
+            ("/index.html/", Home),
+            ("/report/2026-11", Report("2026-11".into())),
+            ("/report/2026-Q4/", Report("2026-Q4".into())),
+            ("/incident/new", Incident(None)),
+            ("/incident/new/", Incident(None)),
+            ("/incident/i.pq-t01.k3x9", Incident(Some("i.pq-t01.k3x9".into()))),
+            ("/activity/new", Activity(None)),
+            ("/activity/a.pq-t02.z_1", Activity(Some("a.pq-t02.z_1".into()))),
+            ("/office", Office),
+            ("/office/", Office),
+            ("/office/review/pq-t01/2026-11", Office),
+            ("/officer", NotFound),
+            ("/report", NotFound),
+            ("/report/", NotFound),
+            ("/report//", NotFound),
+            ("/report/2026-11/x", NotFound),
+            ("/incident", NotFound),
+            ("/nope", NotFound),
+            ("/nope/x", NotFound),
+            ("//", Home),
+        ];
+        for (path, want) in cases {
+            assert_eq!(village(path), want, "{path}");
+        }
+        // Every path the app builds opens its screen.
+        assert_eq!(village(&report("thôn 1/2")), Report("thôn 1/2".into()));
+        assert_eq!(village(&incident(Some("i.pq-t01.k3x9"))), Incident(Some("i.pq-t01.k3x9".into())));
+        assert_eq!(village(&activity(None)), Activity(None));
+        assert!(village(office::HOME) == Office && village(&office::print("2026-H2")) == Office);
+    }
+
+    #[test]
+    fn parameters_are_decoded_once_by_the_router_then_by_unseg() {
+        assert_eq!(param("th%C3%B4n%201"), "thôn 1");
+        // The router's decoding, then the screen's.
+        assert_eq!(param("a%2541"), "aA");
+        // Where decodeURIComponent throws, the router keeps the text.
+        assert_eq!(param("50%"), "50%");
+        assert_eq!(param("%zz"), "%zz");
+        assert_eq!(param("%C3"), "%C3");
+        assert_eq!(param("%FF%41"), "%FF%41");
     }
 }

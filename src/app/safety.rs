@@ -27,7 +27,7 @@ pub fn SafetyNotes() -> impl IntoView {
     let warning = Memo::new(move |_| {
         dismissed.track();
         let a = account()?;
-        let devices: Vec<DeviceSeen> = serde_json::from_str(&LocalStore.get(&warning_key(&a))?).ok()?;
+        let devices: Vec<DeviceSeen> = sothon_domain::json::from_str(&LocalStore.get(&warning_key(&a))?).ok()?;
         let last = devices.iter().map(|d| d.last_sync).max()?;
         let unsent: u32 = devices.iter().map(|d| d.unsent).sum();
         Some((last, unsent))

@@ -68,7 +68,7 @@ async fn send<B: Serialize, R: DeserializeOwned>(
     }
     if let Some(b) = body {
         headers.set("Content-Type", "application/json").map_err(unreachable)?;
-        let json = serde_json::to_string(b).map_err(|e| HttpError::Unreachable(e.to_string()))?;
+        let json = sothon_domain::json::to_string(b).map_err(|e| HttpError::Unreachable(e.to_string()))?;
         match if compress { gzip(&json).await } else { None } {
             Some(gz) => {
                 headers.set("Content-Encoding", "gzip").map_err(unreachable)?;
@@ -88,10 +88,10 @@ async fn send<B: Serialize, R: DeserializeOwned>(
         // 204 No Content (logout, a password change) has no body: read it as
         // `null`, which `IgnoredAny` and `()` accept.
         let text = if status == 204 && text.is_empty() { "null" } else { text.as_str() };
-        return serde_json::from_str(text).map_err(|e| HttpError::Unreachable(format!("bad answer: {e}")));
+        return sothon_domain::json::from_str(text).map_err(|e| HttpError::Unreachable(format!("bad answer: {e}")));
     }
     // A gateway or captive-portal page is not our server: treat as unreachable.
-    match serde_json::from_str::<ApiError>(&text) {
+    match sothon_domain::json::from_str::<ApiError>(&text) {
         Ok(err) => Err(HttpError::Status(status, err)),
         Err(_) => Err(HttpError::Unreachable(format!("HTTP {status}"))),
     }

@@ -1,9 +1,9 @@
-//! localStorage through gloo-storage, as a [`sothon_sync::Store`].
+//! localStorage (`web_sys::Storage`, no wrapper crate), as a
+//! [`sothon_sync::Store`].
 //!
 //! Values are stored raw (no second JSON encoding) to keep records compact:
 //! Chromium counts localStorage at two bytes a character, 10 MiB per origin.
 
-use gloo_storage::{LocalStorage, Storage};
 use sothon_sync::{Store, StoreError};
 use wasm_bindgen::JsCast;
 
@@ -12,8 +12,9 @@ use wasm_bindgen::JsCast;
 pub struct LocalStore;
 
 impl LocalStore {
-    fn raw() -> web_sys::Storage {
-        LocalStorage::raw()
+    /// `None` where the browser has none (disabled, or refused to this page).
+    fn raw() -> Option<web_sys::Storage> {
+        web_sys::window()?.local_storage().ok().flatten()
     }
 }
 
@@ -29,23 +30,26 @@ fn classify(err: wasm_bindgen::JsValue) -> StoreError {
 
 impl Store for LocalStore {
     fn get(&self, key: &str) -> Option<String> {
-        Self::raw().get_item(key).ok().flatten()
+        Self::raw()?.get_item(key).ok().flatten()
     }
 
     fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        Self::raw().set_item(key, value).map_err(classify)
+        let raw = Self::raw().ok_or_else(|| StoreError::Unavailable("localStorage".into()))?;
+        raw.set_item(key, value).map_err(classify)
     }
 
     fn remove(&self, key: &str) {
-        let _ = Self::raw().remove_item(key);
+        if let Some(raw) = Self::raw() {
+            let _ = raw.remove_item(key);
+        }
     }
 
     fn keys(&self, prefix: &str) -> Vec<String> {
-        let raw = Self::raw();
+        let Some(raw) = Self::raw() else { return Vec::new() };
         let n = raw.length().unwrap_or(0);
         let mut keys: Vec<String> =
             (0..n).filter_map(|i| raw.key(i).ok().flatten()).filter(|k| k.starts_with(prefix)).collect();
-        keys.sort();
+        sothon_domain::sort::sort(&mut keys);
         keys
     }
 }

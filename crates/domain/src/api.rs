@@ -178,6 +178,7 @@ pub struct Overview {
     /// "Tháng 11/2026".
     pub label: String,
     /// The commune's due date, else five days after the period ends.
+    #[serde(with = "crate::format::iso_date")]
     pub due: chrono::NaiveDate,
     pub summary: Summary,
     /// Every village of the commune, by id.
@@ -223,6 +224,7 @@ pub struct ProvinceCommune {
     pub commune: String,
     pub name: String,
     /// The commune's due date for the period.
+    #[serde(with = "crate::format::iso_date")]
     pub due: chrono::NaiveDate,
     pub summary: Summary,
 }
@@ -422,8 +424,6 @@ pub fn diff(a: &Body, b: &Body) -> Vec<FieldDiff> {
         Value::Bool(b) => if *b { "Có" } else { "Không" }.to_string(),
         Value::Text(t) => t.clone(),
     };
-    let json = |b: &Body| serde_json::to_value(b).unwrap_or_default();
-    let (ja, jb) = (json(a), json(b));
     let mut out = Vec::new();
     if let (Body::Report(ra), Body::Report(rb)) = (a, b) {
         let mut keys: Vec<&String> = ra.values.keys().chain(rb.values.keys()).collect();
@@ -436,13 +436,20 @@ pub fn diff(a: &Body, b: &Body) -> Vec<FieldDiff> {
             }
         }
     }
-    let text = |v: &serde_json::Value, f: &str| match v.get(f) {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(s)) => Some(s.clone()),
-        Some(other) => Some(other.to_string()),
+    // The free-text and count fields, as their JSON shows them (an empty
+    // text and an unknown count are not written, so they are `None`).
+    const FIELDS: [&str; 7] =
+        ["difficulties", "proposals", "description", "participants", "helped", "people", "households"];
+    let texts = |b: &Body| -> [Option<String>; 7] {
+        let text = |t: &str| (!t.is_empty()).then(|| t.to_string());
+        let count = |n: Option<u32>| n.map(|n| n.to_string());
+        match b {
+            Body::Report(r) => [text(&r.difficulties), text(&r.proposals), None, None, None, None, None],
+            Body::Incident(i) => [None, None, text(&i.description), None, None, count(i.people), count(i.households)],
+            Body::Activity(a) => [None, None, None, count(Some(a.participants)), count(Some(a.helped)), None, None],
+        }
     };
-    for f in ["difficulties", "proposals", "description", "participants", "helped", "people", "households"] {
-        let (x, y) = (text(&ja, f), text(&jb, f));
+    for ((f, x), y) in FIELDS.iter().zip(texts(a)).zip(texts(b)) {
         if x != y {
             out.push(FieldDiff { key: f.to_string(), before: x, after: y });
         }
@@ -515,6 +522,66 @@ mod tests {
             ]
         );
         assert!(diff(&Body::Report(a.clone()), &Body::Report(a)).is_empty());
+    }
+
+    /// The text fields as the JSON of a body shows them: how `diff` read
+    /// them before it stopped going through serde_json's `Value`.
+    fn texts_by_json(a: &Body, b: &Body) -> Vec<FieldDiff> {
+        let (ja, jb) = (serde_json::to_value(a).unwrap(), serde_json::to_value(b).unwrap());
+        let text = |v: &serde_json::Value, f: &str| match v.get(f) {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(other) => Some(other.to_string()),
+        };
+        ["difficulties", "proposals", "description", "participants", "helped", "people", "households"]
+            .into_iter()
+            .filter(|f| text(&ja, f) != text(&jb, f))
+            .map(|f| FieldDiff { key: f.into(), before: text(&ja, f), after: text(&jb, f) })
+            .collect()
+    }
+
+    #[test]
+    fn diff_reads_texts_and_counts_as_their_json_shows_them() {
+        use crate::event::{Gps, IncidentKind, Severity, Topic};
+        let i = crate::Incident {
+            id: "k3j9x2-abc".into(),
+            village: "pq-t01".into(),
+            kind: IncidentKind::Landslide,
+            at: 1_796_059_800_000,
+            severity: Severity::High,
+            gps: Some(Gps { lat: 21.93, lon: 105.71, acc: 12.0 }),
+            people: Some(4),
+            households: None,
+            description: String::new(),
+            followups: Vec::new(),
+        };
+        let j = crate::Incident { people: None, households: Some(2), description: "Sạt taluy".into(), ..i.clone() };
+        let act = crate::Activity {
+            id: "act-1-abc".into(),
+            village: "pq-t01".into(),
+            date: chrono::NaiveDate::from_ymd_opt(2026, 11, 3).unwrap(),
+            topic: Topic::Cashless,
+            participants: 12,
+            helped: 0,
+            note: String::new(),
+        };
+        let act2 = crate::Activity { participants: 15, helped: 3, note: "x".into(), ..act.clone() };
+        let p = Period::parse("2026-11").unwrap();
+        let r = crate::Report::new("pq-t01", p, 2);
+        let r2 = crate::Report { difficulties: "Mưa".into(), ..r.clone() };
+        let pairs = [
+            (Body::Incident(i.clone()), Body::Incident(j.clone())),
+            (Body::Incident(j), Body::Incident(i)),
+            (Body::Activity(act.clone()), Body::Activity(act2.clone())),
+            (Body::Activity(act2), Body::Activity(act)),
+            (Body::Report(r.clone()), Body::Report(r2.clone())),
+            (Body::Report(r2), Body::Report(r)),
+        ];
+        for (a, b) in &pairs {
+            let got = diff(a, b);
+            assert!(!got.is_empty());
+            assert_eq!(got, texts_by_json(a, b), "{a:?} → {b:?}");
+        }
     }
 }
 

@@ -258,7 +258,7 @@ pub const MAX_TEXT: usize = 4000;
 impl Catalogue {
     /// Parses and checks a catalogue.
     pub fn from_json(json: &str) -> Result<Self, String> {
-        let cat: Catalogue = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let cat: Catalogue = crate::json::from_str(json).map_err(|e| e.to_string())?;
         cat.check()?;
         Ok(cat)
     }

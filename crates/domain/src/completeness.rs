@@ -131,6 +131,7 @@ pub struct Column {
     pub period: Period,
     /// "Tháng 11/2026".
     pub label: String,
+    #[serde(with = "crate::format::iso_date")]
     pub due: NaiveDate,
     /// The due date has not passed: figures still moving.
     pub open: bool,
@@ -181,6 +182,7 @@ pub struct Owing {
 pub struct Reminder {
     pub period: Period,
     pub label: String,
+    #[serde(with = "crate::format::iso_date")]
     pub due: NaiveDate,
     /// The due date has passed.
     pub overdue: bool,
@@ -192,6 +194,7 @@ pub struct Reminder {
 pub struct Completeness {
     pub kind: PeriodKind,
     /// Today in Vietnam, as the server saw it.
+    #[serde(with = "crate::format::iso_date")]
     pub today: NaiveDate,
     /// Oldest first; the last one is the period containing today.
     pub columns: Vec<Column>,

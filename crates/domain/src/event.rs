@@ -347,6 +347,7 @@ impl Topic {
 pub struct Activity {
     pub id: String,
     pub village: String,
+    #[serde(with = "crate::format::iso_date")]
     pub date: NaiveDate,
     pub topic: Topic,
     /// People who took part.

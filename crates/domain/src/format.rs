@@ -59,6 +59,39 @@ pub fn parse_date_iso(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y, m, d)
 }
 
+/// A date in JSON as `2026-11-30`, what chrono writes, read back without
+/// chrono's strftime parser (12 KB of the phone's WASM for this alone):
+/// `#[serde(with = "crate::format::iso_date")]` on every date field.
+/// Reads what chrono reads for the years the app knows: a four-digit year,
+/// a one- or two-digit month and day, nothing around them.
+pub mod iso_date {
+    use chrono::NaiveDate;
+    use serde::{de, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(d)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+        let s = String::deserialize(d)?;
+        parse(&s).ok_or_else(|| de::Error::invalid_value(de::Unexpected::Str(&s), &"a date (YYYY-MM-DD)"))
+    }
+
+    /// `2026-11-30` (also `2026-1-5`), a real date, or `None`.
+    pub fn parse(s: &str) -> Option<NaiveDate> {
+        let mut it = s.split('-');
+        let mut part = |digits: std::ops::RangeInclusive<usize>| {
+            let p = it.next()?;
+            (digits.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse::<u32>().ok())?
+        };
+        let (y, m, d) = (part(4..=4)?, part(1..=2)?, part(1..=2)?);
+        if it.next().is_some() {
+            return None;
+        }
+        NaiveDate::from_ymd_opt(y as i32, m, d)
+    }
+}
+
 /// `2026-11-30T14:05` in Asia/Ho_Chi_Minh, for `<input type="datetime-local">`.
 pub fn local_input(ms: i64) -> String {
     let t = to_vn(ms);
@@ -98,7 +131,9 @@ pub fn time_vi(ms: i64) -> String {
 /// Vietnam, as ms since the epoch.
 pub fn parse_datetime_vi(date: &str, time: &str) -> Option<i64> {
     let d = parse_date_vi(date)?;
-    let time = time.trim().to_lowercase();
+    // ASCII lower-casing is enough for `14H05` (no other letter lowers to
+    // an `h` or a digit) and keeps Unicode's case tables off the phone.
+    let time = time.trim().to_ascii_lowercase();
     let (h, m) = match time.split_once([':', 'h']) {
         Some((h, m)) => (h.trim().parse().ok()?, if m.trim().is_empty() { 0 } else { m.trim().parse().ok()? }),
         None => (time.parse().ok()?, 0),
@@ -178,8 +213,8 @@ pub fn parse_number(input: &str) -> Option<f64> {
     if normalized.chars().any(|c| !(c.is_ascii_digit() || c == '.' || c == '-')) {
         return None;
     }
-    // serde_json's number parser is in the bundle already; str::parse::<f64>
-    // would add core's dec2flt beside it.
+    // The JSON reader's number parser (the browser's, in the PWA) is there
+    // already; str::parse::<f64> would add core's dec2flt beside it.
     let normalized = normalized.strip_suffix('.').unwrap_or(&normalized);
     if normalized.starts_with('.')
         || normalized.contains("-.")
@@ -191,7 +226,7 @@ pub fn parse_number(input: &str) -> Option<f64> {
     let trimmed = trimmed.trim_start_matches('0');
     let lead = if trimmed.is_empty() || trimmed.starts_with('.') { "0" } else { "" };
     let sign = if normalized.starts_with('-') { "-" } else { "" };
-    serde_json::from_str::<f64>(&format!("{sign}{lead}{trimmed}")).ok().filter(|x| x.is_finite())
+    crate::json::from_str::<f64>(&format!("{sign}{lead}{trimmed}")).ok().filter(|x| x.is_finite())
 }
 
 /// How long something has waited, in Vietnamese: "5 phút", "3 giờ", "2 ngày"
@@ -323,5 +358,40 @@ mod tests {
         assert_eq!(waited_vi(3 * 86_400_000), "3 ngày");
         assert_eq!(waited_en(60_000), "1 minute");
         assert_eq!(waited_en(2 * 86_400_000), "2 days");
+    }
+
+    #[test]
+    fn dates_in_json_read_as_chrono_reads_them() {
+        #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+        struct D {
+            #[serde(with = "super::iso_date")]
+            d: NaiveDate,
+        }
+        let d = NaiveDate::from_ymd_opt(2026, 2, 7).unwrap();
+        let json = serde_json::to_string(&D { d }).unwrap();
+        assert_eq!(json, serde_json::to_string(&serde_json::json!({ "d": d })).unwrap());
+        assert_eq!(json, r#"{"d":"2026-02-07"}"#);
+        assert_eq!(serde_json::from_str::<D>(&json).unwrap(), D { d });
+        for ok in ["2026-02-07", "2026-2-7", "0999-12-31", "2024-02-29"] {
+            assert_eq!(super::iso_date::parse(ok), ok.parse::<NaiveDate>().ok(), "{ok}");
+            assert!(super::iso_date::parse(ok).is_some(), "{ok}");
+        }
+        for bad in [
+            "",
+            "2026",
+            "2026-02",
+            "2026-02-30",
+            "2026-13-01",
+            "2026-02-07-1",
+            " 2026-02-07",
+            "2026-02-07 ",
+            "20260207",
+            "2026-+2-07",
+            "2026/02/07",
+            "2026-002-07",
+        ] {
+            assert_eq!(super::iso_date::parse(bad), None, "{bad}");
+            assert!(serde_json::from_str::<D>(&format!(r#"{{"d":"{bad}"}}"#)).is_err(), "{bad}");
+        }
     }
 }

@@ -16,7 +16,9 @@
 //! * [`periodic`] — the printable periodic report's content (NĐ 30/2020).
 //! * [`completeness`] — the office's villages × periods grid, its rates and reminders;
 //! * [`handling`] — the office's steps on an incident (acknowledged → handling → handled);
-//! * [`accounts`] — the admin's account changes and a person's password change.
+//! * [`accounts`] — the admin's account changes and a person's password change;
+//! * [`json`] — JSON text (serde_json natively, the browser's own in the PWA);
+//! * [`sort`] — a stable sort linked once into the phone's WASM, not per call site.
 //!
 //! Nothing here does I/O, so everything is tested with plain `#[test]`s.
 
@@ -30,12 +32,14 @@ pub mod event;
 pub mod figures;
 pub mod format;
 pub mod handling;
+pub mod json;
 pub mod names;
 pub mod period;
 pub mod periodic;
 pub mod protocol;
 pub mod record;
 pub mod review;
+pub mod sort;
 
 pub use catalogue::{Catalogue, Indicator, Kind};
 pub use event::{Activity, Incident};

@@ -305,6 +305,7 @@ pub struct Change {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DueDate {
     pub period: crate::Period,
+    #[serde(with = "crate::format::iso_date")]
     pub due: chrono::NaiveDate,
 }
 

@@ -18,6 +18,7 @@
 
 use crate::store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
+use sothon_domain::json;
 use sothon_domain::protocol::refusal::ID_REUSED;
 use sothon_domain::protocol::{
     ApiError, Body, Change, Mutation, MutationResult, RecordState, Status, SyncRequest, SyncResponse, MAX_PUSH,
@@ -245,11 +246,11 @@ pub struct Engine<S: Store> {
 }
 
 fn to_json<T: Serialize>(v: &T) -> String {
-    serde_json::to_string(v).expect("serializable")
+    json::to_string(v).expect("serializable")
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(store: &impl Store, key: &str) -> Option<T> {
-    store.get(key).and_then(|s| serde_json::from_str(&s).ok())
+    store.get(key).and_then(|s| json::from_str(&s).ok())
 }
 
 impl<S: Store> Engine<S> {
@@ -343,7 +344,7 @@ impl<S: Store> Engine<S> {
     }
 
     pub fn record(&self, id: &str) -> Option<LocalRecord> {
-        self.store.get(&format!("{P_RECORD}{id}")).and_then(|s| serde_json::from_str(&s).ok())
+        self.store.get(&format!("{P_RECORD}{id}")).and_then(|s| json::from_str(&s).ok())
     }
 
     /// Every record on the phone.
@@ -352,7 +353,7 @@ impl<S: Store> Engine<S> {
             .keys(P_RECORD)
             .iter()
             .filter_map(|k| self.store.get(k))
-            .filter_map(|s| serde_json::from_str(&s).ok())
+            .filter_map(|s| json::from_str(&s).ok())
             .collect()
     }
 
@@ -460,10 +461,10 @@ impl<S: Store> Engine<S> {
             .keys(P_OUTBOX)
             .iter()
             .filter_map(|k| self.store.get(k))
-            .filter_map(|s| serde_json::from_str(&s).ok())
+            .filter_map(|s| json::from_str(&s).ok())
             .collect();
         let device = self.device();
-        out.sort_by(|a, b| {
+        sothon_domain::sort::sort_by(&mut out, |a, b| {
             (a.body.priority(), a.origin() != device, a.seq, &a.id).cmp(&(
                 b.body.priority(),
                 b.origin() != device,
@@ -540,7 +541,7 @@ impl<S: Store> Engine<S> {
     pub fn due(&self, period: &sothon_domain::Period) -> sothon_domain::chrono_date::NaiveDate {
         self.store
             .get(K_DUE)
-            .and_then(|s| serde_json::from_str::<std::collections::BTreeMap<String, String>>(&s).ok())
+            .and_then(|s| json::from_str::<std::collections::BTreeMap<String, String>>(&s).ok())
             .and_then(|m| m.get(&period.to_string()).and_then(|d| sothon_domain::format::parse_date_iso(d)))
             .unwrap_or_else(|| period.default_due())
     }
@@ -627,7 +628,7 @@ impl<S: Store> Engine<S> {
     /// fresh id when its own was taken.
     fn refused(&self, r: &MutationResult) -> Result<(), StoreError> {
         let okey = format!("{P_OUTBOX}{}", r.id);
-        let Some(m) = self.store.get(&okey).and_then(|s| serde_json::from_str::<Mutation>(&s).ok()) else {
+        let Some(m) = self.store.get(&okey).and_then(|s| json::from_str::<Mutation>(&s).ok()) else {
             return Ok(());
         };
         let own = m.origin() == self.device();
@@ -850,7 +851,7 @@ impl<S: Store> Engine<S> {
     /// keep their ids, so the server also ignores ones it already has.
     /// Returns how many mutations were newly queued.
     pub fn import_backup(&self, json: &str) -> Result<usize, String> {
-        let b: Backup = serde_json::from_str(json).map_err(|e| format!("Tệp sao lưu không đọc được: {e}"))?;
+        let b: Backup = sothon_domain::json::from_str(json).map_err(|e| format!("Tệp sao lưu không đọc được: {e}"))?;
         if b.kind != "sothon-backup" || b.v != 1 {
             return Err("Đây không phải tệp sao lưu của Sổ Thôn".into());
         }

@@ -143,7 +143,7 @@ fn AccountRow(
     let temp = RwSignal::new(String::new());
     // A Copy handle: every closure below is called again on each render.
     let uname = StoredValue::new(u.username.clone());
-    let call = move |path: String, body: Option<serde_json::Value>, ok: &'static str| {
+    let call = move |path: String, body: Option<ResetPasswordRequest>, ok: &'static str| {
         leptos::task::spawn_local(async move {
             match api::<_, Account>(ctx, "POST", &path, body).await {
                 Ok(_) => {
@@ -180,7 +180,7 @@ fn AccountRow(
     };
     let reset = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let body = serde_json::to_value(ResetPasswordRequest { password: temp.get_untracked() }).ok();
+        let body = Some(ResetPasswordRequest { password: temp.get_untracked() });
         call(
             format!("/api/v1/users/{}/reset-password", uname.get_value()),
             body,

@@ -33,7 +33,7 @@ pub async fn download(token: &str, path: &str) -> Result<String, String> {
     let resp: web_sys::Response = resp.dyn_into().map_err(fail)?;
     if !resp.ok() {
         let text = JsFuture::from(resp.text().map_err(fail)?).await.map_err(fail)?.as_string().unwrap_or_default();
-        let msg = serde_json::from_str::<sothon_domain::protocol::ApiError>(&text)
+        let msg = sothon_domain::json::from_str::<sothon_domain::protocol::ApiError>(&text)
             .map(|e| e.message)
             .unwrap_or_else(|_| format!("HTTP {}", resp.status()));
         return Err(msg);
