@@ -542,19 +542,8 @@ mod tests {
 
     #[test]
     fn diff_reads_texts_and_counts_as_their_json_shows_them() {
-        use crate::event::{Gps, IncidentKind, Severity, Topic};
-        let i = crate::Incident {
-            id: "k3j9x2-abc".into(),
-            village: "pq-t01".into(),
-            kind: IncidentKind::Landslide,
-            at: 1_796_059_800_000,
-            severity: Severity::High,
-            gps: Some(Gps { lat: 21.93, lon: 105.71, acc: 12.0 }),
-            people: Some(4),
-            households: None,
-            description: String::new(),
-            followups: Vec::new(),
-        };
+        use crate::event::Topic;
+        let i = crate::Incident { households: None, description: String::new(), ..crate::event::tests::incident() };
         let j = crate::Incident { people: None, households: Some(2), description: "Sạt taluy".into(), ..i.clone() };
         let act = crate::Activity {
             id: "act-1-abc".into(),

@@ -409,11 +409,12 @@ pub fn activity_totals<'a>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::catalogue::current;
 
-    fn incident() -> Incident {
+    /// The tests' sample incident (also the domain's other test modules').
+    pub(crate) fn incident() -> Incident {
         Incident {
             id: "k3j9x2-abc".into(),
             village: "pq-t01".into(),

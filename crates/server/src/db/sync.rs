@@ -214,48 +214,44 @@ async fn apply_once(db: &Db, push: &Push<'_>) -> DbResult<(i64, Vec<MutationResu
             });
         }
 
-        let fresh = plans.iter().filter(|p| matches!(p, Plan::New)).count();
+        // The records the new mutations write, as stored (no query for none).
+        let records: Vec<&str> = push
+            .mutations
+            .iter()
+            .zip(&plans)
+            .filter(|(_, p)| matches!(p, Plan::New))
+            .map(|(m, _)| m.record.as_str())
+            .collect();
+        let (mut current, mut seen) = load(&mut tx, commune, &records).await?;
+        // Every mutation applied takes one version: the record's `ver`, or
+        // (superseded, nothing written) its place in the log.
+        let mut ver = match records.len() {
+            0 => 0,
+            n => super::next_versions(&mut tx, commune, i64::try_from(n)?).await?,
+        };
+        let mut writes = Writes::default();
         let mut results: Vec<MutationResult> = Vec::with_capacity(plans.len());
-        if fresh > 0 {
-            let records: Vec<&str> = push
-                .mutations
-                .iter()
-                .zip(&plans)
-                .filter(|(_, p)| matches!(p, Plan::New))
-                .map(|(m, _)| m.record.as_str())
-                .collect();
-            let (mut current, mut seen) = load(&mut tx, commune, &records).await?;
-            // Every mutation applied takes one version: the record's `ver`,
-            // or (superseded, nothing written) its place in the log.
-            let mut ver = super::next_versions(&mut tx, commune, i64::try_from(fresh)?).await?;
-            let mut writes = Writes::default();
-            for (m, plan) in push.mutations.iter().zip(plans) {
-                let r = match plan {
-                    Plan::Answered(r) => r,
-                    Plan::Again(first) => {
-                        let f = &push.mutations[first];
-                        if f.record == m.record && f.base == m.base && f.at == m.at && f.body == m.body {
-                            results[first].clone()
-                        } else {
-                            id_reused(m)
-                        }
-                    }
-                    Plan::New => {
-                        let r = apply_new(&mut tx, push, m, (now, skew, ver), &mut current, &mut seen, &mut writes).await?;
-                        ver += 1;
-                        r
-                    }
-                };
-                results.push(r);
-            }
-            writes.flush(&mut tx, push, now, skew).await?;
-        } else {
-            results.extend(plans.into_iter().map(|p| match p {
+        for (m, plan) in push.mutations.iter().zip(plans) {
+            let r = match plan {
                 Plan::Answered(r) => r,
-                // Only a New mutation can come first; there is none.
-                Plan::Again(_) | Plan::New => unreachable!("no new mutation in this push"),
-            }));
+                Plan::Again(first) => {
+                    let f = &push.mutations[first];
+                    if f.record == m.record && f.base == m.base && f.at == m.at && f.body == m.body {
+                        results[first].clone()
+                    } else {
+                        id_reused(m)
+                    }
+                }
+                Plan::New => {
+                    let r = apply_new(&mut tx, push, m, (now, skew, ver), &mut current, &mut seen, &mut writes).await?;
+                    ver += 1;
+                    r
+                }
+            };
+            results.push(r);
         }
+        // Nothing to write for a push that was all answers: no statement.
+        writes.flush(&mut tx, push, now, skew).await?;
         // When this device last synced and what it had left (for a phone
         // that loses its storage: see db::devices); in this transaction, so
         // a push costs one commit.
