@@ -13,9 +13,59 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+fn raw() -> web_sys::Storage {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap()
+}
+
+/// An empty localStorage, cleared behind the store's back (so it is told).
 fn clear() -> LocalStore {
-    web_sys::window().unwrap().local_storage().unwrap().unwrap().clear().unwrap();
+    raw().clear().unwrap();
+    sothon::platform::storage::reload();
     LocalStore
+}
+
+/// What another tab's write looks like to this one.
+fn storage_event(key: Option<&str>, new: Option<&str>) {
+    let init = web_sys::StorageEventInit::new();
+    init.set_key(key);
+    init.set_new_value(new);
+    init.set_storage_area(Some(&raw()));
+    let e = web_sys::StorageEvent::new_with_event_init_dict("storage", &init).unwrap();
+    web_sys::window().unwrap().dispatch_event(&e).unwrap();
+}
+
+#[wasm_bindgen_test]
+fn the_copy_in_memory_follows_other_tabs() {
+    let s = clear();
+    s.set("st.r.a", "1").unwrap();
+    assert_eq!(s.get("st.r.a").as_deref(), Some("1"));
+    // Another tab writes and removes (localStorage changes, then the event comes).
+    raw().set_item("st.r.b", "2").unwrap();
+    storage_event(Some("st.r.b"), Some("2"));
+    assert_eq!(s.get("st.r.b").as_deref(), Some("2"));
+    assert_eq!(s.keys("st.r."), vec!["st.r.a".to_string(), "st.r.b".to_string()]);
+    raw().remove_item("st.r.a").unwrap();
+    storage_event(Some("st.r.a"), None);
+    assert_eq!(s.get("st.r.a"), None);
+    assert_eq!(s.keys("st.r."), vec!["st.r.b".to_string()]);
+    // It clears everything: read again from localStorage.
+    raw().clear().unwrap();
+    raw().set_item("st.r.c", "3").unwrap();
+    storage_event(None, None);
+    assert_eq!(s.keys("st.r."), vec!["st.r.c".to_string()]);
+    // Keys that are not the app's are read from localStorage each time.
+    raw().set_item("other.k", "x").unwrap();
+    assert_eq!(s.get("other.k").as_deref(), Some("x"));
+    assert_eq!(used_units(), "st.r.c3".len());
+}
+
+#[wasm_bindgen_test]
+fn a_refused_write_leaves_the_copy_as_localstorage_is() {
+    let s = clear();
+    s.set("st.keep", "old").unwrap();
+    assert_eq!(s.set("st.keep", &"x".repeat(6_000_000)), Err(StoreError::Full));
+    assert_eq!(s.get("st.keep").as_deref(), Some("old"));
+    assert_eq!(raw().get_item("st.keep").unwrap().as_deref(), Some("old"));
 }
 
 #[wasm_bindgen_test]

@@ -16,6 +16,14 @@ use sothon_sync::{LocalRecord, LocalState};
 /// Unsent records older than this earn a warning.
 const OLD_UNSENT_MS: i64 = 3 * 24 * 3600 * 1000;
 
+/// History rows shown at first, and added by each "Xem thêm".
+const HISTORY_PAGE: usize = 30;
+
+/// How many history rows to show after one more "Xem thêm".
+fn more(shown: usize) -> usize {
+    shown.saturating_add(HISTORY_PAGE)
+}
+
 /// What Chromium's localStorage holds per site, in UTF-16 code units (10 MiB at two bytes each).
 const LOCAL_STORAGE_UNITS: f64 = 5_242_880.0;
 
@@ -78,6 +86,9 @@ pub fn Home() -> impl IntoView {
         Period::containing(PeriodKind::Month, vn_date(trusted_now()))
     });
     let choice = RwSignal::new(String::new());
+    // The history is long on a phone used for years; its newest rows first,
+    // the rest a tap away (500 rows would cost a cheap phone a third of a second).
+    let shown = RwSignal::new(HISTORY_PAGE);
 
     view! {
         <main class="page home">
@@ -166,13 +177,23 @@ pub fn Home() -> impl IntoView {
                 <h2 id="records-title">{move || ctx.t().history}</h2>
                 <ul class="records" data-testid="records">
                     {move || {
-                        let list = records.get();
-                        if list.is_empty() {
-                            return view! { <li class="muted">{ctx.t().no_records}</li> }.into_any();
-                        }
-                        list.into_iter().map(|r| view! { <RecordRow rec=r/> }).collect_view().into_any()
+                        let n = shown.get();
+                        records.with(|list| {
+                            if list.is_empty() {
+                                return view! { <li class="muted">{ctx.t().no_records}</li> }.into_any();
+                            }
+                            list.iter().take(n).cloned().map(|r| view! { <RecordRow rec=r/> }).collect_view().into_any()
+                        })
                     }}
                 </ul>
+                {move || {
+                    let left = records.with(Vec::len).saturating_sub(shown.get());
+                    (left > 0).then(|| view! {
+                        <button data-testid="more-records" on:click=move |_| shown.update(|n| *n = more(*n))>
+                            {ctx.t().more_records} " (" {number_vi(left as f64, 0)} ")"
+                        </button>
+                    })
+                }}
             </section>
             {let unsent = Signal::derive(unsent); on_demand(move || storage_panel(unsent))}
         </main>

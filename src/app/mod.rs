@@ -149,6 +149,9 @@ thread_local! {
     /// The logged-in account: each account has its own device id, cursor
     /// and outbox on a shared phone (protocol rule 4).
     static ACCOUNT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+    /// The records every engine this app opens has parsed (home redraws
+    /// from all of them; see [`sothon_sync::Parsed`]).
+    static PARSED: std::rc::Rc<sothon_sync::Parsed> = sothon_sync::Parsed::new();
 }
 
 fn set_account(a: Option<&str>) {
@@ -159,10 +162,11 @@ fn set_account(a: Option<&str>) {
 /// open: it reads a few keys). Fails only when storage refuses even the
 /// device id (disabled or full).
 pub fn engine() -> Result<Engine<LocalStore>, sothon_sync::StoreError> {
-    match ACCOUNT.with(|c| c.borrow().clone()) {
+    let e = match ACCOUNT.with(|c| c.borrow().clone()) {
         Some(a) => Engine::open_as(LocalStore, &a, browser::new_device_id),
         None => Engine::open(LocalStore, browser::new_device_id),
-    }
+    }?;
+    Ok(e.with_parsed(PARSED.with(std::rc::Rc::clone)))
 }
 
 /// Whether the logged-in account may see a record of `village` (a shared

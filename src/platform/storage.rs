@@ -3,9 +3,32 @@
 //!
 //! Values are stored raw (no second JSON encoding) to keep records compact:
 //! Chromium counts localStorage at two bytes a character, 10 MiB per origin.
+//!
+//! The app's own keys (`st.…`) are read once, then served from a copy in
+//! memory kept in step with every write (issue #10: home on a phone with
+//! 500 records crossed into JavaScript and decoded a string for each record
+//! on every redraw, a fifth of its time on a cheap phone). Every write still
+//! goes to localStorage first and reaches the copy only once the browser has
+//! taken it, so a full storage is seen exactly as before. Another tab's
+//! writes arrive as `storage` events and update the copy; code of this page
+//! that writes localStorage behind the store's back (a test clearing it)
+//! calls [`reload`].
 
 use sothon_sync::{Store, StoreError};
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::JsCast;
+
+/// The keys kept in memory: the app's own.
+const MIRRORED: &str = "st.";
+
+thread_local! {
+    /// The app's keys and values as localStorage holds them, once read.
+    static MIRROR: RefCell<Option<BTreeMap<String, String>>> = const { RefCell::new(None) };
+    static LISTENING: Cell<bool> = const { Cell::new(false) };
+}
 
 /// The browser's localStorage.
 #[derive(Clone, Copy, Default)]
@@ -28,23 +51,124 @@ fn classify(err: wasm_bindgen::JsValue) -> StoreError {
     }
 }
 
+/// Every `st.…` key and value localStorage holds now. (One insert at a
+/// time: `collect` into a map would link a second sort into the WASM.)
+fn read_all(raw: &web_sys::Storage) -> BTreeMap<String, String> {
+    let mut m = BTreeMap::new();
+    for i in 0..raw.length().unwrap_or(0) {
+        let Some(k) = raw.key(i).ok().flatten().filter(|k| k.starts_with(MIRRORED)) else { continue };
+        if let Some(v) = raw.get_item(&k).ok().flatten() {
+            m.insert(k, v);
+        }
+    }
+    m
+}
+
+/// Keeps the copy in step with other tabs' writes (the `storage` event
+/// fires in every other document of the site).
+fn listen() {
+    if LISTENING.with(|l| l.replace(true)) {
+        return;
+    }
+    let Some(window) = web_sys::window() else { return };
+    let on_storage = Closure::<dyn Fn(web_sys::StorageEvent)>::new(|e: web_sys::StorageEvent| {
+        let ours = match (e.storage_area(), LocalStore::raw()) {
+            (Some(area), Some(raw)) => js_sys::Object::is(&area, &raw),
+            _ => false,
+        };
+        if !ours {
+            return;
+        }
+        match e.key() {
+            // localStorage.clear() in another tab.
+            None => reload(),
+            Some(k) if k.starts_with(MIRRORED) => MIRROR.with(|m| {
+                if let Some(m) = m.borrow_mut().as_mut() {
+                    match e.new_value() {
+                        Some(v) => m.insert(k, v),
+                        None => m.remove(&k),
+                    };
+                }
+            }),
+            Some(_) => {}
+        }
+    });
+    let _ = window.add_event_listener_with_callback("storage", on_storage.as_ref().unchecked_ref());
+    // The listener lives as long as the page.
+    on_storage.forget();
+}
+
+/// Runs `f` over the copy of the app's keys, reading localStorage first if
+/// this page has not yet. `None` for a key that is not the app's, or where
+/// there is no localStorage.
+fn mirrored<R>(key: &str, f: impl FnOnce(&BTreeMap<String, String>) -> R) -> Option<R> {
+    if !key.starts_with(MIRRORED) {
+        return None;
+    }
+    MIRROR.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.is_none() {
+            *m = Some(read_all(&LocalStore::raw()?));
+            listen();
+        }
+        m.as_ref().map(f)
+    })
+}
+
+/// Applies a write localStorage has taken to the copy (if it was read).
+fn mirror_write(key: &str, value: Option<&str>) {
+    if !key.starts_with(MIRRORED) {
+        return;
+    }
+    MIRROR.with(|m| {
+        if let Some(m) = m.borrow_mut().as_mut() {
+            match value {
+                Some(v) => m.insert(key.to_string(), v.to_string()),
+                None => m.remove(key),
+            };
+        }
+    });
+}
+
+/// Forgets the copy: the next read reads localStorage again. For code of
+/// this page that changed localStorage other than through [`LocalStore`].
+pub fn reload() {
+    MIRROR.with(|m| *m.borrow_mut() = None);
+}
+
 impl Store for LocalStore {
     fn get(&self, key: &str) -> Option<String> {
-        Self::raw()?.get_item(key).ok().flatten()
+        match mirrored(key, |m| m.get(key).cloned()) {
+            Some(v) => v,
+            None => Self::raw()?.get_item(key).ok().flatten(),
+        }
     }
 
     fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
         let raw = Self::raw().ok_or_else(|| StoreError::Unavailable("localStorage".into()))?;
-        raw.set_item(key, value).map_err(classify)
+        raw.set_item(key, value).map_err(classify)?;
+        mirror_write(key, Some(value));
+        Ok(())
     }
 
     fn remove(&self, key: &str) {
         if let Some(raw) = Self::raw() {
             let _ = raw.remove_item(key);
         }
+        mirror_write(key, None);
     }
 
     fn keys(&self, prefix: &str) -> Vec<String> {
+        let listed = mirrored(prefix, |m| {
+            m.range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+                .map(|(k, _)| k)
+                .take_while(|k| k.starts_with(prefix))
+                .cloned()
+                .collect()
+        });
+        if let Some(keys) = listed {
+            return keys;
+        }
         let Some(raw) = Self::raw() else { return Vec::new() };
         let n = raw.length().unwrap_or(0);
         let mut keys: Vec<String> =
@@ -57,9 +181,6 @@ impl Store for LocalStore {
 /// Characters stored by this app (keys and values), the unit Chromium's
 /// quota counts in (UTF-16 code units).
 pub fn used_units() -> usize {
-    let s = LocalStore;
-    s.keys("st.")
-        .iter()
-        .map(|k| k.encode_utf16().count() + s.get(k).map(|v| v.encode_utf16().count()).unwrap_or(0))
-        .sum()
+    let units = |s: &str| s.encode_utf16().count();
+    mirrored(MIRRORED, |m| m.iter().map(|(k, v)| units(k) + units(v)).sum()).unwrap_or(0)
 }

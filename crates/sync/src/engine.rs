@@ -29,6 +29,7 @@ use sothon_domain::FieldError;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::rc::Rc;
 
 const K_DEVICE: &str = "st.dev";
 const K_SEQ: &str = "st.seq";
@@ -230,6 +231,63 @@ pub struct Backup {
     pub drafts: Vec<LocalRecord>,
 }
 
+/// Records as last parsed, each with the stored text it was parsed from.
+///
+/// The PWA reopens the engine for every action and draws home from every
+/// record on the phone: with 500 of them, parsing each one's JSON again on
+/// every redraw cost a cheap phone most of a second (issue #10). Reading a
+/// record whose stored text did not change now costs a string comparison
+/// and a clone; a changed text (another tab, a sync) is parsed again, so the
+/// store stays the one truth. Shared by the engines one app opens
+/// ([`Engine::with_parsed`]); an engine without one parses every time.
+#[derive(Default)]
+pub struct Parsed(RefCell<BTreeMap<String, (String, LocalRecord)>>);
+
+impl Parsed {
+    pub fn new() -> Rc<Self> {
+        Rc::new(Self::default())
+    }
+
+    /// The record stored as `text` under `key`, parsed only when `text` is
+    /// not what was parsed for `key` last time.
+    fn get(&self, key: &str, text: String) -> Option<LocalRecord> {
+        if let Some((t, r)) = self.0.borrow().get(key) {
+            if *t == text {
+                return Some(r.clone());
+            }
+        }
+        let rec: LocalRecord = json::from_str(&text).ok()?;
+        self.0.borrow_mut().insert(key.to_string(), (text, rec.clone()));
+        Some(rec)
+    }
+
+    /// Remembers what was just written, so reading it back parses nothing.
+    fn put(&self, key: &str, text: String, rec: &LocalRecord) {
+        self.0.borrow_mut().insert(key.to_string(), (text, rec.clone()));
+    }
+
+    /// Forgets everything once more records are held than `keys` lists (a
+    /// record was removed, as at logout), so what it holds stays within what
+    /// is stored; the next reads parse again. (Dropping only the missing
+    /// keys would link the map's removal code once more into the WASM, for
+    /// something that happens about once per account.)
+    fn keep(&self, keys: &[String]) {
+        let mut m = self.0.borrow_mut();
+        if m.len() > keys.len() {
+            m.clear();
+        }
+    }
+
+    /// How many records are held parsed.
+    pub fn len(&self) -> usize {
+        self.0.borrow().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// The phone's sync engine over a [`Store`].
 pub struct Engine<S: Store> {
     store: S,
@@ -243,6 +301,8 @@ pub struct Engine<S: Store> {
     /// Whether this account's device id was made by this open (nothing of
     /// this account was on the phone: a first login here, or storage cleared).
     fresh: bool,
+    /// Records parsed before, shared with the app's other engines.
+    parsed: Option<Rc<Parsed>>,
 }
 
 fn to_json<T: Serialize>(v: &T) -> String {
@@ -265,7 +325,7 @@ impl<S: Store> Engine<S> {
                 d
             }
         };
-        Ok(Self { store, device: RefCell::new(device), new_id: None, account: None, fresh: false })
+        Ok(Self { store, device: RefCell::new(device), new_id: None, account: None, fresh: false, parsed: None })
     }
 
     /// Opens the engine for `account` (protocol rule 4): its own device id on
@@ -304,7 +364,23 @@ impl<S: Store> Engine<S> {
             new_id: Some(Box::new(new_device_id)),
             account: Some(account.to_string()),
             fresh,
+            parsed: None,
         })
+    }
+
+    /// Reads records through `parsed`: a record whose stored text did not
+    /// change since any engine sharing it last read or wrote it is not
+    /// parsed again.
+    pub fn with_parsed(mut self, parsed: Rc<Parsed>) -> Self {
+        self.parsed = Some(parsed);
+        self
+    }
+
+    fn parse_record(&self, key: &str, text: String) -> Option<LocalRecord> {
+        match &self.parsed {
+            Some(p) => p.get(key, text),
+            None => json::from_str(&text).ok(),
+        }
     }
 
     pub fn device(&self) -> String {
@@ -344,21 +420,27 @@ impl<S: Store> Engine<S> {
     }
 
     pub fn record(&self, id: &str) -> Option<LocalRecord> {
-        self.store.get(&format!("{P_RECORD}{id}")).and_then(|s| json::from_str(&s).ok())
+        let key = format!("{P_RECORD}{id}");
+        self.store.get(&key).and_then(|s| self.parse_record(&key, s))
     }
 
     /// Every record on the phone.
     pub fn records(&self) -> Vec<LocalRecord> {
-        self.store
-            .keys(P_RECORD)
-            .iter()
-            .filter_map(|k| self.store.get(k))
-            .filter_map(|s| json::from_str(&s).ok())
-            .collect()
+        let keys = self.store.keys(P_RECORD);
+        if let Some(p) = &self.parsed {
+            p.keep(&keys);
+        }
+        keys.iter().filter_map(|k| self.parse_record(k, self.store.get(k)?)).collect()
     }
 
     fn put_record(&self, r: &LocalRecord) -> Result<(), StoreError> {
-        self.store.set(&format!("{P_RECORD}{}", r.id), &to_json(r))
+        let key = format!("{P_RECORD}{}", r.id);
+        let text = to_json(r);
+        self.store.set(&key, &text)?;
+        if let Some(p) = &self.parsed {
+            p.put(&key, text, r);
+        }
+        Ok(())
     }
 
     /// Saves work in progress. Keeps the record's server state (rev, receipt),

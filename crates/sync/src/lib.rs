@@ -15,7 +15,9 @@
 mod engine;
 mod store;
 
-pub use engine::{backoff_ms, Engine, LocalRecord, LocalState, SyncError, SyncSummary, Transport, TransportError};
+pub use engine::{
+    backoff_ms, Engine, LocalRecord, LocalState, Parsed, SyncError, SyncSummary, Transport, TransportError,
+};
 pub use store::{MemStore, Store, StoreError};
 
 pub mod testkit;

@@ -390,3 +390,51 @@ fn the_offices_handling_steps_reach_the_incident_even_under_a_pending_follow_up(
     e.apply_response(1_300, &resp(vec![change(5, vec![step(Step::Acknowledged, "Đã nhận tin", 10)])])).unwrap();
     assert_eq!(e.record(&inc.record_id()).unwrap().steps.len(), 2);
 }
+
+#[test]
+fn parsed_records_follow_the_stored_text() {
+    let store = MemStore::new();
+    let parsed = sothon_sync::Parsed::new();
+    let cached = || engine(store.clone()).with_parsed(parsed.clone());
+    let rec = cached().submit(report(500.0), 1_000).unwrap();
+    assert_eq!(parsed.len(), 1, "a write is remembered parsed");
+    assert_eq!(cached().record(&rec.id), Some(rec.clone()));
+    // Another tab (an engine with no cache of its own) edits the record: the
+    // cached engines read the new text, not what they parsed before.
+    let other = engine(store.clone()).submit(report(640.0), 2_000).unwrap();
+    assert_eq!(cached().record(&rec.id), Some(other.clone()));
+    assert_eq!(cached().records(), engine(store.clone()).records());
+    // A sync's answers too.
+    let t = AckAll { seen: RefCell::new(vec![]) };
+    block_on(cached().sync(&t, || 3_000)).unwrap();
+    let after = cached().records();
+    assert_eq!(after, engine(store.clone()).records());
+    assert_eq!(after[0].state, LocalState::Received);
+    // Text that no longer parses is not read as the last good record.
+    let key = format!("st.r.{}", rec.id);
+    sothon_sync::Store::set(&store, &key, "{not json").unwrap();
+    assert_eq!(cached().record(&rec.id), None);
+    assert!(cached().records().is_empty());
+}
+
+#[test]
+fn parsed_records_forget_what_is_no_longer_stored() {
+    let store = MemStore::new();
+    let parsed = sothon_sync::Parsed::new();
+    let e = engine(store.clone()).with_parsed(parsed.clone());
+    let mut ids = Vec::new();
+    for (i, p) in ["2026-09", "2026-10", "2026-11"].into_iter().enumerate() {
+        let mut r = Report::new("pq-t01", Period::parse(p).unwrap(), 1);
+        r.values.insert("pop".into(), Value::Num(500.0 + i as f64));
+        ids.push(e.save_draft(Body::Report(r), 1_000).unwrap().id);
+    }
+    assert_eq!(e.records().len(), 3);
+    assert_eq!(parsed.len(), 3);
+    sothon_sync::Store::remove(&store, &format!("st.r.{}", ids[1]));
+    let left = e.records();
+    assert_eq!(left.len(), 2);
+    assert!(parsed.len() <= 2, "the removed record is not held");
+    assert!(left.iter().all(|r| r.id != ids[1]));
+    assert_eq!(e.records(), left);
+    assert_eq!(parsed.len(), 2, "read again, held again");
+}
