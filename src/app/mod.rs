@@ -6,6 +6,7 @@
 #[macro_use]
 mod on_demand;
 mod activity;
+mod draft;
 mod home;
 mod incident;
 #[cfg(any(test, feature = "office"))]

@@ -1,13 +1,15 @@
 //! The periodic report form, driven by the catalogue: the ten task groups as
 //! collapsible sections with progress, one input per indicator, rates
 //! computed as the person types, checks shown per field. The draft is saved
-//! on the phone on every change; "Lưu và gửi" queues it for sending.
+//! on the phone as the person types (after a pause, or on leaving a field:
+//! `app::draft`); "Lưu và gửi" queues it for sending.
 //!
 //! A quarter, half-year or year report opens prefilled from the months (and
 //! quarters, half-years) already filed (`sothon_domain::derive`), each such
 //! field marked "Theo báo cáo tháng" and, once changed, with its difference
 //! from the months. Yes/no questions are two answers (Có / Không) or none.
 
+use super::draft::{Draft, PAUSE_MS};
 use super::home::Notice;
 use super::{engine, save_and_send, BackBar, Ctx};
 use crate::i18n::{Lang, Txt};
@@ -21,6 +23,7 @@ use sothon_domain::protocol::Body;
 use sothon_domain::{FieldError, Period, PeriodKind, Report, Value};
 use sothon_sync::LocalState;
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 /// What the person typed, per indicator key, as text. Yes/no: `"1"` Có,
 /// `"0"` Không, empty unanswered.
@@ -124,6 +127,15 @@ pub(super) fn focus_id(id: String) {
             }
         }
     });
+}
+
+/// Whether focus leaves a field for "Lưu và gửi", which saves everything
+/// itself (writing the draft first would cost the save a second write).
+fn to_submit(e: &web_sys::FocusEvent) -> bool {
+    use wasm_bindgen::JsCast;
+    e.related_target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| el.get_attribute("type").as_deref() == Some("submit"))
 }
 
 /// The element id a field's error links to (a yes/no field: its "Có").
@@ -264,17 +276,52 @@ pub fn ReportForm(period: String) -> impl IntoView {
         r
     };
 
-    // Every change is saved as a draft on the phone at once.
-    let save_draft = move || {
-        if locked {
+    // Typing reaches the phone after a pause, and at once when the person
+    // leaves a field, the form or the app (see app::draft).
+    let draft = StoredValue::new(Draft::default());
+    let pause = StoredValue::new(None::<TimeoutHandle>);
+    // `try_`: the browser may send a last `focusout` while it removes the
+    // form, after the form's values were dropped (there is nothing left to
+    // write then: leaving the form wrote it).
+    let write_draft = move || {
+        if let Some(Some(h)) = pause.try_get_value() {
+            h.clear();
+            pause.try_set_value(None);
+        }
+        if locked || !draft.try_update_value(Draft::take).unwrap_or(false) {
             return;
         }
         let res = engine().and_then(|e| e.save_draft(Body::Report(build()), browser::now_ms()));
         match res {
             Ok(_) => ctx.notice.set(Some(ctx.t().draft_saved.into())),
-            Err(e) => ctx.notice.set(Some(format!("{}: {e}", ctx.t().store_failed))),
+            Err(e) => {
+                draft.update_value(Draft::failed);
+                ctx.notice.set(Some(format!("{}: {e}", ctx.t().store_failed)));
+            }
         }
     };
+    let save_draft = move || {
+        if locked {
+            return;
+        }
+        draft.update_value(Draft::changed);
+        if let Some(h) = pause.get_value() {
+            h.clear();
+        }
+        pause.set_value(set_timeout_with_handle(write_draft, Duration::from_millis(PAUSE_MS)).ok());
+    };
+    // Leaving the form, or the app going to the background or away.
+    on_cleanup(write_draft);
+    let on_hidden = window_event_listener_untyped("visibilitychange", move |_| {
+        if document().hidden() {
+            write_draft();
+        }
+    });
+    let on_pagehide = window_event_listener_untyped("pagehide", move |_| write_draft());
+    on_cleanup(move || {
+        on_hidden.remove();
+        on_pagehide.remove();
+    });
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -289,7 +336,12 @@ pub fn ReportForm(period: String) -> impl IntoView {
             }
             return;
         }
-        save_and_send(ctx, Body::Report(report));
+        // Before the save: it leaves the form, whose cleanup must not write
+        // the queued record back as a draft.
+        draft.update_value(Draft::submitted);
+        if !save_and_send(ctx, Body::Report(report)) {
+            draft.update_value(Draft::failed);
+        }
     };
 
     // A returned report opens on the commune's comment.
@@ -348,7 +400,7 @@ pub fn ReportForm(period: String) -> impl IntoView {
                     format!("{}: {}. {}", ctx.t().returned_reports, list.iter().map(|p| period_label(lang, p)).collect::<Vec<_>>().join(", "), ctx.t().returned_reports_after)
                 }}</p> }
             })}
-            <form on:submit=submit novalidate data-testid="report-form" data-period=period.to_string()>
+            <form on:submit=submit on:focusout=move |e| if !to_submit(&e) { write_draft() } novalidate data-testid="report-form" data-period=period.to_string()>
                 <fieldset disabled=locked>
                 {groups.into_iter().map(|g| {
                     let inds: Vec<&'static Indicator> = cat.asked(period.kind()).filter(|i| i.group == g.key).collect();

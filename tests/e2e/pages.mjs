@@ -216,3 +216,22 @@ export class SafetyNotes {
     return this.page.getByTestId("evicted-last-sync");
   }
 }
+
+/** Plausible values for every numeric monthly indicator, obeying max and "not more than". */
+export function plausibleValues(cat) {
+  const byKey = Object.fromEntries(cat.indicators.map((i) => [i.key, i]));
+  const memo = {};
+  const value = (key) => {
+    if (memo[key] !== undefined) return memo[key];
+    const ind = byKey[key];
+    let v = ind.kind === "decimal" ? 2.5 : key === "pop" ? 1200 : 40;
+    if (ind.le) v = Math.floor(value(ind.le) * 0.5 * 10) / 10;
+    if (ind.kind === "count") v = Math.floor(v);
+    if (ind.max !== undefined) v = Math.min(v, ind.max);
+    return (memo[key] = v);
+  };
+  return cat.indicators
+    .filter((i) => (i.periods ?? ["month"]).includes("month") && !i.retired)
+    .filter((i) => i.kind === "count" || i.kind === "decimal")
+    .map((i) => [i.key, value(i.key)]);
+}

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { DEMO_PASSWORD, api, closeEnv, currentMonth, openEnv, phone, waitForServiceWorker } from "./helpers.mjs";
-import { ActivityPage, axeViolations, HomePage, horizontalOverflow, IncidentPage, LoginPage, ReportPage } from "./pages.mjs";
+import { ActivityPage, axeViolations, HomePage, horizontalOverflow, IncidentPage, LoginPage, plausibleValues, ReportPage } from "./pages.mjs";
 
 let server, browser, catalogue;
 before(async () => {
@@ -14,25 +14,6 @@ before(async () => {
   catalogue = await (await fetch(`${server.url}/api/v1/catalogue`)).json();
 });
 after(() => closeEnv({ server, browser }));
-
-/** Plausible values for every numeric monthly indicator, obeying max and "not more than". */
-function plausibleValues(cat) {
-  const byKey = Object.fromEntries(cat.indicators.map((i) => [i.key, i]));
-  const memo = {};
-  const value = (key) => {
-    if (memo[key] !== undefined) return memo[key];
-    const ind = byKey[key];
-    let v = ind.kind === "decimal" ? 2.5 : key === "pop" ? 1200 : 40;
-    if (ind.le) v = Math.floor(value(ind.le) * 0.5 * 10) / 10;
-    if (ind.kind === "count") v = Math.floor(v);
-    if (ind.max !== undefined) v = Math.min(v, ind.max);
-    return (memo[key] = v);
-  };
-  return cat.indicators
-    .filter((i) => (i.periods ?? ["month"]).includes("month") && !i.retired)
-    .filter((i) => i.kind === "count" || i.kind === "decimal")
-    .map((i) => [i.key, value(i.key)]);
-}
 
 const screens = async (page, name) => {
   assert.deepEqual(await axeViolations(page), [], `axe on ${name}`);
