@@ -10,8 +10,10 @@
 //
 // How each moment is timed, in the page's own clock:
 // * keystroke: from the input event's timestamp to the next frame (two
-//   requestAnimationFrame callbacks: the frame that shows the change), and
-//   the long tasks (PerformanceObserver) seen meanwhile;
+//   requestAnimationFrame callbacks: the frame that shows the change, so
+//   never less than one frame interval, ~16.7 ms), and the long tasks
+//   (PerformanceObserver) seen meanwhile; and its main-thread time alone:
+//   until a zero-delay task queued behind the input's handlers runs;
 //   It also counts the form controls whose value the app wrote meanwhile
 //   (a keystroke should write none but, at most, its own) and the DOM
 //   mutations in the form;
@@ -23,10 +25,121 @@
 //   the DOM.
 //
 //   node scripts/bench-web.mjs          (RUNS=15 by default)
+//
+// Where the time goes: PROFILE=1 samples the main thread (CDP Profiler) in
+// each moment and prints, per moment, the functions holding the most time
+// (inclusive and self). Build with SOTHON_WASM_NAMES=1 bash
+// scripts/build-web.sh first, or the WASM functions are only numbers. The
+// profiler costs time itself: read its shares, not the times beside them.
 import { DEMO_PASSWORD, launch, phone, startServer, waitForServiceWorker } from "../tests/e2e/helpers.mjs";
 import { HomePage, LoginPage, ReportPage } from "../tests/e2e/pages.mjs";
 
 const RUNS = Number(process.env.RUNS ?? 15);
+const PROFILE = Boolean(process.env.PROFILE);
+const TOP = Number(process.env.TOP ?? 25);
+
+/** Main-thread time by kind per moment (CDP Performance metrics, summed over the runs). */
+function breakdown(cdp) {
+  const KINDS = ["TaskDuration", "ScriptDuration", "RecalcStyleDuration", "LayoutDuration"];
+  const sums = new Map();
+  const read = async () => {
+    const { metrics } = await cdp.send("Performance.getMetrics");
+    return Object.fromEntries(metrics.filter((m) => KINDS.includes(m.name)).map((m) => [m.name, m.value * 1000]));
+  };
+  let before;
+  return {
+    async enable() {
+      await cdp.send("Performance.enable", { timeDomain: "threadTicks" });
+    },
+    async start() {
+      before = await read();
+    },
+    async stop(moment) {
+      const after = await read();
+      const s = sums.get(moment) ?? Object.fromEntries(KINDS.map((k) => [k, 0]));
+      for (const k of KINDS) s[k] += after[k] - before[k];
+      sums.set(moment, s);
+    },
+    print() {
+      console.log(`main thread by kind, per run (CDP Performance metrics; the moments' windows include the test driver's own input):`);
+      for (const [moment, s] of sums) {
+        const f = (k) => (s[k] / RUNS).toFixed(1).padStart(7);
+        console.log(`  ${moment.padEnd(10)} tasks ${f("TaskDuration")} ms · script ${f("ScriptDuration")} · style ${f("RecalcStyleDuration")} · layout ${f("LayoutDuration")}`);
+      }
+    },
+  };
+}
+
+/** A Rust symbol (legacy mangling, as wasm-bindgen --no-demangle leaves it) made readable. */
+export function demangle(sym) {
+  const m = /^_?_ZN(.*)E$/.exec(sym);
+  if (!m) return sym;
+  const parts = [];
+  let rest = m[1];
+  while (rest.length) {
+    const len = /^(\d+)/.exec(rest);
+    if (!len) break;
+    const n = Number(len[1]);
+    parts.push(rest.slice(len[1].length, len[1].length + n));
+    rest = rest.slice(len[1].length + n);
+  }
+  if (parts.length && /^h[0-9a-f]{16}$/.test(parts[parts.length - 1])) parts.pop();
+  const esc = { SP: "@", BP: "*", RF: "&", LT: "<", GT: ">", LP: "(", RP: ")", C: "," };
+  return parts
+    .map((p) => p.replace(/\$([A-Z]+)\$/g, (_, c) => esc[c] ?? `$${c}$`).replace(/\$u([0-9a-f]+)\$/g, (_, h) => String.fromCodePoint(parseInt(h, 16))).replace(/^_\$/, "$").replace(/\.\./g, "::"))
+    .join("::");
+}
+
+/** CPU samples per moment, summed over the runs (PROFILE=1). */
+function profiler(cdp) {
+  const by = new Map(); // moment -> { self: Map, incl: Map, total }
+  return {
+    async start() {
+      if (!PROFILE) return;
+      await cdp.send("Profiler.enable");
+      await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
+      await cdp.send("Profiler.start");
+    },
+    async stop(moment) {
+      if (!PROFILE) return;
+      const { profile } = await cdp.send("Profiler.stop");
+      const m = by.get(moment) ?? { self: new Map(), incl: new Map(), total: 0 };
+      by.set(moment, m);
+      const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+      const parent = new Map();
+      for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+      const name = (n) => {
+        const f = n.callFrame;
+        return (f.functionName && demangle(f.functionName)) || (f.url ? `(anonymous ${f.url.split("/").pop()}:${f.lineNumber})` : "(program)");
+      };
+      profile.samples.forEach((id, i) => {
+        const dt = (profile.timeDeltas[i] ?? 0) / 1000;
+        const leaf = nodes.get(id);
+        const leafName = name(leaf);
+        if (leafName === "(idle)" || leafName === "(root)") return;
+        m.total += dt;
+        m.self.set(leafName, (m.self.get(leafName) ?? 0) + dt);
+        const seen = new Set();
+        for (let n = id; n !== undefined; n = parent.get(n)) {
+          const nm = name(nodes.get(n));
+          if (nm === "(root)" || seen.has(nm)) continue;
+          seen.add(nm);
+          m.incl.set(nm, (m.incl.get(nm) ?? 0) + dt);
+        }
+      });
+    },
+    print() {
+      for (const [moment, m] of by) {
+        console.log(`\n${moment}: ${m.total.toFixed(0)} ms sampled over ${RUNS} runs`);
+        for (const [kind, map] of [["inclusive", m.incl], ["self", m.self]]) {
+          console.log(`  top ${TOP} ${kind}:`);
+          for (const [nm, ms] of [...map].sort((a, b) => b[1] - a[1]).slice(0, TOP))
+            console.log(`  ${((100 * ms) / m.total).toFixed(1).padStart(6)} %  ${nm.slice(0, 110)}`);
+        }
+      }
+    },
+  };
+}
 const RECORDS = 500;
 const stats = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -110,11 +223,14 @@ function probes() {
         let mutations = 0;
         const mo = new MutationObserver((l) => (mutations += l.length));
         mo.observe(document.querySelector("form"), { subtree: true, childList: true, attributes: true, characterData: true });
-        frame().then(() => {
+        // Main-thread work: until a task queued after the input's handlers
+        // (and the effects they scheduled) runs.
+        const busy = idle().then(() => performance.now() - t0);
+        Promise.all([busy, frame()]).then(([busy]) => {
           const writes = [...window.__writes];
           window.__writes = undefined;
           mo.disconnect();
-          resolve({ ms: performance.now() - t0, long: window.__long.slice(long0), writes, mutations });
+          resolve({ ms: performance.now() - t0, busy, long: window.__long.slice(long0), writes, mutations });
         });
       }, { capture: true, once: true });
     });
@@ -139,8 +255,11 @@ try {
   const cdp = await ctx.newCDPSession(page);
   await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
 
+  const prof = profiler(cdp);
+  const kinds = breakdown(cdp);
+  await kinds.enable();
   const form = new ReportPage(page);
-  const keys = [], saves = [], homes = [], longs = [], writes = [], mutations = [];
+  const keys = [], busy = [], saves = [], homes = [], longs = [], writes = [], mutations = [];
   for (let i = 0; i < RUNS; i++) {
     await home.openCurrentReport();
     await form.fill("pop", 512);
@@ -148,17 +267,26 @@ try {
     // A keystroke: one character typed into a field the form already checks.
     const input = page.getByTestId("in-dvc_helped");
     await input.fill("1");
+    await kinds.start();
+    await prof.start();
     const k = page.evaluate(() => window.__keystroke());
     await input.press(String(i % 10));
     const key = await k;
+    await prof.stop("keystroke");
+    await kinds.stop("keystroke");
     keys.push(key.ms);
+    busy.push(key.busy);
     longs.push(...key.long);
     writes.push(key.writes.length);
     mutations.push(key.mutations);
 
+    await kinds.start();
+    await prof.start();
     const s = page.evaluate(() => window.__time("click", window.__idle));
     await form.submit();
     saves.push((await s).ms);
+    await prof.stop("save");
+    await kinds.stop("save");
     await home.waitFor();
 
     await home.openCurrentReport();
@@ -168,8 +296,12 @@ try {
         await window.__frame();
       })
     );
+    await kinds.start();
+    await prof.start();
     await page.getByTestId("back").click();
     homes.push((await h).ms);
+    await prof.stop("home");
+    await kinds.stop("home");
   }
   const line = (what, xs) => {
     const { median, max } = stats(xs);
@@ -177,10 +309,13 @@ try {
   };
   console.log(`CPU 4× (CDP), ${stored} records stored, ${RUNS} runs${"median".padStart(14)}${"worst".padStart(11)}`);
   console.log(line("keystroke in the report form → next frame", keys));
+  console.log(line("keystroke in the report form (main thread)", busy));
   console.log(line("save the report (main thread)", saves));
   console.log(line("open home (back → home painted)", homes));
   console.log(`per keystroke: values written to ${stats(writes).max} form controls, ${stats(mutations).median} DOM mutations in the form (median)`);
   console.log(`long tasks (> 50 ms) during keystrokes: ${longs.length}${longs.length ? ` (${longs.map((d) => d.toFixed(0)).join(", ")} ms)` : ""}`);
+  kinds.print();
+  prof.print();
   await ctx.close();
 } finally {
   await browser.close();

@@ -50,8 +50,12 @@ split_bundle() { # name, extra cargo args...
 }
 wasm_opt() { # in, out
   # The features Rust's wasm32 target emits by default; all are in every
-  # browser the app supports.
-  node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+  # browser the app supports. SOTHON_WASM_NAMES=1 keeps the function names
+  # (a few KB more), for a profile that names them (PROFILE=1 make bench-web).
+  local strip="--strip-debug --strip-producers"
+  if [ -n "${SOTHON_WASM_NAMES:-}" ]; then strip="--debuginfo --strip-producers"; fi
+  # shellcheck disable=SC2086
+  node_modules/.bin/wasm-opt -Oz $strip \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
     "$1" -o "$2"

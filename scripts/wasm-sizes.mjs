@@ -4,6 +4,7 @@
 // the figures are larger than what ships; the shares are what matter.
 //
 //   node scripts/wasm-sizes.mjs dist/.stage/sothon_bg.wasm [top]
+//   LIST=1 node scripts/wasm-sizes.mjs FILE > fns.tsv   (every function)
 import { readFileSync } from "node:fs";
 
 const [file = "dist/.stage/sothon_bg.wasm", top = "20"] = process.argv.slice(2);
@@ -92,6 +93,11 @@ bodies.forEach((len, i) => {
   byCrate.set(c, (byCrate.get(c) ?? 0) + len);
 });
 
+// LIST=1: every function, "bytes<TAB>name", to diff two builds.
+if (process.env.LIST) {
+  for (const [len, name] of fns) console.log(`${len}\t${name}`);
+  process.exit(0);
+}
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`.padStart(10);
 const total = buf.length;
 const code = bodies.reduce((a, b) => a + b, 0);
