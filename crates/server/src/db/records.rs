@@ -12,7 +12,24 @@ pub const PULL_LIMIT: i64 = 500;
 /// Parses a `records.state` value.
 pub use sothon_domain::api::parse_state;
 
+/// A page of the pull: the commune's counter on every row, and a record
+/// on every row but that of a page with none (the record's columns are
+/// then NULL).
 #[derive(sqlx::FromRow)]
+struct PageRow {
+    counter: i64,
+    id: Option<String>,
+    rev: Option<i64>,
+    state: Option<String>,
+    receipt: Option<String>,
+    comment: Option<String>,
+    updated_at: Option<i64>,
+    ver: Option<i64>,
+    entered_by: Option<String>,
+    body: Option<String>,
+}
+
+/// A record of the page.
 struct ChangeRow {
     id: String,
     rev: i64,
@@ -25,22 +42,38 @@ struct ChangeRow {
     body: String,
 }
 
-/// Records of `commune` (only `village`'s when given) written after version
-/// `cursor`, oldest first, at most [`PULL_LIMIT`], and the cursor to pull
-/// from next (protocol rule 5). Every write takes its own version, so a page
-/// boundary never falls inside one; a cursor ahead of the commune's counter
-/// (a server restored from a backup, an older app's time cursor) pulls from
-/// the start, and the phone drops by `ver` what it already has.
-pub async fn changes_since(db: &Db, commune: &str, village: Option<&str>, cursor: i64) -> DbResult<(Vec<Change>, i64)> {
-    let any_db = db;
+impl PageRow {
+    fn change(self) -> Option<ChangeRow> {
+        Some(ChangeRow {
+            id: self.id?,
+            rev: self.rev?,
+            state: self.state?,
+            receipt: self.receipt?,
+            comment: self.comment?,
+            updated_at: self.updated_at?,
+            ver: self.ver?,
+            entered_by: self.entered_by,
+            body: self.body?,
+        })
+    }
+}
+
+/// The commune's counter and the records after `cursor`, in one statement:
+/// one snapshot, so the counter covers exactly the writes the page could
+/// see (every write takes its version under the counter's row lock and
+/// commits with it), and one round trip.
+async fn page(db: &Db, commune: &str, village: Option<&str>, cursor: i64) -> DbResult<(i64, Vec<ChangeRow>)> {
     with_pool!(db, db => {
-        let current = super::current_version(any_db, commune).await?;
-        let cursor = if cursor > current || cursor < 0 { 0 } else { cursor };
-        let rows: Vec<ChangeRow> = sqlx::query_as(
-            "SELECT r.id, r.rev, r.state, r.receipt, r.comment, r.updated_at, r.ver, u.name AS entered_by, r.body
-             FROM records r LEFT JOIN users u ON u.id = r.entered_by
-             WHERE r.commune_id = $1 AND ($2 IS NULL OR r.village_id = $3) AND r.ver > $4
-             ORDER BY r.ver LIMIT $5",
+        let rows: Vec<PageRow> = sqlx::query_as(
+            "SELECT c.counter, p.id, p.rev, p.state, p.receipt, p.comment, p.updated_at, p.ver, p.entered_by, p.body
+             FROM (SELECT COALESCE(MAX(version), 0) AS counter FROM commune_sync WHERE commune_id = $1) c
+             LEFT JOIN (
+                 SELECT r.id, r.rev, r.state, r.receipt, r.comment, r.updated_at, r.ver, u.name AS entered_by, r.body
+                 FROM records r LEFT JOIN users u ON u.id = r.entered_by
+                 WHERE r.commune_id = $1 AND ($2 IS NULL OR r.village_id = $3) AND r.ver > $4
+                 ORDER BY r.ver LIMIT $5
+             ) p ON TRUE
+             ORDER BY p.ver",
         )
         .bind(commune)
         .bind(village)
@@ -49,8 +82,31 @@ pub async fn changes_since(db: &Db, commune: &str, village: Option<&str>, cursor
         .bind(PULL_LIMIT)
         .fetch_all(db)
         .await?;
+        let counter = rows.first().map_or(0, |r| r.counter);
+        Ok((counter, rows.into_iter().filter_map(PageRow::change).collect()))
+    })
+}
+
+/// Records of `commune` (only `village`'s when given) written after version
+/// `cursor`, oldest first, at most [`PULL_LIMIT`], and the cursor to pull
+/// from next (protocol rule 5). Every write takes its own version, so a page
+/// boundary never falls inside one; a cursor ahead of the commune's counter
+/// (a server restored from a backup, an older app's time cursor) pulls from
+/// the start, and the phone drops by `ver` what it already has.
+pub async fn changes_since(db: &Db, commune: &str, village: Option<&str>, cursor: i64) -> DbResult<(Vec<Change>, i64)> {
+    let any_db = db;
+    let cursor = cursor.max(0);
+    let (current, rows, cursor) = match page(db, commune, village, cursor).await? {
+        // Ahead of the counter: from the start (the page read was empty).
+        (current, _) if cursor > current => {
+            let (current, rows) = page(db, commune, village, 0).await?;
+            (current, rows, 0)
+        }
+        (current, rows) => (current, rows, cursor),
+    };
+    with_pool!(db, db => {
         // A full page: pull again from its last row. Otherwise everything up to
-        // the counter read before the query has been seen.
+        // the counter read with the page has been seen.
         let next = match rows.last() {
             Some(last) if rows.len() as i64 == PULL_LIMIT => last.ver,
             Some(last) => last.ver.max(current),

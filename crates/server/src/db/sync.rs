@@ -38,8 +38,10 @@ use super::now_ms;
 use super::DbResult;
 use super::{AsConn, Db, Writer};
 use crate::auth::AuthUser;
-use sothon_domain::protocol::{push_rule, receipt_code, refusal, Head, Mutation, MutationResult, PushRule, Status};
-use std::collections::HashMap;
+use sothon_domain::protocol::{
+    push_rule, receipt_code, refusal, DueDate, Head, Mutation, MutationResult, PushRule, Status,
+};
+use std::collections::{HashMap, HashSet};
 
 /// What was pushed, already validated and authorised by the caller.
 pub struct Push<'a> {
@@ -589,22 +591,64 @@ fn rows_sql(head: &str, width: usize, rows: usize, tail: &str) -> String {
     format!("{head} VALUES {}{tail}", values.join(", "))
 }
 
-/// Which of `ids` the commune has already stored (and will answer verbatim).
-pub async fn stored_ids<'a>(
-    db: &Db,
-    commune: &str,
-    ids: impl Iterator<Item = &'a str>,
-) -> DbResult<std::collections::HashSet<String>> {
-    with_pool!(db, db => {
-        let ids: Vec<&str> = ids.collect();
-        if ids.is_empty() {
-            return Ok(Default::default());
+/// What a sync reads before it takes its write turn, in one statement.
+#[derive(Debug, Default)]
+pub struct Known {
+    /// Which of the villages the push names are the commune's.
+    pub villages: HashSet<String>,
+    /// Which of the push's mutation ids the commune has stored already
+    /// (answered verbatim from the store, so not checked against today's
+    /// catalogue).
+    pub stored: HashSet<String>,
+    /// Every due date the commune set, by period, for the answer (as
+    /// [`super::due::all`]; one set meanwhile reaches the phone at its
+    /// next sync).
+    pub due: Vec<DueDate>,
+}
+
+#[derive(sqlx::FromRow)]
+struct KnownRow {
+    part: String,
+    name: String,
+    due: String,
+}
+
+/// [`Known`] for a push of `commune` naming `villages` and mutation `ids`
+/// (either may be empty: a pull reads only the due dates).
+pub async fn known(db: &Db, commune: &str, villages: &[&str], ids: &[&str]) -> DbResult<Known> {
+    let mut arms = Vec::with_capacity(3);
+    if !villages.is_empty() {
+        arms.push(format!(
+            "SELECT 'v' AS part, id AS name, '' AS due FROM villages WHERE commune_id = $1 AND id IN ({})",
+            super::params(2, villages.len())
+        ));
+    }
+    if !ids.is_empty() {
+        arms.push(format!(
+            "SELECT 'm' AS part, id AS name, '' AS due FROM mutations WHERE commune_id = $1 AND id IN ({})",
+            super::params(2 + villages.len(), ids.len())
+        ));
+    }
+    arms.push("SELECT 'd' AS part, period AS name, due FROM due_dates WHERE commune_id = $1".to_string());
+    let sql = arms.join(" UNION ALL ");
+    let rows: Vec<KnownRow> = with_pool!(db, db => {
+        let mut q = sqlx::query_as::<_, KnownRow>(&sql).bind(commune);
+        for name in villages.iter().chain(ids) {
+            q = q.bind(*name);
         }
-        let sql = format!("SELECT id FROM mutations WHERE commune_id = $1 AND id IN ({})", super::params(2, ids.len()));
-        let mut q = sqlx::query_scalar::<_, String>(&sql).bind(commune);
-        for id in ids {
-            q = q.bind(id);
+        q.fetch_all(db).await?
+    });
+    let mut known = Known::default();
+    let mut due = Vec::new();
+    for r in rows {
+        match r.part.as_str() {
+            "v" => drop(known.villages.insert(r.name)),
+            "m" => drop(known.stored.insert(r.name)),
+            _ => due.push((r.name, r.due)),
         }
-        Ok(q.fetch_all(db).await?.into_iter().collect())
-    })
+    }
+    // By period, as `ORDER BY period` in `due::all`.
+    due.sort_unstable();
+    known.due = super::due::parse(due);
+    Ok(known)
 }
