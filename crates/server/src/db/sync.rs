@@ -173,15 +173,29 @@ async fn apply_once(db: &Db, push: &Push<'_>) -> DbResult<(i64, Vec<MutationResu
         let skew = now - push.device_now;
         let allowed = |i: usize| push.allowed.get(i).copied().unwrap_or(false);
 
-        // Rule 4: who owns each origin device (bound to this account on first use).
-        let mut owners: HashMap<&str, String> = HashMap::new();
+        // When this device last synced and what it had left (for a phone
+        // that loses its storage: see db::devices), in this transaction so
+        // that a push costs one commit; and, in the same statement, whether
+        // it is this account's (bound to it on first use).
+        let sighting = super::devices::Sighting {
+            commune,
+            device: push.device,
+            user: &push.user.id,
+            now,
+            unsent: push.unsent,
+        };
+        let mine = super::devices::seen(&mut tx, sighting).await?;
+        // Rule 4: whether each origin device is this account's (bound to it
+        // on first use). The sending device is every mutation's origin but
+        // for one made under an older device id.
+        let mut ours: HashMap<&str, bool> = HashMap::from([(push.device, mine)]);
         for (i, m) in push.mutations.iter().enumerate() {
-            if allowed(i) && !owners.contains_key(m.origin()) {
+            if allowed(i) && !ours.contains_key(m.origin()) {
                 let owner = super::devices::bind(&mut tx, commune, m.origin(), &push.user.id, now).await?;
-                owners.insert(m.origin(), owner);
+                ours.insert(m.origin(), owner == push.user.id);
             }
         }
-        let owned = |i: usize, m: &Mutation| allowed(i) && owners.get(m.origin()) == Some(&push.user.id);
+        let owned = |i: usize, m: &Mutation| allowed(i) && ours.get(m.origin()) == Some(&true);
         // Rule 1: mutations stored before.
         let ids: Vec<&str> =
             push.mutations.iter().enumerate().filter(|(i, m)| owned(*i, m)).map(|(_, m)| m.id.as_str()).collect();
@@ -254,17 +268,6 @@ async fn apply_once(db: &Db, push: &Push<'_>) -> DbResult<(i64, Vec<MutationResu
         }
         // Nothing to write for a push that was all answers: no statement.
         writes.flush(&mut tx, push, now, skew).await?;
-        // When this device last synced and what it had left (for a phone
-        // that loses its storage: see db::devices); in this transaction, so
-        // a push costs one commit.
-        let sighting = super::devices::Sighting {
-            commune,
-            device: push.device,
-            user: &push.user.id,
-            now,
-            unsent: push.unsent,
-        };
-        super::devices::seen(&mut tx, sighting).await?;
         tx.commit().await?;
         Ok((now, results))
     })
