@@ -316,37 +316,40 @@ impl StoredRow {
 
 type Seen = HashMap<(String, String), i64>;
 
-/// The records among `ids` as stored, and every seq stored for them.
+/// The records among `ids` as stored, and every seq stored for them, in
+/// one statement: a seq is stored only with its record (a push writes both,
+/// and records are never deleted), so the join leaves none out.
 async fn load(tx: &mut impl AsConn, commune: &str, ids: &[&str]) -> DbResult<(HashMap<String, Current>, Seen)> {
     let mut ids: Vec<&str> = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
     let (mut current, mut seen) = (HashMap::new(), HashMap::new());
     for chunk in ids.chunks(ROWS_PER_INSERT) {
-        let list = super::params(2, chunk.len());
-        let records =
-            format!("SELECT id, rev, state, last_device, ver FROM records WHERE commune_id = $1 AND id IN ({list})");
-        let seqs =
-            format!("SELECT record_id, device, seq FROM record_seq WHERE commune_id = $1 AND record_id IN ({list})");
-        with_conn!(tx, c => {
-            let mut q = sqlx::query_as::<_, (String, i64, String, String, i64)>(&records).bind(commune);
+        let sql = format!(
+            "SELECT r.id, r.rev, r.state, r.last_device, r.ver, s.device, s.seq
+             FROM records r LEFT JOIN record_seq s ON s.commune_id = r.commune_id AND s.record_id = r.id
+             WHERE r.commune_id = $1 AND r.id IN ({})",
+            super::params(2, chunk.len())
+        );
+        let rows: Vec<LoadRow> = with_conn!(tx, c => {
+            let mut q = sqlx::query_as::<_, LoadRow>(&sql).bind(commune);
             for id in chunk {
                 q = q.bind(*id);
             }
-            for (id, rev, state, last_device, ver) in q.fetch_all(&mut *c).await? {
-                current.insert(id, Current { rev, state, last_device, ver });
-            }
-            let mut q = sqlx::query_as::<_, (String, String, i64)>(&seqs).bind(commune);
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            for (record, device, seq) in q.fetch_all(&mut *c).await? {
-                seen.insert((record, device), seq);
-            }
+            q.fetch_all(c).await?
         });
+        for (id, rev, state, last_device, ver, device, seq) in rows {
+            if let (Some(device), Some(seq)) = (device, seq) {
+                seen.insert((id.clone(), device), seq);
+            }
+            current.entry(id).or_insert(Current { rev, state, last_device, ver });
+        }
     }
     Ok((current, seen))
 }
+
+/// A record, and one of its seqs if it has any.
+type LoadRow = (String, i64, String, String, i64, Option<String>, Option<i64>);
 
 /// Rules 2–5 for one mutation, over the records as the push has left them;
 /// `ver` is the version it takes.
