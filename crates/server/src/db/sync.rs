@@ -123,19 +123,23 @@ struct Current {
 /// The rows a push writes at its end, several to a statement.
 #[derive(Default)]
 struct Writes {
-    /// New records not written yet, by id (see [`Writes::flush_creates`]).
-    creates: Vec<NewRecord>,
+    /// Records created or replaced and not written yet, at most one row
+    /// each (see [`Writes::flush_records`]).
+    records: Vec<NewRecord>,
     /// Highest seq per (record, origin device) this push saw.
     seqs: std::collections::BTreeMap<(String, String), i64>,
     mutations: Vec<NewMutation>,
 }
 
+/// A record's new revision: the whole row of a new record; of a replaced
+/// one, what rule 4 writes (the rest of the row stays as it is).
 struct NewRecord {
     id: String,
     village: String,
     kind: &'static str,
     period: String,
     body: String,
+    rev: i64,
     origin: String,
     at: i64,
     ver: i64,
@@ -159,11 +163,12 @@ const ROWS_PER_INSERT: usize = 50;
 
 /// The push as few statements as its rules allow: the devices' owners, the
 /// stored mutations, the records and their seqs are read once for the whole
-/// push; the versions are taken in one step; new records, seqs and the
-/// mutation log are written several rows to a statement. Only an edit of an
-/// existing record, and a conflict, are a statement each. The rules run in
-/// the order the mutations were sent, over the records as the push has left
-/// them so far, exactly as one statement at a time would.
+/// push; the versions are taken in one step; new and edited records (one
+/// upsert), seqs and the mutation log are written several rows to a
+/// statement. Only a conflict has statements of its own, and a second write
+/// to a record in the same push first writes the rows gathered so far. The
+/// rules run in the order the mutations were sent, over the records as the
+/// push has left them so far, exactly as one statement at a time would.
 async fn apply_once(db: &Db, push: &Push<'_>) -> DbResult<(i64, Vec<MutationResult>)> {
     with_pool!(db, db => {
         let commune = push.user.commune.as_str();
@@ -368,8 +373,6 @@ async fn apply_new(
     let seq = i64::try_from(m.seq).unwrap_or(i64::MAX);
     let base = i64::from(m.base);
     let body = serde_json::to_string(&m.body).map_err(json_err)?;
-    // Entered by the commune office on the village's behalf ("nhập hộ").
-    let entered_by = push.user.is_office().then_some(push.user.id.as_str());
     let key = (m.record.clone(), origin.to_string());
     let cur = current.get(&m.record);
     let head = cur.map(|c| Head { rev: c.rev, approved: c.state == "approved", last_device: &c.last_device });
@@ -377,12 +380,13 @@ async fn apply_new(
     let (status, rev, record_ver) = match rule {
         PushRule::Superseded { rev } => (Status::Superseded, rev, cur.map_or(0, |c| c.ver)),
         PushRule::Create => {
-            writes.creates.push(NewRecord {
+            writes.records.push(NewRecord {
                 id: m.record.clone(),
                 village: m.body.village().to_string(),
                 kind: m.body.kind(),
                 period: m.body.period().to_string(),
                 body: body.clone(),
+                rev: 1,
                 origin: origin.to_string(),
                 at: m.at,
                 ver,
@@ -392,33 +396,24 @@ async fn apply_new(
             (Status::Applied, 1, ver)
         }
         PushRule::Replace { rev: new_rev } => {
-            writes.flush_creates(tx, push, now, skew).await?;
-            with_conn!(tx, c => {
-                sqlx::query(
-                    "UPDATE records SET body = $1, rev = $2, state = 'received', receipt = $3, comment = '', last_device = $4,
-                            updated_at = $5, device_at = $6, skew_ms = $7, ver = $8, entered_by = $9
-                     WHERE commune_id = $10 AND id = $11",
-                )
-                .bind(&body)
-                .bind(new_rev)
-                .bind(receipt_code(&m.record, u32::try_from(new_rev).unwrap_or(u32::MAX)))
-                .bind(origin)
-                .bind(now)
-                .bind(m.at)
-                .bind(skew)
-                .bind(ver)
-                .bind(entered_by)
-                .bind(commune)
-                .bind(&m.record)
-                .execute(c)
-                .await?;
+            writes.flush_record(tx, push, &m.record, now, skew).await?;
+            writes.records.push(NewRecord {
+                id: m.record.clone(),
+                village: m.body.village().to_string(),
+                kind: m.body.kind(),
+                period: m.body.period().to_string(),
+                body: body.clone(),
+                rev: new_rev,
+                origin: origin.to_string(),
+                at: m.at,
+                ver,
             });
             let state = "received".to_string();
             current.insert(m.record.clone(), Current { rev: new_rev, state, last_device: origin.to_string(), ver });
             (Status::Applied, new_rev, ver)
         }
         PushRule::Conflict { rev } => {
-            writes.flush_creates(tx, push, now, skew).await?;
+            writes.flush_record(tx, push, &m.record, now, skew).await?;
             with_conn!(tx, c => {
                 sqlx::query(
                     "INSERT INTO conflicts (commune_id, mutation_id, record_id, base, device, body, at, resolved,
@@ -493,18 +488,42 @@ async fn apply_new(
 }
 
 impl Writes {
-    /// Writes the new records gathered so far (before a statement that
-    /// reads or changes one of them, and at the end).
-    async fn flush_creates(&mut self, tx: &mut impl AsConn, push: &Push<'_>, now: i64, skew: i64) -> DbResult<()> {
+    /// Writes the records gathered so far if `record` is among them: before
+    /// a statement that reads or changes it, or a second row for it (one
+    /// statement may not change a row twice).
+    async fn flush_record(
+        &mut self,
+        tx: &mut impl AsConn,
+        push: &Push<'_>,
+        record: &str,
+        now: i64,
+        skew: i64,
+    ) -> DbResult<()> {
+        if self.records.iter().any(|r| r.id == record) {
+            self.flush_records(tx, push, now, skew).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the records gathered so far: a new one is inserted whole; a
+    /// replaced one (rule 4) takes the new body, rev, receipt, device and
+    /// version, is `received` again and loses the office's comment, and
+    /// keeps its village, kind, period and first arrival.
+    async fn flush_records(&mut self, tx: &mut impl AsConn, push: &Push<'_>, now: i64, skew: i64) -> DbResult<()> {
         let commune = push.user.commune.as_str();
+        // Entered by the commune office on the village's behalf ("nhập hộ").
         let entered_by = push.user.is_office().then_some(push.user.id.as_str());
-        for chunk in std::mem::take(&mut self.creates).chunks(ROWS_PER_INSERT) {
+        for chunk in std::mem::take(&mut self.records).chunks(ROWS_PER_INSERT) {
             let sql = rows_sql(
                 "INSERT INTO records (commune_id, id, village_id, kind, period, body, rev, state, receipt, comment,
                                       last_device, created_at, updated_at, device_at, skew_ms, ver, entered_by)",
                 17,
                 chunk.len(),
-                "",
+                " ON CONFLICT (commune_id, id) DO UPDATE SET body = excluded.body, rev = excluded.rev,
+                      state = excluded.state, receipt = excluded.receipt, comment = excluded.comment,
+                      last_device = excluded.last_device, updated_at = excluded.updated_at,
+                      device_at = excluded.device_at, skew_ms = excluded.skew_ms, ver = excluded.ver,
+                      entered_by = excluded.entered_by",
             );
             with_conn!(tx, c => {
                 let mut q = sqlx::query(&sql);
@@ -516,9 +535,9 @@ impl Writes {
                         .bind(r.kind)
                         .bind(&r.period)
                         .bind(&r.body)
-                        .bind(1i64)
+                        .bind(r.rev)
                         .bind("received")
-                        .bind(receipt_code(&r.id, 1))
+                        .bind(receipt_code(&r.id, u32::try_from(r.rev).unwrap_or(u32::MAX)))
                         .bind("")
                         .bind(&r.origin)
                         .bind(now)
@@ -536,7 +555,7 @@ impl Writes {
 
     /// Everything left: new records, the seqs, the mutation log.
     async fn flush(mut self, tx: &mut impl AsConn, push: &Push<'_>, now: i64, skew: i64) -> DbResult<()> {
-        self.flush_creates(tx, push, now, skew).await?;
+        self.flush_records(tx, push, now, skew).await?;
         let commune = push.user.commune.as_str();
         let seqs: Vec<_> = self.seqs.into_iter().collect();
         for chunk in seqs.chunks(ROWS_PER_INSERT) {
