@@ -504,10 +504,3 @@ pub async fn villages_for(db: &Db, user: &AuthUser) -> DbResult<Vec<Village>> {
         Ok(rows.into_iter().map(|(id, name, sample)| Village { id, name, sample }).collect())
     })
 }
-
-/// The ids of the commune's villages.
-pub async fn commune_village_ids(db: &Db, commune: &str) -> DbResult<Vec<String>> {
-    with_pool!(db, db => {
-        Ok(sqlx::query_scalar("SELECT id FROM villages WHERE commune_id = $1").bind(commune).fetch_all(db).await?)
-    })
-}

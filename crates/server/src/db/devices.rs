@@ -45,15 +45,19 @@ pub struct Sighting<'a> {
 }
 
 /// Notes a sync (binding the device if new); a device bound to another
-/// account is left as it is. A push does it inside its own transaction
-/// ([`super::sync::apply`]); a pull alone through [`seen_pull`].
-pub async fn seen(conn: &mut impl AsConn, s: Sighting<'_>) -> DbResult<()> {
+/// account is left as it is. Returns whether the device is `s.user`'s (as
+/// [`bind`] would say, in the same statement: a row comes back only when
+/// it was inserted or updated, and it is updated only for its owner). A
+/// push does it inside its own transaction ([`super::sync::apply`]); a
+/// pull alone through [`seen_pull`].
+pub async fn seen(conn: &mut impl AsConn, s: Sighting<'_>) -> DbResult<bool> {
     with_conn!(conn, conn => {
-        sqlx::query(
+        let mine: Option<String> = sqlx::query_scalar(
             "INSERT INTO devices (commune_id, device, user_id, first_seen, last_seen, unsent) VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (commune_id, device) DO UPDATE SET last_seen = excluded.last_seen,
                  unsent = CASE WHEN $7 IS NULL THEN devices.unsent ELSE excluded.unsent END
-             WHERE devices.user_id = excluded.user_id",
+             WHERE devices.user_id = excluded.user_id
+             RETURNING user_id",
         )
         .bind(s.commune)
         .bind(s.device)
@@ -62,9 +66,9 @@ pub async fn seen(conn: &mut impl AsConn, s: Sighting<'_>) -> DbResult<()> {
         .bind(s.now)
         .bind(i64::from(s.unsent.unwrap_or(0)))
         .bind(s.unsent.map(i64::from))
-        .execute(conn)
+        .fetch_optional(conn)
         .await?;
-        Ok(())
+        Ok(mine.is_some())
     })
 }
 

@@ -48,13 +48,18 @@ pub async fn all(db: &Db, commune: &str) -> DbResult<Vec<DueDate>> {
                 .bind(commune)
                 .fetch_all(db)
                 .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(p, d)| {
-                Some(DueDate { period: Period::parse(&p).ok()?, due: sothon_domain::format::parse_date_iso(&d)? })
-            })
-            .collect())
+        Ok(parse(rows))
     })
+}
+
+/// Due dates from their rows (period, due), in the rows' order; a row
+/// that does not parse is left out.
+pub(super) fn parse(rows: Vec<(String, String)>) -> Vec<DueDate> {
+    rows.into_iter()
+        .filter_map(|(p, d)| {
+            Some(DueDate { period: Period::parse(&p).ok()?, due: sothon_domain::format::parse_date_iso(&d)? })
+        })
+        .collect()
 }
 
 /// The due date of one period: the commune's, else the default.

@@ -12,7 +12,24 @@ pub const PULL_LIMIT: i64 = 500;
 /// Parses a `records.state` value.
 pub use sothon_domain::api::parse_state;
 
+/// A row of the pull's statements: a record with the commune's counter,
+/// or (the second statement's first row) the counter alone, the record's
+/// columns NULL.
 #[derive(sqlx::FromRow)]
+struct PageRow {
+    counter: i64,
+    id: Option<String>,
+    rev: Option<i64>,
+    state: Option<String>,
+    receipt: Option<String>,
+    comment: Option<String>,
+    updated_at: Option<i64>,
+    ver: Option<i64>,
+    entered_by: Option<String>,
+    body: Option<String>,
+}
+
+/// A record of the page.
 struct ChangeRow {
     id: String,
     rev: i64,
@@ -25,6 +42,77 @@ struct ChangeRow {
     body: String,
 }
 
+impl PageRow {
+    fn change(self) -> Option<ChangeRow> {
+        Some(ChangeRow {
+            id: self.id?,
+            rev: self.rev?,
+            state: self.state?,
+            receipt: self.receipt?,
+            comment: self.comment?,
+            updated_at: self.updated_at?,
+            ver: self.ver?,
+            entered_by: self.entered_by,
+            body: self.body?,
+        })
+    }
+}
+
+/// The page of records after `cursor` (oldest first, at most
+/// [`PULL_LIMIT`]), each row with the commune's counter: `{counter}` is
+/// what the counter column reads.
+const PAGE: &str = "SELECT {counter} AS counter, r.id, r.rev, r.state, r.receipt, r.comment, r.updated_at, r.ver,
+            u.name AS entered_by, r.body
+     FROM records r LEFT JOIN users u ON u.id = r.entered_by
+     WHERE r.commune_id = $1 AND ($2 IS NULL OR r.village_id = $3) AND r.ver > $4
+     ORDER BY r.ver LIMIT $5";
+
+/// The commune's counter and the records after `cursor`, in one statement
+/// (one snapshot, so the counter covers exactly the writes the page could
+/// see: every write takes its version under the counter's row lock and
+/// commits with it), and one round trip while there is something to pull.
+/// The counter rides on every row of the page; a page with nothing in it
+/// asks again with the counter as a row of its own before the page (a
+/// UNION ALL of the page as a subquery, whose every row SQLite copies:
+/// nothing for an empty page, a third slower than the page alone at 400
+/// rows; joining the counter to the page instead made SQLite copy and sort
+/// the page, three times as slow, and PostgreSQL sort every row after the
+/// cursor).
+async fn page(db: &Db, commune: &str, village: Option<&str>, cursor: i64) -> DbResult<(i64, Vec<ChangeRow>)> {
+    let with_counter =
+        PAGE.replace("{counter}", "(SELECT COALESCE(MAX(version), 0) FROM commune_sync WHERE commune_id = $1)");
+    let mut rows = page_rows(db, &with_counter, commune, village, cursor).await?;
+    if rows.is_empty() {
+        let counter_first = format!(
+            "SELECT COALESCE(MAX(version), 0) AS counter, NULL AS id, NULL AS rev, NULL AS state, NULL AS receipt,
+                    NULL AS comment, NULL AS updated_at, NULL AS ver, NULL AS entered_by, NULL AS body
+             FROM commune_sync WHERE commune_id = $1
+             UNION ALL
+             SELECT * FROM ({}) p",
+            PAGE.replace("{counter}", "0")
+        );
+        rows = page_rows(db, &counter_first, commune, village, cursor).await?;
+    }
+    let counter = rows.iter().map(|r| r.counter).max().unwrap_or(0);
+    let mut page: Vec<ChangeRow> = rows.into_iter().filter_map(PageRow::change).collect();
+    // Oldest first (a UNION ALL promises no order of its own).
+    page.sort_by_key(|r| r.ver);
+    Ok((counter, page))
+}
+
+async fn page_rows(db: &Db, sql: &str, commune: &str, village: Option<&str>, cursor: i64) -> DbResult<Vec<PageRow>> {
+    with_pool!(db, db => {
+        Ok(sqlx::query_as(sql)
+            .bind(commune)
+            .bind(village)
+            .bind(village)
+            .bind(cursor)
+            .bind(PULL_LIMIT)
+            .fetch_all(db)
+            .await?)
+    })
+}
+
 /// Records of `commune` (only `village`'s when given) written after version
 /// `cursor`, oldest first, at most [`PULL_LIMIT`], and the cursor to pull
 /// from next (protocol rule 5). Every write takes its own version, so a page
@@ -33,24 +121,18 @@ struct ChangeRow {
 /// the start, and the phone drops by `ver` what it already has.
 pub async fn changes_since(db: &Db, commune: &str, village: Option<&str>, cursor: i64) -> DbResult<(Vec<Change>, i64)> {
     let any_db = db;
+    let cursor = cursor.max(0);
+    let (current, rows, cursor) = match page(db, commune, village, cursor).await? {
+        // Ahead of the counter: from the start (the page read was empty).
+        (current, _) if cursor > current => {
+            let (current, rows) = page(db, commune, village, 0).await?;
+            (current, rows, 0)
+        }
+        (current, rows) => (current, rows, cursor),
+    };
     with_pool!(db, db => {
-        let current = super::current_version(any_db, commune).await?;
-        let cursor = if cursor > current || cursor < 0 { 0 } else { cursor };
-        let rows: Vec<ChangeRow> = sqlx::query_as(
-            "SELECT r.id, r.rev, r.state, r.receipt, r.comment, r.updated_at, r.ver, u.name AS entered_by, r.body
-             FROM records r LEFT JOIN users u ON u.id = r.entered_by
-             WHERE r.commune_id = $1 AND ($2 IS NULL OR r.village_id = $3) AND r.ver > $4
-             ORDER BY r.ver LIMIT $5",
-        )
-        .bind(commune)
-        .bind(village)
-        .bind(village)
-        .bind(cursor)
-        .bind(PULL_LIMIT)
-        .fetch_all(db)
-        .await?;
         // A full page: pull again from its last row. Otherwise everything up to
-        // the counter read before the query has been seen.
+        // the counter read with the page has been seen.
         let next = match rows.last() {
             Some(last) if rows.len() as i64 == PULL_LIMIT => last.ver,
             Some(last) => last.ver.max(current),

@@ -38,8 +38,10 @@ use super::now_ms;
 use super::DbResult;
 use super::{AsConn, Db, Writer};
 use crate::auth::AuthUser;
-use sothon_domain::protocol::{push_rule, receipt_code, refusal, Head, Mutation, MutationResult, PushRule, Status};
-use std::collections::HashMap;
+use sothon_domain::protocol::{
+    push_rule, receipt_code, refusal, DueDate, Head, Mutation, MutationResult, PushRule, Status,
+};
+use std::collections::{HashMap, HashSet};
 
 /// What was pushed, already validated and authorised by the caller.
 pub struct Push<'a> {
@@ -121,19 +123,23 @@ struct Current {
 /// The rows a push writes at its end, several to a statement.
 #[derive(Default)]
 struct Writes {
-    /// New records not written yet, by id (see [`Writes::flush_creates`]).
-    creates: Vec<NewRecord>,
+    /// Records created or replaced and not written yet, at most one row
+    /// each (see [`Writes::flush_records`]).
+    records: Vec<NewRecord>,
     /// Highest seq per (record, origin device) this push saw.
     seqs: std::collections::BTreeMap<(String, String), i64>,
     mutations: Vec<NewMutation>,
 }
 
+/// A record's new revision: the whole row of a new record; of a replaced
+/// one, what rule 4 writes (the rest of the row stays as it is).
 struct NewRecord {
     id: String,
     village: String,
     kind: &'static str,
     period: String,
     body: String,
+    rev: i64,
     origin: String,
     at: i64,
     ver: i64,
@@ -157,11 +163,12 @@ const ROWS_PER_INSERT: usize = 50;
 
 /// The push as few statements as its rules allow: the devices' owners, the
 /// stored mutations, the records and their seqs are read once for the whole
-/// push; the versions are taken in one step; new records, seqs and the
-/// mutation log are written several rows to a statement. Only an edit of an
-/// existing record, and a conflict, are a statement each. The rules run in
-/// the order the mutations were sent, over the records as the push has left
-/// them so far, exactly as one statement at a time would.
+/// push; the versions are taken in one step; new and edited records (one
+/// upsert), seqs and the mutation log are written several rows to a
+/// statement. Only a conflict has statements of its own, and a second write
+/// to a record in the same push first writes the rows gathered so far. The
+/// rules run in the order the mutations were sent, over the records as the
+/// push has left them so far, exactly as one statement at a time would.
 async fn apply_once(db: &Db, push: &Push<'_>) -> DbResult<(i64, Vec<MutationResult>)> {
     with_pool!(db, db => {
         let commune = push.user.commune.as_str();
@@ -171,15 +178,29 @@ async fn apply_once(db: &Db, push: &Push<'_>) -> DbResult<(i64, Vec<MutationResu
         let skew = now - push.device_now;
         let allowed = |i: usize| push.allowed.get(i).copied().unwrap_or(false);
 
-        // Rule 4: who owns each origin device (bound to this account on first use).
-        let mut owners: HashMap<&str, String> = HashMap::new();
+        // When this device last synced and what it had left (for a phone
+        // that loses its storage: see db::devices), in this transaction so
+        // that a push costs one commit; and, in the same statement, whether
+        // it is this account's (bound to it on first use).
+        let sighting = super::devices::Sighting {
+            commune,
+            device: push.device,
+            user: &push.user.id,
+            now,
+            unsent: push.unsent,
+        };
+        let mine = super::devices::seen(&mut tx, sighting).await?;
+        // Rule 4: whether each origin device is this account's (bound to it
+        // on first use). The sending device is every mutation's origin but
+        // for one made under an older device id.
+        let mut ours: HashMap<&str, bool> = HashMap::from([(push.device, mine)]);
         for (i, m) in push.mutations.iter().enumerate() {
-            if allowed(i) && !owners.contains_key(m.origin()) {
+            if allowed(i) && !ours.contains_key(m.origin()) {
                 let owner = super::devices::bind(&mut tx, commune, m.origin(), &push.user.id, now).await?;
-                owners.insert(m.origin(), owner);
+                ours.insert(m.origin(), owner == push.user.id);
             }
         }
-        let owned = |i: usize, m: &Mutation| allowed(i) && owners.get(m.origin()) == Some(&push.user.id);
+        let owned = |i: usize, m: &Mutation| allowed(i) && ours.get(m.origin()) == Some(&true);
         // Rule 1: mutations stored before.
         let ids: Vec<&str> =
             push.mutations.iter().enumerate().filter(|(i, m)| owned(*i, m)).map(|(_, m)| m.id.as_str()).collect();
@@ -252,17 +273,6 @@ async fn apply_once(db: &Db, push: &Push<'_>) -> DbResult<(i64, Vec<MutationResu
         }
         // Nothing to write for a push that was all answers: no statement.
         writes.flush(&mut tx, push, now, skew).await?;
-        // When this device last synced and what it had left (for a phone
-        // that loses its storage: see db::devices); in this transaction, so
-        // a push costs one commit.
-        let sighting = super::devices::Sighting {
-            commune,
-            device: push.device,
-            user: &push.user.id,
-            now,
-            unsent: push.unsent,
-        };
-        super::devices::seen(&mut tx, sighting).await?;
         tx.commit().await?;
         Ok((now, results))
     })
@@ -311,37 +321,40 @@ impl StoredRow {
 
 type Seen = HashMap<(String, String), i64>;
 
-/// The records among `ids` as stored, and every seq stored for them.
+/// The records among `ids` as stored, and every seq stored for them, in
+/// one statement: a seq is stored only with its record (a push writes both,
+/// and records are never deleted), so the join leaves none out.
 async fn load(tx: &mut impl AsConn, commune: &str, ids: &[&str]) -> DbResult<(HashMap<String, Current>, Seen)> {
     let mut ids: Vec<&str> = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
     let (mut current, mut seen) = (HashMap::new(), HashMap::new());
     for chunk in ids.chunks(ROWS_PER_INSERT) {
-        let list = super::params(2, chunk.len());
-        let records =
-            format!("SELECT id, rev, state, last_device, ver FROM records WHERE commune_id = $1 AND id IN ({list})");
-        let seqs =
-            format!("SELECT record_id, device, seq FROM record_seq WHERE commune_id = $1 AND record_id IN ({list})");
-        with_conn!(tx, c => {
-            let mut q = sqlx::query_as::<_, (String, i64, String, String, i64)>(&records).bind(commune);
+        let sql = format!(
+            "SELECT r.id, r.rev, r.state, r.last_device, r.ver, s.device, s.seq
+             FROM records r LEFT JOIN record_seq s ON s.commune_id = r.commune_id AND s.record_id = r.id
+             WHERE r.commune_id = $1 AND r.id IN ({})",
+            super::params(2, chunk.len())
+        );
+        let rows: Vec<LoadRow> = with_conn!(tx, c => {
+            let mut q = sqlx::query_as::<_, LoadRow>(&sql).bind(commune);
             for id in chunk {
                 q = q.bind(*id);
             }
-            for (id, rev, state, last_device, ver) in q.fetch_all(&mut *c).await? {
-                current.insert(id, Current { rev, state, last_device, ver });
-            }
-            let mut q = sqlx::query_as::<_, (String, String, i64)>(&seqs).bind(commune);
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            for (record, device, seq) in q.fetch_all(&mut *c).await? {
-                seen.insert((record, device), seq);
-            }
+            q.fetch_all(c).await?
         });
+        for (id, rev, state, last_device, ver, device, seq) in rows {
+            if let (Some(device), Some(seq)) = (device, seq) {
+                seen.insert((id.clone(), device), seq);
+            }
+            current.entry(id).or_insert(Current { rev, state, last_device, ver });
+        }
     }
     Ok((current, seen))
 }
+
+/// A record, and one of its seqs if it has any.
+type LoadRow = (String, i64, String, String, i64, Option<String>, Option<i64>);
 
 /// Rules 2–5 for one mutation, over the records as the push has left them;
 /// `ver` is the version it takes.
@@ -360,8 +373,6 @@ async fn apply_new(
     let seq = i64::try_from(m.seq).unwrap_or(i64::MAX);
     let base = i64::from(m.base);
     let body = serde_json::to_string(&m.body).map_err(json_err)?;
-    // Entered by the commune office on the village's behalf ("nhập hộ").
-    let entered_by = push.user.is_office().then_some(push.user.id.as_str());
     let key = (m.record.clone(), origin.to_string());
     let cur = current.get(&m.record);
     let head = cur.map(|c| Head { rev: c.rev, approved: c.state == "approved", last_device: &c.last_device });
@@ -369,12 +380,13 @@ async fn apply_new(
     let (status, rev, record_ver) = match rule {
         PushRule::Superseded { rev } => (Status::Superseded, rev, cur.map_or(0, |c| c.ver)),
         PushRule::Create => {
-            writes.creates.push(NewRecord {
+            writes.records.push(NewRecord {
                 id: m.record.clone(),
                 village: m.body.village().to_string(),
                 kind: m.body.kind(),
                 period: m.body.period().to_string(),
                 body: body.clone(),
+                rev: 1,
                 origin: origin.to_string(),
                 at: m.at,
                 ver,
@@ -384,33 +396,24 @@ async fn apply_new(
             (Status::Applied, 1, ver)
         }
         PushRule::Replace { rev: new_rev } => {
-            writes.flush_creates(tx, push, now, skew).await?;
-            with_conn!(tx, c => {
-                sqlx::query(
-                    "UPDATE records SET body = $1, rev = $2, state = 'received', receipt = $3, comment = '', last_device = $4,
-                            updated_at = $5, device_at = $6, skew_ms = $7, ver = $8, entered_by = $9
-                     WHERE commune_id = $10 AND id = $11",
-                )
-                .bind(&body)
-                .bind(new_rev)
-                .bind(receipt_code(&m.record, u32::try_from(new_rev).unwrap_or(u32::MAX)))
-                .bind(origin)
-                .bind(now)
-                .bind(m.at)
-                .bind(skew)
-                .bind(ver)
-                .bind(entered_by)
-                .bind(commune)
-                .bind(&m.record)
-                .execute(c)
-                .await?;
+            writes.flush_record(tx, push, &m.record, now, skew).await?;
+            writes.records.push(NewRecord {
+                id: m.record.clone(),
+                village: m.body.village().to_string(),
+                kind: m.body.kind(),
+                period: m.body.period().to_string(),
+                body: body.clone(),
+                rev: new_rev,
+                origin: origin.to_string(),
+                at: m.at,
+                ver,
             });
             let state = "received".to_string();
             current.insert(m.record.clone(), Current { rev: new_rev, state, last_device: origin.to_string(), ver });
             (Status::Applied, new_rev, ver)
         }
         PushRule::Conflict { rev } => {
-            writes.flush_creates(tx, push, now, skew).await?;
+            writes.flush_record(tx, push, &m.record, now, skew).await?;
             with_conn!(tx, c => {
                 sqlx::query(
                     "INSERT INTO conflicts (commune_id, mutation_id, record_id, base, device, body, at, resolved,
@@ -485,18 +488,42 @@ async fn apply_new(
 }
 
 impl Writes {
-    /// Writes the new records gathered so far (before a statement that
-    /// reads or changes one of them, and at the end).
-    async fn flush_creates(&mut self, tx: &mut impl AsConn, push: &Push<'_>, now: i64, skew: i64) -> DbResult<()> {
+    /// Writes the records gathered so far if `record` is among them: before
+    /// a statement that reads or changes it, or a second row for it (one
+    /// statement may not change a row twice).
+    async fn flush_record(
+        &mut self,
+        tx: &mut impl AsConn,
+        push: &Push<'_>,
+        record: &str,
+        now: i64,
+        skew: i64,
+    ) -> DbResult<()> {
+        if self.records.iter().any(|r| r.id == record) {
+            self.flush_records(tx, push, now, skew).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the records gathered so far: a new one is inserted whole; a
+    /// replaced one (rule 4) takes the new body, rev, receipt, device and
+    /// version, is `received` again and loses the office's comment, and
+    /// keeps its village, kind, period and first arrival.
+    async fn flush_records(&mut self, tx: &mut impl AsConn, push: &Push<'_>, now: i64, skew: i64) -> DbResult<()> {
         let commune = push.user.commune.as_str();
+        // Entered by the commune office on the village's behalf ("nhập hộ").
         let entered_by = push.user.is_office().then_some(push.user.id.as_str());
-        for chunk in std::mem::take(&mut self.creates).chunks(ROWS_PER_INSERT) {
+        for chunk in std::mem::take(&mut self.records).chunks(ROWS_PER_INSERT) {
             let sql = rows_sql(
                 "INSERT INTO records (commune_id, id, village_id, kind, period, body, rev, state, receipt, comment,
                                       last_device, created_at, updated_at, device_at, skew_ms, ver, entered_by)",
                 17,
                 chunk.len(),
-                "",
+                " ON CONFLICT (commune_id, id) DO UPDATE SET body = excluded.body, rev = excluded.rev,
+                      state = excluded.state, receipt = excluded.receipt, comment = excluded.comment,
+                      last_device = excluded.last_device, updated_at = excluded.updated_at,
+                      device_at = excluded.device_at, skew_ms = excluded.skew_ms, ver = excluded.ver,
+                      entered_by = excluded.entered_by",
             );
             with_conn!(tx, c => {
                 let mut q = sqlx::query(&sql);
@@ -508,9 +535,9 @@ impl Writes {
                         .bind(r.kind)
                         .bind(&r.period)
                         .bind(&r.body)
-                        .bind(1i64)
+                        .bind(r.rev)
                         .bind("received")
-                        .bind(receipt_code(&r.id, 1))
+                        .bind(receipt_code(&r.id, u32::try_from(r.rev).unwrap_or(u32::MAX)))
                         .bind("")
                         .bind(&r.origin)
                         .bind(now)
@@ -528,7 +555,7 @@ impl Writes {
 
     /// Everything left: new records, the seqs, the mutation log.
     async fn flush(mut self, tx: &mut impl AsConn, push: &Push<'_>, now: i64, skew: i64) -> DbResult<()> {
-        self.flush_creates(tx, push, now, skew).await?;
+        self.flush_records(tx, push, now, skew).await?;
         let commune = push.user.commune.as_str();
         let seqs: Vec<_> = self.seqs.into_iter().collect();
         for chunk in seqs.chunks(ROWS_PER_INSERT) {
@@ -589,22 +616,64 @@ fn rows_sql(head: &str, width: usize, rows: usize, tail: &str) -> String {
     format!("{head} VALUES {}{tail}", values.join(", "))
 }
 
-/// Which of `ids` the commune has already stored (and will answer verbatim).
-pub async fn stored_ids<'a>(
-    db: &Db,
-    commune: &str,
-    ids: impl Iterator<Item = &'a str>,
-) -> DbResult<std::collections::HashSet<String>> {
-    with_pool!(db, db => {
-        let ids: Vec<&str> = ids.collect();
-        if ids.is_empty() {
-            return Ok(Default::default());
+/// What a sync reads before it takes its write turn, in one statement.
+#[derive(Debug, Default)]
+pub struct Known {
+    /// Which of the villages the push names are the commune's.
+    pub villages: HashSet<String>,
+    /// Which of the push's mutation ids the commune has stored already
+    /// (answered verbatim from the store, so not checked against today's
+    /// catalogue).
+    pub stored: HashSet<String>,
+    /// Every due date the commune set, by period, for the answer (as
+    /// [`super::due::all`]; one set meanwhile reaches the phone at its
+    /// next sync).
+    pub due: Vec<DueDate>,
+}
+
+#[derive(sqlx::FromRow)]
+struct KnownRow {
+    part: String,
+    name: String,
+    due: String,
+}
+
+/// [`Known`] for a push of `commune` naming `villages` and mutation `ids`
+/// (either may be empty: a pull reads only the due dates).
+pub async fn known(db: &Db, commune: &str, villages: &[&str], ids: &[&str]) -> DbResult<Known> {
+    let mut arms = Vec::with_capacity(3);
+    if !villages.is_empty() {
+        arms.push(format!(
+            "SELECT 'v' AS part, id AS name, '' AS due FROM villages WHERE commune_id = $1 AND id IN ({})",
+            super::params(2, villages.len())
+        ));
+    }
+    if !ids.is_empty() {
+        arms.push(format!(
+            "SELECT 'm' AS part, id AS name, '' AS due FROM mutations WHERE commune_id = $1 AND id IN ({})",
+            super::params(2 + villages.len(), ids.len())
+        ));
+    }
+    arms.push("SELECT 'd' AS part, period AS name, due FROM due_dates WHERE commune_id = $1".to_string());
+    let sql = arms.join(" UNION ALL ");
+    let rows: Vec<KnownRow> = with_pool!(db, db => {
+        let mut q = sqlx::query_as::<_, KnownRow>(&sql).bind(commune);
+        for name in villages.iter().chain(ids) {
+            q = q.bind(*name);
         }
-        let sql = format!("SELECT id FROM mutations WHERE commune_id = $1 AND id IN ({})", super::params(2, ids.len()));
-        let mut q = sqlx::query_scalar::<_, String>(&sql).bind(commune);
-        for id in ids {
-            q = q.bind(id);
+        q.fetch_all(db).await?
+    });
+    let mut known = Known::default();
+    let mut due = Vec::new();
+    for r in rows {
+        match r.part.as_str() {
+            "v" => drop(known.villages.insert(r.name)),
+            "m" => drop(known.stored.insert(r.name)),
+            _ => due.push((r.name, r.due)),
         }
-        Ok(q.fetch_all(db).await?.into_iter().collect())
-    })
+    }
+    // By period, as `ORDER BY period` in `due::all`.
+    due.sort_unstable();
+    known.due = super::due::parse(due);
+    Ok(known)
 }

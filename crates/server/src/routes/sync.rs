@@ -9,7 +9,8 @@
 //! draft and pushes the rest again.
 
 use crate::auth::AuthUser;
-use crate::db::{self, accounts, records, sync::Push};
+use crate::db::sync::{Known, Push};
+use crate::db::{self, records};
 use crate::error::{ApiJson, AppError, AppResult};
 use crate::AppState;
 use axum::extract::State;
@@ -17,7 +18,6 @@ use axum::Json;
 use sothon_domain::catalogue;
 use sothon_domain::protocol::{valid_device_id, SyncRequest, SyncResponse, MAX_PUSH, PROTOCOL_VERSION};
 use sothon_domain::FieldError;
-use std::collections::HashSet;
 
 pub(crate) async fn sync(
     State(state): State<AppState>,
@@ -25,7 +25,15 @@ pub(crate) async fn sync(
     ApiJson(req): ApiJson<SyncRequest>,
 ) -> AppResult<Json<SyncResponse>> {
     let started = std::time::Instant::now();
-    let (allowed, replayed) = check(&state, &user, &req).await?;
+    check_request(&req)?;
+    // One read before the write turn: what the checks need, and the due
+    // dates for the answer.
+    let mut villages: Vec<&str> = req.push.iter().map(|m| m.body.village()).collect();
+    villages.sort_unstable();
+    villages.dedup();
+    let ids: Vec<&str> = req.push.iter().map(|m| m.id.as_str()).collect();
+    let known = db::sync::known(&state.db, &user.commune, &villages, &ids).await?;
+    let (allowed, replayed) = check_push(&user, &req, &known)?;
     let push = Push {
         user: &user,
         device: &req.device,
@@ -60,18 +68,15 @@ pub(crate) async fn sync(
         Some(c) => records::changes_since(&state.db, &user.commune, user.village_scope(), c).await?,
         None => (Vec::new(), 0),
     };
-    let due = db::due::all(&state.db, &user.commune).await?;
     if !req.push.is_empty() {
         state.metrics.mutations(&results, replayed);
         state.metrics.push_took(started.elapsed());
     }
-    Ok(Json(SyncResponse { v: PROTOCOL_VERSION, now, results, changes, cursor, due }))
+    Ok(Json(SyncResponse { v: PROTOCOL_VERSION, now, results, changes, cursor, due: known.due }))
 }
 
-/// Every check of a push, before any write. Returns, per mutation, whether
-/// the account may write its village (the others are refused alone), and
-/// how many of them are stored already (replays, for the metrics).
-async fn check(state: &AppState, user: &AuthUser, req: &SyncRequest) -> AppResult<(Vec<bool>, usize)> {
+/// The checks of the request itself, before anything is read.
+fn check_request(req: &SyncRequest) -> AppResult<()> {
     if req.v != PROTOCOL_VERSION {
         return Err(AppError::bad_request(
             "protocol",
@@ -87,15 +92,13 @@ async fn check(state: &AppState, user: &AuthUser, req: &SyncRequest) -> AppResul
     if req.unsent.is_some_and(|n| n > 100_000) {
         return Err(AppError::bad_request("unsent", "Số bản ghi chưa gửi không hợp lệ"));
     }
-    if req.push.is_empty() {
-        return Ok((Vec::new(), 0));
-    }
-    let villages: HashSet<String> =
-        accounts::commune_village_ids(&state.db, &user.commune).await?.into_iter().collect();
-    // Mutations already stored are answered from the store, whatever the
-    // catalogue says today: a replay after a catalogue change must get the
-    // answer it got the first time, not a 422.
-    let stored = db::sync::stored_ids(&state.db, &user.commune, req.push.iter().map(|m| m.id.as_str())).await?;
+    Ok(())
+}
+
+/// Every check of a push, before any write. Returns, per mutation, whether
+/// the account may write its village (the others are refused alone), and
+/// how many of them are stored already (replays, for the metrics).
+fn check_push(user: &AuthUser, req: &SyncRequest, known: &Known) -> AppResult<(Vec<bool>, usize)> {
     let mut fields = Vec::new();
     let mut allowed = Vec::with_capacity(req.push.len());
     for (i, m) in req.push.iter().enumerate() {
@@ -104,16 +107,19 @@ async fn check(state: &AppState, user: &AuthUser, req: &SyncRequest) -> AppResul
             errs.push(FieldError::new("seq", "invalid", "Số thứ tự không hợp lệ"));
         }
         let village = m.body.village();
-        let may = villages.contains(village) && user.may_use_village(village);
+        let may = known.villages.contains(village) && user.may_use_village(village);
         allowed.push(may);
         // A mutation refused for its village is not this account's to fix.
-        if may && !stored.contains(&m.id) {
+        // Mutations already stored are answered from the store, whatever
+        // the catalogue says today: a replay after a catalogue change must
+        // get the answer it got the first time, not a 422.
+        if may && !known.stored.contains(&m.id) {
             errs.extend(m.body.validate(catalogue::current()));
         }
         fields.extend(errs.into_iter().map(|e| FieldError { field: format!("push.{i}.{}", e.field), ..e }));
     }
     if fields.is_empty() {
-        Ok((allowed, stored.len()))
+        Ok((allowed, known.stored.len()))
     } else {
         Err(AppError::Invalid(fields))
     }

@@ -4,7 +4,7 @@
 use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use sothon_domain::protocol::{receipt_code, Body, Mutation};
+use sothon_domain::protocol::{receipt_code, Body, Mutation, SyncRequest};
 use sothon_domain::Value as V;
 
 const REVIEW_T01: &str = "/api/v1/records/r.pq-t01.2026-11/review";
@@ -332,4 +332,17 @@ async fn a_due_date_set_by_the_office_reaches_phones_and_the_overview() {
     assert_eq!(e["fields"][0]["field"], "due");
     assert_eq!(app.count("SELECT count(*) FROM due_dates").await, 1);
     assert_eq!(app.get_ok(&officer, "/api/v1/overview?period=2026-11").await["due"], "2026-12-08");
+    // A push gets them too (read with the push's own checks), in order of
+    // period, with or without a pull; and so does its replay.
+    let (status, _) = app.post_json(&officer, "/api/v1/due", &json!({"period": "2026-10", "due": "2026-11-09"})).await;
+    assert_eq!(status, StatusCode::OK);
+    let both = json!([{"period": "2026-10", "due": "2026-11-09"}, {"period": "2026-11", "due": "2026-12-08"}]);
+    let push = request(PHONE_A, vec![mutation(PHONE_A, 1, 0, report("pq-t01", 100.0, 90.0))], Some(0));
+    let v = app.sync_ok(&head, &push).await;
+    assert_eq!(v["results"][0]["status"], "applied", "{v}");
+    assert_eq!(v["due"], both, "{v}");
+    let replay = SyncRequest { cursor: None, ..push };
+    let v = app.sync_ok(&head, &replay).await;
+    assert_eq!(v["results"][0]["status"], "applied", "{v}");
+    assert_eq!(v["due"], both, "{v}");
 }

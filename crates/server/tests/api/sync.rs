@@ -306,3 +306,81 @@ async fn concurrent_pushes_and_replays_each_land_once() {
     assert_eq!(app.count("SELECT COUNT(*) FROM mutations").await, 20);
     assert_eq!(app.count("SELECT COUNT(DISTINCT updated_at) FROM records").await, 20);
 }
+
+#[tokio::test]
+async fn edits_of_several_records_in_one_push_replace_each_and_keep_the_rest_of_the_row() {
+    let app = spawn().await;
+    let head = app.login("truongthon1").await;
+    let officer = app.login("canbo").await;
+    let (nov, oct) = ("r.pq-t01.2026-11", "r.pq-t01.2026-10");
+    let create = vec![
+        mutation(PHONE_A, 1, 0, report_for("pq-t01", "2026-11", 100.0, 90.0)),
+        mutation(PHONE_A, 2, 0, report_for("pq-t01", "2026-10", 200.0, 90.0)),
+    ];
+    app.sync_ok(&head, &request(PHONE_A, create, None)).await;
+    let comment = "Đề nghị kiểm tra lại";
+    let review = format!("/api/v1/records/{nov}/review");
+    let (status, r) =
+        app.post_json(&officer, &review, &json!({"decision": "return", "comment": comment, "rev": 1})).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    type Row = (String, String, String, Option<String>, i64, String, String, String, i64, i64, Option<String>);
+    let rows = || async {
+        let rows: Vec<Row> = sothon_server::with_pool!(&app.db, p => sqlx::query_as(
+            "SELECT id, village_id, kind, period, rev, state, receipt, comment, created_at, ver, entered_by
+             FROM records ORDER BY id",
+        )
+        .fetch_all(p)
+        .await)
+        .unwrap();
+        rows
+    };
+    let before = rows().await;
+    assert_eq!(before[1].5, "returned");
+
+    // Both edited, and a third created, in one push.
+    let push = vec![
+        mutation(PHONE_A, 3, 1, report_for("pq-t01", "2026-11", 101.0, 90.0)),
+        mutation(PHONE_A, 4, 1, report_for("pq-t01", "2026-10", 201.0, 90.0)),
+        mutation(PHONE_A, 5, 0, report_for("pq-t01", "2026-09", 300.0, 90.0)),
+    ];
+    let v = app.sync_ok(&head, &request(PHONE_A, push, None)).await;
+    let got: Vec<(&str, i64)> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["status"].as_str().unwrap(), x["rev"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(got, [("applied", 2), ("applied", 2), ("applied", 1)], "{v}");
+    let after = rows().await;
+    assert_eq!(after.len(), 3);
+    for (b, a) in before.iter().zip(&after[1..]) {
+        assert_eq!(a.0, b.0);
+        // Village, kind, period and first arrival stay; the rest is the edit's.
+        assert_eq!((&a.1, &a.2, &a.3, a.8), (&b.1, &b.2, &b.3, b.8));
+        assert_eq!((a.4, a.5.as_str(), a.7.as_str(), &a.10), (2, "received", "", &None));
+        assert_eq!(a.6, receipt_code(&a.0, 2));
+        assert!(a.9 > b.9);
+    }
+    assert_eq!(app.record_body(nov).await["values"]["pop"], 101.0);
+    assert_eq!(app.record_body(oct).await["values"]["pop"], 201.0);
+
+    // Entered by the office on the village's behalf, then by the village
+    // again: the mark comes and goes with the revision.
+    let v = app
+        .sync_ok(
+            &officer,
+            &request(PHONE_B, vec![mutation(PHONE_B, 1, 2, report_for("pq-t01", "2026-10", 202.0, 90.0))], None),
+        )
+        .await;
+    assert_eq!(v["results"][0]["status"], "applied", "{v}");
+    assert!(rows().await[1].10.is_some());
+    let v = app
+        .sync_ok(
+            &head,
+            &request(PHONE_A, vec![mutation(PHONE_A, 6, 3, report_for("pq-t01", "2026-10", 203.0, 90.0))], None),
+        )
+        .await;
+    assert_eq!(v["results"][0]["status"], "applied", "{v}");
+    let last = rows().await;
+    assert_eq!((last[1].4, &last[1].10), (4, &None));
+}
