@@ -145,6 +145,23 @@ struct NewRecord {
     ver: i64,
 }
 
+impl NewRecord {
+    /// `m`'s record at revision `rev` and version `ver`, its body as `body`.
+    fn of(m: &Mutation, body: &str, rev: i64, origin: &str, ver: i64) -> Self {
+        Self {
+            id: m.record.clone(),
+            village: m.body.village().to_string(),
+            kind: m.body.kind(),
+            period: m.body.period().to_string(),
+            body: body.to_string(),
+            rev,
+            origin: origin.to_string(),
+            at: m.at,
+            ver,
+        }
+    }
+}
+
 struct NewMutation {
     id: String,
     seq: i64,
@@ -380,34 +397,14 @@ async fn apply_new(
     let (status, rev, record_ver) = match rule {
         PushRule::Superseded { rev } => (Status::Superseded, rev, cur.map_or(0, |c| c.ver)),
         PushRule::Create => {
-            writes.records.push(NewRecord {
-                id: m.record.clone(),
-                village: m.body.village().to_string(),
-                kind: m.body.kind(),
-                period: m.body.period().to_string(),
-                body: body.clone(),
-                rev: 1,
-                origin: origin.to_string(),
-                at: m.at,
-                ver,
-            });
+            writes.records.push(NewRecord::of(m, &body, 1, origin, ver));
             let state = "received".to_string();
             current.insert(m.record.clone(), Current { rev: 1, state, last_device: origin.to_string(), ver });
             (Status::Applied, 1, ver)
         }
         PushRule::Replace { rev: new_rev } => {
             writes.flush_record(tx, push, &m.record, now, skew).await?;
-            writes.records.push(NewRecord {
-                id: m.record.clone(),
-                village: m.body.village().to_string(),
-                kind: m.body.kind(),
-                period: m.body.period().to_string(),
-                body: body.clone(),
-                rev: new_rev,
-                origin: origin.to_string(),
-                at: m.at,
-                ver,
-            });
+            writes.records.push(NewRecord::of(m, &body, new_rev, origin, ver));
             let state = "received".to_string();
             current.insert(m.record.clone(), Current { rev: new_rev, state, last_device: origin.to_string(), ver });
             (Status::Applied, new_rev, ver)
