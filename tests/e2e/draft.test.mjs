@@ -4,8 +4,8 @@
 // report saved and queued straight after typing stays queued.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { DEMO_PASSWORD, closeEnv, currentMonth, openEnv, phone } from "./helpers.mjs";
-import { HomePage, LoginPage, plausibleValues, ReportPage } from "./pages.mjs";
+import { closeEnv, currentMonth, openEnv, phone } from "./helpers.mjs";
+import { plausibleValues, ReportPage, signedIn } from "./pages.mjs";
 
 let server, browser, catalogue;
 before(async () => {
@@ -19,11 +19,7 @@ const id = `r.pq-t01.${currentMonth()}`;
 /** A new phone logged in as the head of pq-t01, on this month's report. */
 async function onTheForm() {
   const ctx = await phone(browser, server);
-  const page = await ctx.newPage();
-  await page.goto(ctx.url);
-  await new LoginPage(page).login("truongthon1", DEMO_PASSWORD);
-  const home = new HomePage(page);
-  await home.waitFor();
+  const { page, home } = await signedIn(ctx, "truongthon1");
   await home.openCurrentReport();
   return { ctx, page, home, form: new ReportPage(page) };
 }

@@ -1,5 +1,16 @@
 // Page objects: the tests speak of what a village head does, these know the
 // selectors (data-testid and labels).
+import { DEMO_PASSWORD } from "./helpers.mjs";
+
+/** Opens the app on a new page of phone `ctx` and logs `username` in; resolves on home. */
+export async function signedIn(ctx, username, password = DEMO_PASSWORD) {
+  const page = await ctx.newPage();
+  await page.goto(ctx.url);
+  await new LoginPage(page).login(username, password);
+  const home = new HomePage(page);
+  await home.waitFor();
+  return { page, home };
+}
 
 export class LoginPage {
   constructor(page) {
