@@ -258,6 +258,15 @@ try {
   const prof = profiler(cdp);
   const kinds = breakdown(cdp);
   await kinds.enable();
+  /** Runs `act` with both recorders on, filed under `moment`. */
+  const watched = async (moment, act) => {
+    await kinds.start();
+    await prof.start();
+    const out = await act();
+    await prof.stop(moment);
+    await kinds.stop(moment);
+    return out;
+  };
   const form = new ReportPage(page);
   const keys = [], busy = [], saves = [], homes = [], longs = [], writes = [], mutations = [];
   for (let i = 0; i < RUNS; i++) {
@@ -267,26 +276,23 @@ try {
     // A keystroke: one character typed into a field the form already checks.
     const input = page.getByTestId("in-dvc_helped");
     await input.fill("1");
-    await kinds.start();
-    await prof.start();
-    const k = page.evaluate(() => window.__keystroke());
-    await input.press(String(i % 10));
-    const key = await k;
-    await prof.stop("keystroke");
-    await kinds.stop("keystroke");
+    const key = await watched("keystroke", async () => {
+      const k = page.evaluate(() => window.__keystroke());
+      await input.press(String(i % 10));
+      return k;
+    });
     keys.push(key.ms);
     busy.push(key.busy);
     longs.push(...key.long);
     writes.push(key.writes.length);
     mutations.push(key.mutations);
 
-    await kinds.start();
-    await prof.start();
-    const s = page.evaluate(() => window.__time("click", window.__idle));
-    await form.submit();
-    saves.push((await s).ms);
-    await prof.stop("save");
-    await kinds.stop("save");
+    const save = await watched("save", async () => {
+      const s = page.evaluate(() => window.__time("click", window.__idle));
+      await form.submit();
+      return s;
+    });
+    saves.push(save.ms);
     await home.waitFor();
 
     await home.openCurrentReport();
@@ -296,12 +302,11 @@ try {
         await window.__frame();
       })
     );
-    await kinds.start();
-    await prof.start();
-    await page.getByTestId("back").click();
-    homes.push((await h).ms);
-    await prof.stop("home");
-    await kinds.stop("home");
+    const shown = await watched("home", async () => {
+      await page.getByTestId("back").click();
+      return h;
+    });
+    homes.push(shown.ms);
   }
   const line = (what, xs) => {
     const { median, max } = stats(xs);

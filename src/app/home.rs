@@ -19,11 +19,6 @@ const OLD_UNSENT_MS: i64 = 3 * 24 * 3600 * 1000;
 /// History rows shown at first, and added by each "Xem thêm".
 const HISTORY_PAGE: usize = 30;
 
-/// How many history rows to show after one more "Xem thêm".
-fn more(shown: usize) -> usize {
-    shown.saturating_add(HISTORY_PAGE)
-}
-
 /// What Chromium's localStorage holds per site, in UTF-16 code units (10 MiB at two bytes each).
 const LOCAL_STORAGE_UNITS: f64 = 5_242_880.0;
 
@@ -189,7 +184,7 @@ pub fn Home() -> impl IntoView {
                 {move || {
                     let left = records.with(Vec::len).saturating_sub(shown.get());
                     (left > 0).then(|| view! {
-                        <button data-testid="more-records" on:click=move |_| shown.update(|n| *n = more(*n))>
+                        <button data-testid="more-records" on:click=move |_| shown.update(|n| *n += HISTORY_PAGE)>
                             {ctx.t().more_records} " (" {number_vi(left as f64, 0)} ")"
                         </button>
                     })

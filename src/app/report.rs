@@ -283,11 +283,14 @@ pub fn ReportForm(period: String) -> impl IntoView {
     // `try_`: the browser may send a last `focusout` while it removes the
     // form, after the form's values were dropped (there is nothing left to
     // write then: leaving the form wrote it).
-    let write_draft = move || {
+    let end_pause = move || {
         if let Some(Some(h)) = pause.try_get_value() {
             h.clear();
             pause.try_set_value(None);
         }
+    };
+    let write_draft = move || {
+        end_pause();
         if locked || !draft.try_update_value(Draft::take).unwrap_or(false) {
             return;
         }
@@ -305,9 +308,7 @@ pub fn ReportForm(period: String) -> impl IntoView {
             return;
         }
         draft.update_value(Draft::changed);
-        if let Some(h) = pause.get_value() {
-            h.clear();
-        }
+        end_pause();
         pause.set_value(set_timeout_with_handle(write_draft, Duration::from_millis(PAUSE_MS)).ok());
     };
     // Leaving the form, or the app going to the background or away.

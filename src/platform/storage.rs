@@ -82,15 +82,7 @@ fn listen() {
         match e.key() {
             // localStorage.clear() in another tab.
             None => reload(),
-            Some(k) if k.starts_with(MIRRORED) => MIRROR.with(|m| {
-                if let Some(m) = m.borrow_mut().as_mut() {
-                    match e.new_value() {
-                        Some(v) => m.insert(k, v),
-                        None => m.remove(&k),
-                    };
-                }
-            }),
-            Some(_) => {}
+            Some(k) => mirror_write(&k, e.new_value().as_deref()),
         }
     });
     let _ = window.add_event_listener_with_callback("storage", on_storage.as_ref().unchecked_ref());
@@ -115,7 +107,8 @@ fn mirrored<R>(key: &str, f: impl FnOnce(&BTreeMap<String, String>) -> R) -> Opt
     })
 }
 
-/// Applies a write localStorage has taken to the copy (if it was read).
+/// Applies a write localStorage has taken (this page's, or another tab's)
+/// to the copy, if it was read.
 fn mirror_write(key: &str, value: Option<&str>) {
     if !key.starts_with(MIRRORED) {
         return;
