@@ -114,6 +114,8 @@ lint:
 	cargo clippy -p sothon --target wasm32-unknown-unknown --all-targets --features office -- -D warnings
 	cargo clippy -p sothon --target wasm32-unknown-unknown --all-targets --features split -- -D warnings
 	cargo clippy -p sothon --target wasm32-unknown-unknown --all-targets --features office,split -- -D warnings
+	# The village bundle's domain: the catalogue fetched, not compiled in.
+	cargo clippy -p sothon-domain --target wasm32-unknown-unknown -- -D warnings
 
 fmt:
 	cargo fmt --all

@@ -34,6 +34,13 @@ const css = Buffer.concat(styles.map((f) => readFileSync(join("style", f))));
 const cssName = `app-${hash(css)}.css`;
 writeFileSync(join(dist, "assets", cssName), css);
 
+// The report catalogue: the village bundle does not carry it (the office's
+// does); its page names the file, and the service worker keeps it with the
+// screens. Whitespace dropped; the text is otherwise the server's.
+const catalogue = Buffer.from(JSON.stringify(JSON.parse(readFileSync("crates/domain/data/catalogue.json", "utf8"))));
+const catalogueName = `catalogue-${hash(catalogue)}.json`;
+writeFileSync(join(dist, "assets", catalogueName), catalogue);
+
 // Each bundle: hashed JS glue and WASM, its chunks when it was split
 // (scripts/build-web.sh), and its page from the index.html template.
 //
@@ -77,13 +84,14 @@ function bundle(name, page) {
   }
   writeFileSync(join(dist, "assets", names.JS), minify(js));
   writeFileSync(join(dist, "assets", names.WASM), wasm);
-  let html = readFileSync("index.html", "utf8").replace("{{PRELOAD}}", preload);
+  let html = readFileSync("index.html", "utf8").replace("{{PRELOAD}}", preload).replace("{{CATALOGUE}}", catalogueName);
   for (const [k, v] of Object.entries(names)) html = html.replaceAll(`{{${k}}}`, v);
   if (html.includes("{{")) throw new Error("index.html has an unfilled placeholder");
   writeFileSync(join(dist, page), html);
   return { names, html, chunks };
 }
 const village = bundle("sothon", "index.html");
+village.chunks.push(catalogueName);
 const office = bundle("sothon_office", "office.html");
 const names = village.names;
 const html = village.html + office.html;

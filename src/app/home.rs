@@ -238,7 +238,18 @@ fn OwedRow(owed: Owed) -> impl IntoView {
         None => ("badge draft", t.not_filed),
     };
     let rv = lang.rv();
-    let flags = super::returned::flags(sothon_domain::catalogue::current(), lang, &owed.flagged);
+    // The fields' names are in the catalogue, which the first download does
+    // not carry: fetched (or taken from the worker's cache) when a returned
+    // report names fields; until then (or without it) their keys.
+    let named = RwSignal::new(sothon_domain::catalogue::loaded().is_some());
+    if !owed.flagged.is_empty() && !named.get_untracked() {
+        leptos::task::spawn_local(async move { named.set(super::on_demand::catalogue().await) });
+    }
+    let flagged = owed.flagged.clone();
+    let flags = move || {
+        named.track();
+        super::returned::flags(sothon_domain::catalogue::loaded(), lang, &flagged)
+    };
     let reason = owed.reason.clone();
     view! {
         <li data-testid="owed-report" data-period=p.to_string() data-overdue=owed.overdue.to_string()>
@@ -250,10 +261,10 @@ fn OwedRow(owed: Owed) -> impl IntoView {
                 {(!reason.is_empty()).then(|| view! {
                     <span class="comment" data-testid="owed-reason">{rv.reason} ": " {reason}</span>
                 })}
-                {(!flags.is_empty()).then(|| view! {
+                {(!owed.flagged.is_empty()).then(|| view! {
                     <span class="flags" data-testid="owed-flags">
                         {rv.flagged_fields} ": "
-                        {flags.into_iter().map(|f| view! {
+                        {move || flags().into_iter().map(|f| view! {
                             <span class="flag" data-testid="owed-flag" data-field=f.key>{f.label} " — " {f.comment}</span>
                         }).collect_view()}
                     </span>

@@ -31,8 +31,8 @@ macro_rules! on_demand_screen {
     };
 }
 
-/// A screen whose code may still be on its way: "…" while it loads; if it
-/// cannot be fetched (no connection before it was ever kept on the phone),
+/// A screen whose code may still be on its way: "…" while it (and the
+/// catalogue) loads; if it cannot be fetched (no connection before it was ever kept on the phone),
 /// say so and offer to try again (`load` is called once per attempt).
 pub fn on_demand<Fut>(load: impl Fn() -> Fut + 'static) -> AnyView
 where
@@ -41,16 +41,24 @@ where
     let ctx = expect_context::<Ctx>();
     let attempt = RwSignal::new(0u32);
     // Leptos asks for `Send` (it could run on a server); the browser has one thread.
-    let load = send_wrapper::SendWrapper::new(load);
+    let load = send_wrapper::SendWrapper::new(std::rc::Rc::new(load));
     let screen = move || {
         attempt.track();
-        let screen = send_wrapper::SendWrapper::new(load());
+        let load = load.clone();
+        // The screen's code reads the catalogue as it builds the view.
+        let screen = send_wrapper::SendWrapper::new(async move {
+            if catalogue().await {
+                load().await.ok()
+            } else {
+                None
+            }
+        });
         view! {
             <Suspense fallback=|| view! { <p class="page" aria-busy="true">"…"</p> }>
                 {Suspend::new(async move {
                     match screen.await {
-                        Ok(v) => v,
-                        Err(_) => view! {
+                        Some(v) => v,
+                        None => view! {
                             <section class="page">
                                 <p class="notice" role="alert" data-testid="screen-missing">{ctx.t().screen_missing}</p>
                                 <button type="button" class="primary" data-testid="screen-retry"
@@ -70,4 +78,20 @@ where
         }
     };
     screen.into_any()
+}
+
+/// Whether the report catalogue is here, fetching it the first time: the
+/// village bundle does not carry it (issue #10); the service worker keeps
+/// it with the screens, so it is on the phone after the first visit.
+#[cfg(not(feature = "office"))]
+pub async fn catalogue() -> bool {
+    use sothon_domain::catalogue;
+    catalogue::loaded().is_some()
+        || crate::platform::browser::fetch_catalogue().await.is_ok_and(|t| catalogue::install(&t).is_ok())
+}
+
+/// The office's bundle carries the catalogue.
+#[cfg(feature = "office")]
+pub async fn catalogue() -> bool {
+    true
 }

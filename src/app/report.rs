@@ -368,7 +368,7 @@ pub fn ReportForm(period: String) -> impl IntoView {
             })}
             {move || {
                 let lang = ctx.lang.get();
-                let flags = flagged.with_value(|f| super::returned::flags(cat, lang, f));
+                let flags = flagged.with_value(|f| super::returned::flags(Some(cat), lang, f));
                 (!flags.is_empty()).then(|| view! {
                     <div class="warn" data-testid="report-flags">
                         <p><b>{lang.rv().flagged_fields}</b></p>

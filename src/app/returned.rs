@@ -20,12 +20,13 @@ pub struct Flag {
 
 /// The flagged fields in the order the server sent them (the catalogue's),
 /// labelled for `lang`; a key this catalogue does not know (a newer
-/// server's) is shown as it is rather than dropped.
-pub fn flags(cat: &Catalogue, lang: Lang, fields: &[FieldComment]) -> Vec<Flag> {
+/// server's), or any key while the catalogue is not on the phone (`None`),
+/// is shown as it is rather than dropped.
+pub fn flags(cat: Option<&Catalogue>, lang: Lang, fields: &[FieldComment]) -> Vec<Flag> {
     fields
         .iter()
         .map(|f| {
-            let label = match (f.field.as_str(), cat.indicator(&f.field)) {
+            let label = match (f.field.as_str(), cat.and_then(|c| c.indicator(&f.field))) {
                 ("difficulties", _) => lang.rv().difficulties.to_string(),
                 ("proposals", _) => lang.rv().proposals.to_string(),
                 (_, Some(i)) if lang == Lang::En => i.en.clone(),
@@ -55,14 +56,22 @@ mod tests {
     fn flags_are_named_as_the_form_names_them() {
         let cat = current();
         let fields = [fc("bhyt", "Thiếu 12 thẻ"), fc("proposals", "Ghi rõ"), fc("from_newer_server", "?")];
-        let vi = flags(cat, Lang::Vi, &fields);
+        let vi = flags(Some(cat), Lang::Vi, &fields);
         assert_eq!(vi[0].label, cat.indicator("bhyt").unwrap().vi);
         assert_eq!((vi[0].key.as_str(), vi[0].comment.as_str()), ("bhyt", "Thiếu 12 thẻ"));
         assert_eq!(vi[1].label, "Kiến nghị, đề xuất");
         assert_eq!(vi[2].label, "from_newer_server");
-        let en = flags(cat, Lang::En, &fields);
+        let en = flags(Some(cat), Lang::En, &fields);
         assert_eq!(en[0].label, cat.indicator("bhyt").unwrap().en);
         assert_eq!(en[1].label, "Proposals");
+    }
+
+    #[test]
+    fn without_the_catalogue_every_flag_keeps_its_comment() {
+        let fields = [fc("bhyt", "Thiếu 12 thẻ"), fc("difficulties", "Ghi rõ")];
+        let vi = flags(None, Lang::Vi, &fields);
+        assert_eq!((vi[0].label.as_str(), vi[0].comment.as_str()), ("bhyt", "Thiếu 12 thẻ"));
+        assert_eq!(vi[1].label, "Khó khăn, vướng mắc");
     }
 
     #[test]

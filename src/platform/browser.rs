@@ -104,3 +104,22 @@ pub fn ios_not_installed() -> bool {
     let standalone = w.match_media("(display-mode: standalone)").ok().flatten().is_some_and(|m| m.matches());
     ios && !standalone
 }
+
+/// The report catalogue's text, from the address the page names
+/// (`<meta name="sothon-catalogue">`, a content-hashed file the service
+/// worker keeps with the screens): the village bundle does not carry it.
+#[cfg(not(feature = "office"))]
+pub async fn fetch_catalogue() -> Result<String, JsValue> {
+    let window = web_sys::window().ok_or("no window")?;
+    let url = window
+        .document()
+        .ok_or("no document")?
+        .query_selector("meta[name=sothon-catalogue]")?
+        .and_then(|m| m.get_attribute("content"))
+        .ok_or("the page names no catalogue")?;
+    let resp: web_sys::Response = JsFuture::from(window.fetch_with_str(&url)).await?.dyn_into()?;
+    if !resp.ok() {
+        return Err(format!("HTTP {}", resp.status()).into());
+    }
+    JsFuture::from(resp.text()?).await?.as_string().ok_or_else(|| "not text".into())
+}

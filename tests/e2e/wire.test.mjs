@@ -21,8 +21,9 @@ import { HomePage, LoginPage, ReportPage } from "./pages.mjs";
 // JSON instead of serde_json, dates read without chrono's parser, the
 // village's own routing instead of leptos_router, ASCII lower-casing, one
 // sort, and the JS glue minified: 199.8 KB (+144.5 KB) and 269.3 KB
-// (+469.2 KB).
-const VILLAGE_BUDGET = 205 * 1024;
+// (+469.2 KB). Then (session 9) with the report catalogue fetched after the
+// first screen instead of compiled into the village bundle: 200.2 KB.
+const VILLAGE_BUDGET = 203 * 1024;
 const OFFICE_BUDGET = 275 * 1024;
 
 let server, browser;
@@ -62,8 +63,9 @@ function assertEachOnce(traffic) {
 }
 
 // The screens the service worker fetches after the shell (WASM chunks of
-// the split build): not part of what the first screen waits for.
-const isChunk = (p) => /^\/assets\/[a-z_]+-(split|chunk)_[^/]*\.wasm$/.test(p);
+// the split build, and the report catalogue they read): not part of what
+// the first screen waits for.
+const isChunk = (p) => /^\/assets\/([a-z_]+-(split|chunk)_[^/]*\.wasm|catalogue-[0-9a-f]+\.json)$/.test(p);
 
 test("a village head's first visit downloads each file once and then starts offline", async (t) => {
   const { ctx, page } = await firstVisit("/");

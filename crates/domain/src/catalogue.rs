@@ -19,13 +19,48 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-/// The catalogue file, embedded in both the PWA and the server.
+/// The catalogue file, embedded in the server, the office's bundle and the
+/// tests. The village head's bundle fetches it instead (feature
+/// `embedded-catalogue` off): 29 KB of text that the first download does not
+/// need, since home shows no indicator (issue #10).
+#[cfg(any(test, feature = "embedded-catalogue"))]
 pub const CATALOGUE_JSON: &str = include_str!("../data/catalogue.json");
 
 /// The catalogue this build ships with (parsed once).
+#[cfg(any(test, feature = "embedded-catalogue"))]
 pub fn current() -> &'static Catalogue {
-    static CAT: OnceLock<Catalogue> = OnceLock::new();
-    CAT.get_or_init(|| Catalogue::from_json(CATALOGUE_JSON).expect("embedded catalogue is valid"))
+    INSTALLED.get_or_init(|| Catalogue::from_json(CATALOGUE_JSON).expect("embedded catalogue is valid"))
+}
+
+/// The catalogue [`install`]ed: a screen that reads it must have awaited its
+/// installation first (the PWA's `on_demand` screens do).
+#[cfg(not(any(test, feature = "embedded-catalogue")))]
+pub fn current() -> &'static Catalogue {
+    INSTALLED.get().expect("the catalogue is installed before a screen reads it")
+}
+
+static INSTALLED: OnceLock<Catalogue> = OnceLock::new();
+
+/// The catalogue if it is here already (always, when embedded).
+pub fn loaded() -> Option<&'static Catalogue> {
+    #[cfg(any(test, feature = "embedded-catalogue"))]
+    current();
+    INSTALLED.get()
+}
+
+/// Installs the catalogue fetched as `json` (the same file the server embeds).
+/// Text that is not a catalogue is an error and installs nothing; once one is
+/// installed, later calls keep it.
+pub fn install(json: &str) -> Result<&'static Catalogue, String> {
+    install_into(&INSTALLED, json)
+}
+
+fn install_into<'a>(cell: &'a OnceLock<Catalogue>, json: &str) -> Result<&'a Catalogue, String> {
+    if let Some(c) = cell.get() {
+        return Ok(c);
+    }
+    let c = Catalogue::from_json(json)?;
+    Ok(cell.get_or_init(|| c))
 }
 
 /// What kind of value an indicator takes.
@@ -893,5 +928,18 @@ mod tests {
             assert!(["g1", "g2", "g4"].contains(&i.group.as_str()), "{k}");
             assert_eq!((i.kind, i.agg, i.periods.len()), (Kind::Count, Agg::Sum, 4), "{k}");
         }
+    }
+
+    #[test]
+    fn a_fetched_catalogue_installs_once_and_bad_text_installs_nothing() {
+        let cell = OnceLock::new();
+        assert!(install_into(&cell, "{\"version\": 3").is_err(), "cut short");
+        assert!(install_into(&cell, "[]").is_err(), "not a catalogue");
+        assert!(cell.get().is_none(), "nothing installed by bad text");
+        let c = install_into(&cell, CATALOGUE_JSON).expect("the shipped file installs");
+        assert_eq!(c.version, current().version);
+        assert_eq!(c.indicators.len(), current().indicators.len());
+        let again = install_into(&cell, "not json").expect("installed already: kept");
+        assert!(std::ptr::eq(again, c), "the first one stays");
     }
 }
