@@ -180,12 +180,23 @@ pub fn visible(session: Option<&Session>, village: &str) -> bool {
 /// tries to send. On a storage failure the person stays on the form, with
 /// everything typed, and is told why. Returns whether it was saved.
 pub fn save_and_send(ctx: Ctx, body: sothon_domain::protocol::Body) -> bool {
+    // Saved already, home not shown yet: a second tap saves nothing more.
+    if LEAVING.get() {
+        return true;
+    }
     match engine().and_then(|e| e.submit(body, browser::now_ms())) {
         Ok(_) => {
             ctx.notice.set(Some(ctx.t().saved_on_phone.into()));
-            ctx.touch();
-            ctx.go(View::Home);
-            sync::sync_now(ctx);
+            // Stored and queued: that is the tap's work. Home's render (a
+            // cheap phone's 100 ms with years of records) and the sync's
+            // start come after the frame that shows the notice (issue #10).
+            LEAVING.set(true);
+            after_paint(move || {
+                LEAVING.set(false);
+                ctx.touch();
+                ctx.go(View::Home);
+                sync::sync_now(ctx);
+            });
             true
         }
         Err(e) => {
@@ -193,6 +204,25 @@ pub fn save_and_send(ctx: Ctx, body: sothon_domain::protocol::Body) -> bool {
             false
         }
     }
+}
+
+thread_local! {
+    /// A form was saved and home is about to be shown.
+    static LEAVING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` once, after the next frame is painted — or after 250 ms, since a
+/// page hidden meanwhile paints no frame.
+fn after_paint(f: impl FnOnce() + 'static) {
+    let once = std::rc::Rc::new(std::cell::Cell::new(Some(f)));
+    let run = move || {
+        if let Some(f) = once.take() {
+            f()
+        }
+    };
+    let late = run.clone();
+    request_animation_frame(move || set_timeout(run, std::time::Duration::ZERO));
+    set_timeout(late, std::time::Duration::from_millis(250));
 }
 
 /// A form's top bar: "← Quay lại" home, and the title.
