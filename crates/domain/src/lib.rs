@@ -25,6 +25,7 @@
 pub mod accounts;
 pub mod aggregate;
 pub mod api;
+mod body_de;
 pub mod catalogue;
 pub mod completeness;
 pub mod derive;

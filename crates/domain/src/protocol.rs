@@ -55,8 +55,10 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// Most mutations in one push; the phone sends its outbox in chunks.
 pub const MAX_PUSH: usize = 50;
 
-/// What a mutation writes: the whole record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// What a mutation writes: the whole record. In JSON the record's own
+/// object with its kind in `t`, first (`{"t":"report",…}`); read by a
+/// hand-written impl (`body_de`) that streams when `t` comes first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "t", rename_all = "lowercase")]
 pub enum Body {
     Report(Report),

@@ -117,7 +117,7 @@ pub struct Report {
     pub period: Period,
     /// Catalogue version the report was made with.
     pub cv: u32,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "values_in_order")]
     pub values: BTreeMap<String, Value>,
     /// Difficulties (khó khăn, vướng mắc).
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -125,6 +125,30 @@ pub struct Report {
     /// Proposals (kiến nghị, đề xuất).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub proposals: String,
+}
+
+/// A report's values, built in one pass from the pairs as read rather
+/// than inserted one at a time: every writer sends them in key order (a
+/// `BTreeMap` serialised), so the sort finds one run and the tree is built
+/// bottom-up, without a search from the root and its string comparisons for
+/// each of a report's ~60 values. A key given twice keeps its last value,
+/// as inserting would.
+fn values_in_order<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Value>, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = BTreeMap<String, Value>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a map")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
+            while let Some(kv) = map.next_entry::<String, Value>()? {
+                pairs.push(kv);
+            }
+            Ok(pairs.into_iter().collect())
+        }
+    }
+    d.deserialize_map(V)
 }
 
 impl Report {
@@ -192,6 +216,33 @@ mod tests {
         for bad in ["null", "[1]", r#"{"a":1}"#] {
             let e = serde_json::from_str::<Value>(bad).unwrap_err().to_string();
             assert!(e.contains("a number, true/false or text"), "{bad}: {e}");
+        }
+    }
+
+    /// The values as a map of inserts would read them: any order, a key
+    /// twice (the last wins), the same errors.
+    #[test]
+    fn values_read_as_inserted() {
+        for values in [
+            r#"{}"#,
+            r#"{"pop":512,"bhyt":500}"#,
+            r#"{"b":1,"a":2,"c":true,"a":"x","b":3,"d":1.5}"#,
+            r#"{"a":1,"a":2,"a":3}"#,
+            r#"{"a":null}"#,
+            r#"[1]"#,
+            r#"5"#,
+        ] {
+            let json = format!(r#"{{"village":"v","period":"2026-11","cv":1,"values":{values}}}"#);
+            let ours = serde_json::from_str::<Report>(&json).map(|r| r.values).map_err(|e| e.to_string());
+            let plain = serde_json::from_str::<BTreeMap<String, Value>>(values).map_err(|e| e.to_string());
+            match (&ours, &plain) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{values}"),
+                (Err(a), Err(b)) => {
+                    let meaning = |s: &str| s[..s.find(" at line ").unwrap_or(s.len())].to_string();
+                    assert_eq!(meaning(a), meaning(b), "{values}");
+                }
+                _ => panic!("{values}: {ours:?} / {plain:?}"),
+            }
         }
     }
 

@@ -6,6 +6,10 @@ use super::DbResult;
 use serde::Serialize;
 use sothon_domain::protocol::{Body, Change};
 
+/// Bodies a caller has just stored, by record id and the `ver` it stored
+/// them at ([`changes_since`]).
+pub type Fresh<'a> = std::collections::HashMap<(&'a str, i64), &'a Body>;
+
 /// Most changes one pull returns; the phone pulls again from the cursor.
 pub const PULL_LIMIT: i64 = 500;
 
@@ -119,7 +123,19 @@ async fn page_rows(db: &Db, sql: &str, commune: &str, village: Option<&str>, cur
 /// boundary never falls inside one; a cursor ahead of the commune's counter
 /// (a server restored from a backup, an older app's time cursor) pulls from
 /// the start, and the phone drops by `ver` what it already has.
-pub async fn changes_since(db: &Db, commune: &str, village: Option<&str>, cursor: i64) -> DbResult<(Vec<Change>, i64)> {
+///
+/// `fresh`: bodies the caller holds exactly as it stored them, by record id
+/// and the `ver` it wrote them at (a push's own writes, pulled right after
+/// its commit): a row still at that version is answered with a copy of it
+/// instead of parsing the stored text again (which reads back to the same
+/// value: serde_json writes every float so that it reads back exact).
+pub async fn changes_since(
+    db: &Db,
+    commune: &str,
+    village: Option<&str>,
+    cursor: i64,
+    fresh: &Fresh<'_>,
+) -> DbResult<(Vec<Change>, i64)> {
     let any_db = db;
     let cursor = cursor.max(0);
     let (current, rows, cursor) = match page(db, commune, village, cursor).await? {
@@ -155,7 +171,10 @@ pub async fn changes_since(db: &Db, commune: &str, village: Option<&str>, cursor
             changes.push(Change {
                 steps: steps.remove(&r.id).unwrap_or_default(),
                 state: parse_state(&r.state).with_context(|| format!("record {} has state {}", r.id, r.state))?,
-                body: serde_json::from_str::<Body>(&r.body).with_context(|| format!("record {} body", r.id))?,
+                body: match fresh.get(&(r.id.as_str(), r.ver)) {
+                    Some(body) => Body::clone(body),
+                    None => serde_json::from_str::<Body>(&r.body).with_context(|| format!("record {} body", r.id))?,
+                },
                 rev: u32::try_from(r.rev)?,
                 record: r.id,
                 receipt: r.receipt,

@@ -62,8 +62,10 @@ pub struct Push<'a> {
 
 /// Applies a push in one transaction, run again whole while it collides
 /// with another writer ([`super::retry`]). Returns the server time of
-/// the push and one result per mutation.
-pub async fn apply(db: &Db, push: &Push<'_>) -> DbResult<(i64, Vec<MutationResult>)> {
+/// the push, one result per mutation, and per mutation whether this push
+/// wrote its body as its record's (at the result's `ver`): applied here, not
+/// answered from the store nor a conflict.
+pub async fn apply(db: &Db, push: &Push<'_>) -> DbResult<(i64, Vec<MutationResult>, Vec<bool>)> {
     super::retry(|| apply_once(db, push)).await
 }
 
@@ -186,7 +188,7 @@ const ROWS_PER_INSERT: usize = 50;
 /// to a record in the same push first writes the rows gathered so far. The
 /// rules run in the order the mutations were sent, over the records as the
 /// push has left them so far, exactly as one statement at a time would.
-async fn apply_once(db: &Db, push: &Push<'_>) -> DbResult<(i64, Vec<MutationResult>)> {
+async fn apply_once(db: &Db, push: &Push<'_>) -> DbResult<(i64, Vec<MutationResult>, Vec<bool>)> {
     with_pool!(db, db => {
         let commune = push.user.commune.as_str();
         // The commune's version row first (SQLite: the write lock up front).
@@ -269,7 +271,9 @@ async fn apply_once(db: &Db, push: &Push<'_>) -> DbResult<(i64, Vec<MutationResu
         };
         let mut writes = Writes::default();
         let mut results: Vec<MutationResult> = Vec::with_capacity(plans.len());
+        let mut wrote = Vec::with_capacity(plans.len());
         for (m, plan) in push.mutations.iter().zip(plans) {
+            let mut written = false;
             let r = match plan {
                 Plan::Answered(r) => r,
                 Plan::Again(first) => {
@@ -283,15 +287,17 @@ async fn apply_once(db: &Db, push: &Push<'_>) -> DbResult<(i64, Vec<MutationResu
                 Plan::New => {
                     let r = apply_new(&mut tx, push, m, (now, skew, ver), &mut current, &mut seen, &mut writes).await?;
                     ver += 1;
+                    written = r.status == Status::Applied;
                     r
                 }
             };
             results.push(r);
+            wrote.push(written);
         }
         // Nothing to write for a push that was all answers: no statement.
         writes.flush(&mut tx, push, now, skew).await?;
         tx.commit().await?;
-        Ok((now, results))
+        Ok((now, results, wrote))
     })
 }
 

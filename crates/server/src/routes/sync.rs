@@ -42,7 +42,7 @@ pub(crate) async fn sync(
         allowed: &allowed,
         unsent: req.unsent,
     };
-    let (now, results) = {
+    let (now, results, wrote) = {
         let _turn = state.writes.acquire().await.map_err(|_| AppError::Unavailable {
             message: "Máy chủ đang dừng; máy sẽ gửi lại sau".into(),
             retry_after: 1,
@@ -57,15 +57,24 @@ pub(crate) async fn sync(
                 unsent: req.unsent,
             };
             db::devices::seen_pull(&state.db, sighting).await?;
-            (now, Vec::new())
+            (now, Vec::new(), Vec::new())
         } else {
             db::sync::apply(&state.db, &push).await?
         }
     };
     // Pulled after the commit: the phone also gets back what it just pushed,
-    // and drops it by ver.
+    // and drops it by ver; those bodies are copied from the request, not
+    // read back from their JSON.
+    let fresh: records::Fresh = req
+        .push
+        .iter()
+        .zip(&results)
+        .zip(&wrote)
+        .filter(|(_, wrote)| **wrote)
+        .map(|((m, r), _)| ((r.record.as_str(), r.ver), &m.body))
+        .collect();
     let (changes, cursor) = match req.cursor {
-        Some(c) => records::changes_since(&state.db, &user.commune, user.village_scope(), c).await?,
+        Some(c) => records::changes_since(&state.db, &user.commune, user.village_scope(), c, &fresh).await?,
         None => (Vec::new(), 0),
     };
     if !req.push.is_empty() {

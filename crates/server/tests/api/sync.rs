@@ -384,3 +384,47 @@ async fn edits_of_several_records_in_one_push_replace_each_and_keep_the_rest_of_
     let last = rows().await;
     assert_eq!((last[1].4, &last[1].10), (4, &None));
 }
+
+/// The records a push pulls back are answered from the request's own bodies
+/// (not read back from their stored JSON): the answer must be what a pull of
+/// the stored rows gives, to the byte — a negative zero, a float of many
+/// digits (0.1 + 0.2), text, a record created and edited in the same push, a superseded
+/// edit, then the same push replayed and a conflict.
+#[tokio::test]
+async fn a_push_pulls_back_exactly_what_a_later_pull_reads() {
+    let app = spawn().await;
+    // The commune office: both villages, and an "entered by" on each row.
+    let head = app.login("canbo").await;
+    let team = app.login("congnghe1").await;
+    let mut odd = report("pq-t01", 512.0, -0.0);
+    odd.difficulties = "Đường \"xấu\" \u{1F327}\n".into();
+    let mut other = report_for("pq-t02", "2026-10", 300.0, 3.0);
+    other.values.insert("road_km".into(), sothon_domain::Value::Num(0.1 + 0.2));
+    other.proposals = "x".into();
+    let first = request(
+        PHONE_A,
+        vec![
+            mutation(PHONE_A, 1, 0, report("pq-t01", 100.0, 90.0)),
+            mutation(PHONE_A, 2, 1, odd),
+            mutation(PHONE_A, 4, 0, other),
+            mutation(PHONE_A, 3, 0, report_for("pq-t02", "2026-10", 5.0, 5.0)),
+        ],
+        Some(0),
+    );
+    let stale = request(PHONE_B, vec![mutation(PHONE_B, 1, 1, report("pq-t01", 999.0, 90.0))], Some(0));
+    let changes = |v: &Value| serde_json::to_string(&v["changes"]).unwrap();
+    for (i, (token, req)) in [(&head, &first), (&head, &first), (&team, &stale)].into_iter().enumerate() {
+        let pushed = app.sync_ok(token, req).await;
+        let pulled = app.sync_ok(token, &request(&req.device, vec![], Some(0))).await;
+        assert_eq!(changes(&pushed), changes(&pulled), "push {i}");
+        let statuses: Vec<&str> =
+            pushed["results"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
+        let expected: &[&str] = match i {
+            0 | 1 => &["applied", "applied", "applied", "superseded"],
+            _ => &["conflict"],
+        };
+        assert_eq!(statuses, expected, "push {i}");
+        assert_eq!(pushed["changes"].as_array().unwrap().len(), if i < 2 { 2 } else { 1 }, "push {i}");
+        assert!(changes(&pushed).contains("-0.0"), "{}", pushed["changes"]);
+    }
+}
