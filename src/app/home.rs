@@ -84,6 +84,25 @@ pub fn Home() -> impl IntoView {
     // The history is long on a phone used for years; its newest rows first,
     // the rest a tap away (500 rows would cost a cheap phone a third of a second).
     let shown = RwSignal::new(HISTORY_PAGE);
+    // The fields a returned report flags are named in the catalogue, which
+    // the first download does not carry: fetched once for the whole list
+    // (or taken from the worker's cache) when a row needs it, asked again
+    // on the next render if that failed.
+    let named = RwSignal::new(sothon_domain::catalogue::loaded().is_some());
+    let asked = StoredValue::new(false);
+    let name_fields = move || {
+        if named.get_untracked() || asked.get_value() {
+            return;
+        }
+        asked.set_value(true);
+        leptos::task::spawn_local(async move {
+            let ok = super::on_demand::catalogue().await;
+            // Home may be gone by now (the officer moved on).
+            if named.try_set(ok).is_none() {
+                asked.set_value(ok);
+            }
+        });
+    };
 
     view! {
         <main class="page home">
@@ -150,6 +169,9 @@ pub fn Home() -> impl IntoView {
                 {move || {
                     let today = vn_date(trusted_now());
                     let reports = records.with(|r| owed(&village_id(), today, r, due_of));
+                    if reports.iter().any(|o| !o.flagged.is_empty()) {
+                        name_fields();
+                    }
                     // Other records not yet on the server, or needing a person.
                     let others: Vec<LocalRecord> = records.with(|r| r.iter()
                         .filter(|r| !matches!(r.body, Body::Report(_)))
@@ -160,7 +182,7 @@ pub fn Home() -> impl IntoView {
                     }
                     view! {
                         <ul class="records" data-testid="owed-reports">
-                            {reports.into_iter().map(|o| view! { <OwedRow owed=o/> }).collect_view()}
+                            {reports.into_iter().map(|o| view! { <OwedRow owed=o named=named.read_only()/> }).collect_view()}
                         </ul>
                         <ul class="records" data-testid="owed">
                             {others.into_iter().map(|r| view! { <RecordRow rec=r/> }).collect_view()}
@@ -226,9 +248,11 @@ pub fn record_title(lang: Lang, body: &Body) -> (String, View) {
     }
 }
 
-/// One report owed: its period, due date and state.
+/// One report owed: its period, due date and state. `named` says the
+/// catalogue (the fields' names) is here; until then flagged fields show
+/// their keys.
 #[component]
-fn OwedRow(owed: Owed) -> impl IntoView {
+fn OwedRow(owed: Owed, named: ReadSignal<bool>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let lang = ctx.lang.get_untracked();
     let t = ctx.t();
@@ -238,13 +262,6 @@ fn OwedRow(owed: Owed) -> impl IntoView {
         None => ("badge draft", t.not_filed),
     };
     let rv = lang.rv();
-    // The fields' names are in the catalogue, which the first download does
-    // not carry: fetched (or taken from the worker's cache) when a returned
-    // report names fields; until then (or without it) their keys.
-    let named = RwSignal::new(sothon_domain::catalogue::loaded().is_some());
-    if !owed.flagged.is_empty() && !named.get_untracked() {
-        leptos::task::spawn_local(async move { named.set(super::on_demand::catalogue().await) });
-    }
     let flagged = owed.flagged.clone();
     let flags = move || {
         named.track();

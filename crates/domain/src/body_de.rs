@@ -168,25 +168,29 @@ impl<'de> Key<'de> {
     }
 }
 
+/// Text as a [`Key`]: borrowed when the parser lends it. [`Any`]'s strings
+/// go through it too.
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key::Borrowed(s))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Key<'de>, E> {
+        Ok(Key::Owned(s.to_string()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Key<'de>, E> {
+        Ok(Key::Owned(s))
+    }
+}
+
 impl<'de> Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a field name")
-            }
-            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key::Borrowed(s))
-            }
-            fn visit_str<E>(self, s: &str) -> Result<Key<'de>, E> {
-                Ok(Key::Owned(s.to_string()))
-            }
-            fn visit_string<E>(self, s: String) -> Result<Key<'de>, E> {
-                Ok(Key::Owned(s))
-            }
-        }
-        d.deserialize_str(V)
+        d.deserialize_str(KeyVisitor)
     }
 }
 
@@ -262,14 +266,14 @@ impl<'de> Deserialize<'de> for Any<'de> {
             fn visit_f64<E>(self, x: f64) -> Result<Any<'de>, E> {
                 Ok(Any::F64(x))
             }
-            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Any<'de>, E> {
-                Ok(Any::Str(Key::Borrowed(s)))
+            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Any<'de>, E> {
+                KeyVisitor.visit_borrowed_str(s).map(Any::Str)
             }
-            fn visit_str<E>(self, s: &str) -> Result<Any<'de>, E> {
-                Ok(Any::Str(Key::Owned(s.to_string())))
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Any<'de>, E> {
+                KeyVisitor.visit_str(s).map(Any::Str)
             }
-            fn visit_string<E>(self, s: String) -> Result<Any<'de>, E> {
-                Ok(Any::Str(Key::Owned(s)))
+            fn visit_string<E: de::Error>(self, s: String) -> Result<Any<'de>, E> {
+                KeyVisitor.visit_string(s).map(Any::Str)
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Any<'de>, A::Error> {
                 let mut out = Vec::new();
