@@ -62,6 +62,27 @@ export class HomePage {
   async sendNow() {
     await this.page.getByTestId("send-now").click();
   }
+  /** Waits until the history lists `n` rows. */
+  waitHistory(n) {
+    return this.page.waitForFunction(
+      (n) => document.querySelectorAll("[data-testid=records] [data-testid=record]").length === n,
+      n,
+      { timeout: 20000 }
+    );
+  }
+  /** The record ids the history lists, top to bottom. */
+  historyIds() {
+    return this.page.locator("[data-testid=records] [data-testid=record]").evaluateAll((els) => els.map((e) => e.dataset.record));
+  }
+  /** How many rows "Xem thêm" would add (null: no such button). */
+  async moreRecordsLeft() {
+    const b = this.page.getByTestId("more-records");
+    if ((await b.count()) === 0) return null;
+    return Number(/\((\d+)\)/.exec(await b.textContent())[1]);
+  }
+  async showMoreRecords() {
+    await this.page.getByTestId("more-records").click();
+  }
   /** A record in the history list (it may also be listed under "Việc cần làm"). */
   record(id) {
     return this.page.getByTestId("records").locator(`[data-testid=record][data-record="${id}"]`);
@@ -120,6 +141,13 @@ export class ReportPage {
   }
   async submit() {
     await this.page.getByTestId("submit-report").click();
+  }
+  /** `n` taps on "save" within one task: before any frame is painted, as an
+   * impatient thumb on a slow phone does. */
+  async submitBurst(n) {
+    await this.page.getByTestId("submit-report").evaluate((b, n) => {
+      for (let i = 0; i < n; i++) b.click();
+    }, n);
   }
   notice() {
     return this.page.getByTestId("notice");
