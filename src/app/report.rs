@@ -37,37 +37,44 @@ fn value_to_raw(ind: Option<&Indicator>, v: &Value) -> String {
     }
 }
 
-/// Parses the typed text into values; text that is not a number becomes a
-/// field error instead of a value.
-fn parse_raw(raw: &Raw) -> (BTreeMap<String, Value>, Vec<FieldError>) {
-    let cat = catalogue();
-    let mut values = BTreeMap::new();
-    let mut errs = Vec::new();
-    for (k, text) in raw {
-        let Some(ind) = cat.indicator(k) else { continue };
-        let text = text.trim();
-        if text.is_empty() {
-            continue;
-        }
-        let v = match ind.kind {
-            Kind::Count | Kind::Decimal => match parse_number(text) {
-                Some(x) => Value::Num(ind.from_typed(x)),
-                None => {
-                    errs.push(FieldError::new(k, "type", "Phải là một số"));
-                    continue;
-                }
-            },
-            Kind::Bool => match text {
-                "1" => Value::Bool(true),
-                "0" => Value::Bool(false),
-                _ => continue,
-            },
-            Kind::Choice | Kind::Text => Value::Text(text.to_string()),
-            Kind::Rate => continue,
-        };
-        values.insert(k.clone(), v);
+/// One field's typed text into the values; text that is not a number
+/// becomes a field error instead of a value.
+fn parse_into(out: &mut (BTreeMap<String, Value>, Vec<FieldError>), k: &str, text: &str) {
+    let Some(ind) = catalogue().indicator(k) else { return };
+    let text = text.trim();
+    if text.is_empty() {
+        return;
     }
-    (values, errs)
+    let v = match ind.kind {
+        Kind::Count | Kind::Decimal => match parse_number(text) {
+            Some(x) => Value::Num(ind.from_typed(x)),
+            None => return out.1.push(FieldError::new(k, "type", "Phải là một số")),
+        },
+        Kind::Bool => match text {
+            "1" => Value::Bool(true),
+            "0" => Value::Bool(false),
+            _ => return,
+        },
+        Kind::Choice | Kind::Text => Value::Text(text.to_string()),
+        Kind::Rate => return,
+    };
+    out.0.insert(k.to_string(), v);
+}
+
+/// Each field's first error, for the fields in `keys` (none: `None`).
+fn per_field<'a>(keys: impl Iterator<Item = &'a str>, errors: &[FieldError]) -> Vec<Option<FieldError>> {
+    keys.map(|k| errors.iter().find(|e| e.field == k).cloned()).collect()
+}
+
+/// Sets each signal whose value differs from the new one, and only those:
+/// a field is woken when its own error (or warning) changes, not when
+/// another field's does.
+fn set_changed<T: PartialEq + Send + Sync + 'static>(cells: &[RwSignal<T>], new: Vec<T>) {
+    for (cell, v) in cells.iter().zip(new) {
+        if cell.with_untracked(|old| *old != v) {
+            cell.set(v);
+        }
+    }
 }
 
 /// Whether an input counts toward a group's progress and "missing" fields:
@@ -215,22 +222,49 @@ pub fn ReportForm(period: String) -> impl IntoView {
     let derived = StoredValue::new(derived);
     let confirmed = RwSignal::new(BTreeSet::<String>::new());
     let village = StoredValue::new(village);
-    let raw = RwSignal::new(raw0);
+    // One signal per field's text: a keystroke wakes its own field, its
+    // group's progress and the form's checks — not the other 87 fields,
+    // whose errors and warnings are their own signals too, set only when
+    // they change (issue #10).
+    let mut cells: BTreeMap<String, RwSignal<String>> = raw0.into_iter().map(|(k, v)| (k, RwSignal::new(v))).collect();
+    for i in cat.asked(period.kind()).filter(|i| i.is_input()) {
+        cells.entry(i.key.clone()).or_insert_with(|| RwSignal::new(String::new()));
+    }
+    let cell_of = |cells: &BTreeMap<String, RwSignal<String>>, k: &str| cells.get(k).copied();
+    let asked_keys: Vec<String> = cat.asked(period.kind()).map(|i| i.key.clone()).collect();
+    let field_errors: Vec<RwSignal<Option<FieldError>>> = asked_keys.iter().map(|_| RwSignal::new(None)).collect();
+    let field_far: Vec<RwSignal<bool>> = asked_keys.iter().map(|_| RwSignal::new(false)).collect();
+    let signals_of = |k: &str| {
+        let i = asked_keys.iter().position(|a| a == k).expect("an asked indicator");
+        (field_errors[i], field_far[i])
+    };
+    let cells = StoredValue::new(cells);
     let difficulties = RwSignal::new(diff0);
     let proposals = RwSignal::new(prop0);
     let tried = RwSignal::new(false);
 
-    let parsed = Memo::new(move |_| raw.with(parse_raw));
+    let parsed = Memo::new(move |_| {
+        cells.with_value(|cells| {
+            let mut out = (BTreeMap::new(), Vec::new());
+            for (k, text) in cells {
+                text.with(|t| parse_into(&mut out, k, t));
+            }
+            out
+        })
+    });
     let errors = Memo::new(move |_| {
-        let (values, mut errs) = parsed.get();
         let show_required = tried.get();
-        let more: Vec<FieldError> = cat
-            .validate(period.kind(), &values)
-            .into_iter()
-            .filter(|e| show_required || e.code != "required")
-            .filter(|e| !errs.iter().any(|p| p.field == e.field))
-            .collect();
-        errs.extend(more);
+        let mut errs = parsed.with(|(values, errs)| {
+            let more: Vec<FieldError> = cat
+                .validate(period.kind(), values)
+                .into_iter()
+                .filter(|e| show_required || e.code != "required")
+                .filter(|e| !errs.iter().any(|p| p.field == e.field))
+                .collect();
+            let mut all = errs.clone();
+            all.extend(more);
+            all
+        });
         // In catalogue order, so "the first" is the first on screen.
         let order = |k: &str| cat.indicators.iter().position(|i| i.key == k).unwrap_or(usize::MAX);
         errs.sort_by_key(|e| order(&e.field));
@@ -266,6 +300,18 @@ pub fn ReportForm(period: String) -> impl IntoView {
         keys.dedup();
         keys
     });
+
+    // Each field's error and "far from last time" into its own signal.
+    {
+        let keys = StoredValue::new(asked_keys.clone());
+        let (field_errors, field_far) = (field_errors.clone(), field_far.clone());
+        Effect::new(move |_| {
+            keys.with_value(|keys| {
+                errors.with(|es| set_changed(&field_errors, per_field(keys.iter().map(String::as_str), es)));
+                far.with(|f| set_changed(&field_far, keys.iter().map(|k| f.contains(k)).collect()));
+            })
+        });
+    }
 
     let build = move || {
         let (values, _) = parsed.get_untracked();
@@ -411,8 +457,9 @@ pub fn ReportForm(period: String) -> impl IntoView {
                     // "Nothing this period" fits a group whose answers are all numbers.
                     let all_numbers = numeric.len() == total && total > 0;
                     let inputs2 = inputs.clone();
-                    let done = move || raw.with(|r| inputs.iter().filter(|k| r.get(*k).is_some_and(|v| !v.trim().is_empty())).count());
-                    let all_done = move || raw.with(|r| inputs2.iter().all(|k| r.get(k).is_some_and(|v| !v.trim().is_empty())));
+                    let filled = move |k: &String| cells.with_value(|c| cell_of(c, k)).is_some_and(|c| c.with(|v| !v.trim().is_empty()));
+                    let done = move || inputs.iter().filter(|k| filled(k)).count();
+                    let all_done = move || inputs2.iter().all(filled);
                     let (vi, en, sub_vi, sub_en) = (g.vi.clone(), g.en.clone(), g.sub_vi.clone(), g.sub_en.clone());
                     let gkey = g.key.clone();
                     view! {
@@ -430,10 +477,11 @@ pub fn ReportForm(period: String) -> impl IntoView {
                                     <div class="field">
                                         <button type="button" class="nil" data-testid=format!("nothing-{gkey}") disabled=all_done
                                             on:click=move |_| {
-                                                raw.update(|r| for k in &numeric {
-                                                    let e = r.entry(k.clone()).or_default();
-                                                    if e.trim().is_empty() { *e = "0".into(); }
-                                                });
+                                                for k in &numeric {
+                                                    if let Some(c) = cells.with_value(|c| cell_of(c, k)) {
+                                                        if c.with_untracked(|v| v.trim().is_empty()) { c.set("0".into()); }
+                                                    }
+                                                }
                                                 save_draft();
                                             }>
                                             {move || ctx.t().nothing_this_period}
@@ -441,12 +489,14 @@ pub fn ReportForm(period: String) -> impl IntoView {
                                     </div>
                                 }
                             })}
-                            {inds.into_iter().map(|ind| view! { <Field ind=ind raw=raw errors=errors parsed=parsed on_change=save_draft
+                            {inds.into_iter().map(|ind| { let (error, far_here) = signals_of(&ind.key); view! { <Field ind=ind
+                                cell=cells.with_value(|c| cell_of(c, &ind.key)) error=error.read_only() far_here=far_here.read_only()
+                                parsed=parsed on_change=save_draft
                                 prev=prev_values.with_value(|p| p.get(&ind.key).and_then(Value::as_num))
                                 from_log=from_log.with_value(|l| l.get(&ind.key).copied())
                                 derived=derived.with_value(|d| d.values.get(&ind.key).cloned().zip(d.from.get(&ind.key).copied()))
-                                far=far confirmed=confirmed
-                                flag=flagged.with_value(|f| super::returned::comment_on(f, &ind.key).map(str::to_string))/> }).collect_view()}
+                                confirmed=confirmed
+                                flag=flagged.with_value(|f| super::returned::comment_on(f, &ind.key).map(str::to_string))/> }}).collect_view()}
                         </details>
                     }
                 }).collect_view()}
@@ -501,8 +551,13 @@ fn flag_note(flagged: StoredValue<Vec<sothon_domain::review::FieldComment>>, key
 #[component]
 fn Field(
     ind: &'static Indicator,
-    raw: RwSignal<Raw>,
-    errors: Memo<Vec<FieldError>>,
+    /// The field's text (a computed rate has none).
+    cell: Option<RwSignal<String>>,
+    /// Its first error, if any.
+    error: ReadSignal<Option<FieldError>>,
+    /// Whether its value is far from last period's.
+    far_here: ReadSignal<bool>,
+    /// Every value, for a computed rate and the difference from the months.
     parsed: Memo<(BTreeMap<String, Value>, Vec<FieldError>)>,
     on_change: impl Fn() + Copy + Send + Sync + 'static,
     /// Last period's value, for the "far from last time" check.
@@ -511,7 +566,6 @@ fn Field(
     from_log: Option<f64>,
     /// The value carried from shorter reports, and their kind.
     derived: Option<(Value, PeriodKind)>,
-    far: Memo<Vec<String>>,
     confirmed: RwSignal<BTreeSet<String>>,
     /// The commune's comment on this field, when it returned the report.
     flag: Option<String>,
@@ -522,10 +576,6 @@ fn Field(
     let err_id = format!("e-{key}");
     let label = move || if ctx.lang.get() == Lang::Vi { ind.vi.clone() } else { ind.en.clone() };
     let unit = move || ind.typed_unit(ctx.lang.get() == Lang::En).to_string();
-    let error = {
-        let key = key.clone();
-        Memo::new(move |_| errors.with(|es| es.iter().find(|e| e.field == key).cloned()))
-    };
     let error_text = move || {
         error.get().map(|e| {
             let lang = ctx.lang.get();
@@ -567,27 +617,17 @@ fn Field(
         .into_any();
     }
 
-    // A memo, so a keystroke in another field does not write this one's value.
-    let value = {
-        let key = key.clone();
-        Memo::new(move |_| raw.with(|r| r.get(&key).cloned().unwrap_or_default()))
-    };
-    let set = {
-        let key = key.clone();
-        move |v: String| {
-            raw.update(|r| {
-                r.insert(key.clone(), v);
-            });
-            on_change();
-        }
+    let value = cell.expect("an input field has its text");
+    let set = move |v: String| {
+        value.set(v);
+        on_change();
     };
     let empty = move || value.with(|v| v.trim().is_empty());
-    let set_log = set.clone();
+    let set_log = set;
     let input = match ind.kind {
         Kind::Bool => {
             let name = format!("b-{key}");
             let answer = move |v: &'static str, text: fn(&'static Txt) -> &'static str, id: String, testid: String| {
-                let set = set.clone();
                 view! {
                     <label class="choice" class:selected=move || value.get() == v>
                         <input type="radio" id=id name=name.clone() value=v data-testid=testid
@@ -606,7 +646,6 @@ fn Field(
             .into_any()
         }
         Kind::Choice => {
-            let set = set.clone();
             view! {
                 <select id=id.clone() prop:value=value data-testid=format!("in-{key}") on:change=move |e| set(event_target_value(&e))>
                     <option value="">"—"</option>
@@ -619,12 +658,10 @@ fn Field(
             .into_any()
         }
         Kind::Text => {
-            let set = set.clone();
             view! { <textarea id=id.clone() rows="2" data-testid=format!("in-{key}") prop:value=value on:input=move |e| set(event_target_value(&e))></textarea> }.into_any()
         }
         _ => {
             let mode = if ind.kind == Kind::Count { "numeric" } else { "decimal" };
-            let set = set.clone();
             view! {
                 <input id=id.clone() type="text" inputmode=mode autocomplete="off" data-testid=format!("in-{key}")
                     aria-invalid=move || error.with(|e| e.is_some()).to_string()
@@ -677,7 +714,7 @@ fn Field(
             {derived_note.map(|note| view! { <span class="small derived" data-testid=format!("derived-{}", ind.key)>{note}</span> })}
             <span class="error" id=err_id.clone() data-testid=format!("err-{}", ind.key) role="alert">{error_text}</span>
             {from_log.map(|n| {
-                let set = set_log.clone();
+                let set = set_log;
                 let text = number_vi(n, 0);
                 view! {
                     <button type="button" class="link hint" data-testid=format!("log-{}", ind.key)
@@ -690,7 +727,7 @@ fn Field(
                 let key = ind.key.clone();
                 move || {
                     let key = key.clone();
-                    let show = far.with(|f| f.contains(&key)) && !confirmed.with(|c| c.contains(&key));
+                    let show = far_here.get() && !confirmed.with(|c| c.contains(&key));
                     show.then(|| {
                         let k2 = key.clone();
                         view! {
@@ -708,4 +745,64 @@ fn Field(
         </div>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(pairs: &[(&str, &str)]) -> (BTreeMap<String, Value>, Vec<FieldError>) {
+        let mut out = (BTreeMap::new(), Vec::new());
+        for (k, t) in pairs {
+            parse_into(&mut out, k, t);
+        }
+        out
+    }
+
+    #[test]
+    fn each_field_parses_on_its_own() {
+        let (values, errs) = parse(&[
+            ("pop", " 1.264 "),
+            ("road_km", "400"),
+            ("fibre", "1"),
+            ("mobile_good_all", "0"),
+            ("works_progress", "dung_tien_do"),
+            ("dvc_helped", "mười"),
+            ("hh_fibre", "  "),
+            ("no_such_field", "5"),
+            ("preschool_rate", "50"),
+        ]);
+        assert_eq!(values.get("pop"), Some(&Value::Num(1264.0)));
+        // Typed in metres, stored in km.
+        assert_eq!(values.get("road_km"), Some(&Value::Num(0.4)));
+        assert_eq!(values.get("fibre"), Some(&Value::Bool(true)));
+        assert_eq!(values.get("mobile_good_all"), Some(&Value::Bool(false)));
+        assert_eq!(values.get("works_progress"), Some(&Value::Text("dung_tien_do".into())));
+        // Not a number: an error, no value. Blank, unknown and computed: nothing.
+        assert_eq!(errs.len(), 1);
+        assert_eq!((errs[0].field.as_str(), errs[0].code.as_str()), ("dvc_helped", "type"));
+        for k in ["dvc_helped", "hh_fibre", "no_such_field", "preschool_rate"] {
+            assert!(!values.contains_key(k), "{k}");
+        }
+    }
+
+    #[test]
+    fn a_field_gets_its_first_error_only() {
+        let errs = vec![
+            FieldError::new("bhyt", "le", "first"),
+            FieldError::new("pop", "required", "x"),
+            FieldError::new("bhyt", "min", "second"),
+        ];
+        let got = per_field(["bhyt", "hh", "pop"].into_iter(), &errs);
+        assert_eq!(got[0].as_ref().map(|e| e.message.as_str()), Some("first"));
+        assert_eq!(got[1], None);
+        assert_eq!(got[2].as_ref().map(|e| e.code.as_str()), Some("required"));
+    }
+
+    #[test]
+    fn only_changed_signals_are_set() {
+        let cells = [RwSignal::new(1), RwSignal::new(2), RwSignal::new(3)];
+        set_changed(&cells, vec![1, 5, 3]);
+        assert_eq!(cells.map(|c| c.get_untracked()), [1, 5, 3]);
+    }
 }

@@ -12,8 +12,9 @@ export const ROOT = new URL("../../", import.meta.url).pathname;
 export const SERVER = join(ROOT, "target/server/sothon-server");
 export const DEMO_PASSWORD = "phongquang2026";
 
-/** Starts the server; `web` defaults to the built dist/. */
-export async function startServer({ web = join(ROOT, "dist"), copyWeb = false } = {}) {
+/** Starts the server; `web` defaults to the built dist/ (or $SOTHON_WEB, for
+ * a benchmark of another build). */
+export async function startServer({ web = process.env.SOTHON_WEB ?? join(ROOT, "dist"), copyWeb = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "sothon-e2e-"));
   if (copyWeb) {
     cpSync(web, join(dir, "web"), { recursive: true });
