@@ -3,8 +3,8 @@
 // phone one page of rows, and no record is out of reach.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { DEMO_PASSWORD, api, closeEnv, openEnv, phone, waitForServiceWorker } from "./helpers.mjs";
-import { HomePage, LoginPage } from "./pages.mjs";
+import { api, closeEnv, openEnv, phone } from "./helpers.mjs";
+import { signedIn } from "./pages.mjs";
 
 let server, browser;
 before(async () => {
@@ -33,12 +33,7 @@ test("home lists 30 records, and the rest a tap away", async () => {
 
   // The village head's phone pulls them at login.
   const ctx = await phone(browser, server);
-  const page = await ctx.newPage();
-  await page.goto(ctx.url);
-  await new LoginPage(page).login("truongthon1", DEMO_PASSWORD);
-  const home = new HomePage(page);
-  await home.waitFor();
-  await waitForServiceWorker(page);
+  const { home } = await signedIn(ctx, "truongthon1");
   await home.waitHistory(30);
   assert.equal(await home.moreRecordsLeft(), RECORDS - 30);
 
