@@ -230,7 +230,6 @@ pub fn ReportForm(period: String) -> impl IntoView {
     for i in cat.asked(period.kind()).filter(|i| i.is_input()) {
         cells.entry(i.key.clone()).or_insert_with(|| RwSignal::new(String::new()));
     }
-    let cell_of = |cells: &BTreeMap<String, RwSignal<String>>, k: &str| cells.get(k).copied();
     let asked_keys: Vec<String> = cat.asked(period.kind()).map(|i| i.key.clone()).collect();
     let field_errors: Vec<RwSignal<Option<FieldError>>> = asked_keys.iter().map(|_| RwSignal::new(None)).collect();
     let field_far: Vec<RwSignal<bool>> = asked_keys.iter().map(|_| RwSignal::new(false)).collect();
@@ -239,6 +238,7 @@ pub fn ReportForm(period: String) -> impl IntoView {
         (field_errors[i], field_far[i])
     };
     let cells = StoredValue::new(cells);
+    let cell = move |k: &str| cells.with_value(|c| c.get(k).copied());
     let difficulties = RwSignal::new(diff0);
     let proposals = RwSignal::new(prop0);
     let tried = RwSignal::new(false);
@@ -303,13 +303,11 @@ pub fn ReportForm(period: String) -> impl IntoView {
 
     // Each field's error and "far from last time" into its own signal.
     {
-        let keys = StoredValue::new(asked_keys.clone());
+        let keys = asked_keys.clone();
         let (field_errors, field_far) = (field_errors.clone(), field_far.clone());
         Effect::new(move |_| {
-            keys.with_value(|keys| {
-                errors.with(|es| set_changed(&field_errors, per_field(keys.iter().map(String::as_str), es)));
-                far.with(|f| set_changed(&field_far, keys.iter().map(|k| f.contains(k)).collect()));
-            })
+            errors.with(|es| set_changed(&field_errors, per_field(keys.iter().map(String::as_str), es)));
+            far.with(|f| set_changed(&field_far, keys.iter().map(|k| f.contains(k)).collect()));
         });
     }
 
@@ -457,7 +455,7 @@ pub fn ReportForm(period: String) -> impl IntoView {
                     // "Nothing this period" fits a group whose answers are all numbers.
                     let all_numbers = numeric.len() == total && total > 0;
                     let inputs2 = inputs.clone();
-                    let filled = move |k: &String| cells.with_value(|c| cell_of(c, k)).is_some_and(|c| c.with(|v| !v.trim().is_empty()));
+                    let filled = move |k: &String| cell(k).is_some_and(|c| c.with(|v| !v.trim().is_empty()));
                     let done = move || inputs.iter().filter(|k| filled(k)).count();
                     let all_done = move || inputs2.iter().all(filled);
                     let (vi, en, sub_vi, sub_en) = (g.vi.clone(), g.en.clone(), g.sub_vi.clone(), g.sub_en.clone());
@@ -478,7 +476,7 @@ pub fn ReportForm(period: String) -> impl IntoView {
                                         <button type="button" class="nil" data-testid=format!("nothing-{gkey}") disabled=all_done
                                             on:click=move |_| {
                                                 for k in &numeric {
-                                                    if let Some(c) = cells.with_value(|c| cell_of(c, k)) {
+                                                    if let Some(c) = cell(k) {
                                                         if c.with_untracked(|v| v.trim().is_empty()) { c.set("0".into()); }
                                                     }
                                                 }
@@ -490,7 +488,7 @@ pub fn ReportForm(period: String) -> impl IntoView {
                                 }
                             })}
                             {inds.into_iter().map(|ind| { let (error, far_here) = signals_of(&ind.key); view! { <Field ind=ind
-                                cell=cells.with_value(|c| cell_of(c, &ind.key)) error=error.read_only() far_here=far_here.read_only()
+                                cell=cell(&ind.key) error=error.read_only() far_here=far_here.read_only()
                                 parsed=parsed on_change=save_draft
                                 prev=prev_values.with_value(|p| p.get(&ind.key).and_then(Value::as_num))
                                 from_log=from_log.with_value(|l| l.get(&ind.key).copied())
